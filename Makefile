@@ -1,0 +1,85 @@
+# The two commands of the README are `make run` and `make test`; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+.PHONY: system-deps
+system-deps: ## Install the Debian packages the project needs (gettext, venv), when missing
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+.PHONY: install
+install: system-deps $(VENV)/.installed ## Create the virtualenv and install the runtime dependencies
+
+.PHONY: messages
+messages: $(VENV)/.installed-dev ## Re-extract the translatable strings into locale/ (then translate the zh_Hans file)
+	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-location --no-obsolete
+	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-location --no-obsolete
+
+.PHONY: compilemessages
+compilemessages: system-deps $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0
+
+.PHONY: setup
+setup: install compilemessages
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+
+.PHONY: run
+run: setup ## Set up and run the web app, a Celery worker and beat on http://127.0.0.1:$(PORT)
+	@echo
+	@echo "  Service desk: http://127.0.0.1:$(PORT)/   (API docs: /api/docs/, health: /healthz)"
+	@echo "  Demo logins, password ServiceDesk-2026:"
+	@echo "    admin (superuser), manager, engineer, liaison (emergency liaison),"
+	@echo "    leader (emergency leadership group), tech (emergency technical group),"
+	@echo "    alice (customer, Eastbay Water Utility), bob (customer, Northgate Hospital)"
+	@echo "  Ctrl-C stops the web app, the worker and the scheduler."
+	@echo
+	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+.PHONY: lint
+lint: $(VENV)/.installed-dev ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: test
+test: system-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run -v1
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: schema
+schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
+	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+.PHONY: clean
+clean: ## Remove the embedded database, broker files and caches (not the virtualenv)
+	rm -rf var

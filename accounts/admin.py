@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, TeamMembership, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "get_full_name", "email", "role", "organisation", "is_active"]
+    list_filter = ["role", "is_active", "organisation"]
+    list_select_related = ["organisation"]
+    search_fields = ["username", "first_name", "last_name", "email", "phone"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Service desk"), {"fields": ("role", "organisation", "phone", "job_title", "time_zone", "language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Service desk"), {"fields": ("role", "organisation", "email", "first_name", "last_name", "phone")}),
+    )
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "email", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TeamMembershipInline]

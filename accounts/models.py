@@ -1,0 +1,168 @@
+"""Users, their roles, and the staff teams (the emergency groups among them).
+
+The ground floor: this module imports no other app. A customer user's organisation is a
+lazy reference to ``customers.Organisation``.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.models import TimeStampedModel
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        ENGINEER = "engineer", _("Engineer")
+        MANAGER = "manager", _("Manager")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    organisation = models.ForeignKey(
+        "customers.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        help_text=_("Customers belong to exactly one organisation; staff to none."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, choices=_time_zone_choices)
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="customer_has_organisation",
+                condition=~models.Q(role="customer") | models.Q(organisation__isnull=False) | models.Q(is_active=False),
+            ),
+            models.CheckConstraint(
+                name="staff_has_no_organisation",
+                condition=models.Q(role="customer") | models.Q(organisation__isnull=True),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.CUSTOMER and self.is_active and not self.organisation_id:
+            raise ValidationError({"organisation": _("A customer must belong to an organisation.")})
+        if self.role != self.Role.CUSTOMER and self.organisation_id:
+            raise ValidationError({"organisation": _("Staff users do not belong to a customer organisation.")})
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == self.Role.CUSTOMER
+
+    @property
+    def is_engineer(self) -> bool:
+        return self.role == self.Role.ENGINEER
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Vendor staff: engineers, managers and admins (not Django's ``is_staff`` flag)."""
+        return self.role != self.Role.CUSTOMER or self.is_superuser
+
+    @property
+    def can_manage(self) -> bool:
+        """Managers and admins: every organisation, dashboards, configuration of customers."""
+        return self.is_manager or self.is_admin
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(TimeStampedModel):
+    """A named group of staff. The emergency plan's groups are teams of a fixed kind.
+
+    Later modules notify a group by its kind: ``team_members(kind=Team.Kind.LEADERSHIP)``.
+    """
+
+    class Kind(models.TextChoices):
+        SUPPORT = "support", _("Support team")
+        LEADERSHIP = "leadership", _("Emergency leadership group")
+        TECHNICAL = "technical", _("Emergency technical group")
+        LIAISON = "liaison", _("Emergency liaisons")
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SUPPORT)
+    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["kind", "name"]
+        constraints = [
+            # The plan has one leadership group, one technical group and one liaison group.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=~models.Q(kind="support"),
+                name="one_team_per_emergency_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(TimeStampedModel):
+    class Position(models.TextChoices):
+        MEMBER = "member", _("Member")
+        PROJECT_LEAD = "project_lead", _("Project lead")
+        TECHNICAL_LEAD = "technical_lead", _("Technical lead")
+        SENIOR_ENGINEER = "senior_engineer", _("Senior engineer")
+        ENGINEER = "engineer", _("Engineer")
+        LIAISON = "liaison", _("Liaison")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    position = models.CharField(_("position"), max_length=32, choices=Position.choices, default=Position.MEMBER)
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_member")]
+
+    def clean(self) -> None:
+        if self.user_id and self.user.is_customer:
+            raise ValidationError({"user": _("Only staff users can be members of a team.")})
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team}"

@@ -1,0 +1,69 @@
+"""Writes about users and teams. Views, admin, API and commands call these."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Team, TeamMembership, User
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    organisation_id: int | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    job_title: str = "",
+) -> User:
+    """Create a user; a password is checked against the password policy (None: unusable).
+
+    Raises ``ValidationError`` (per field) for bad input; nothing is saved then.
+    """
+    user = User(
+        username=username,
+        role=role,
+        organisation_id=organisation_id,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        job_title=job_title,
+        is_staff=role == User.Role.ADMIN,
+        is_superuser=False,
+    )
+    user.full_clean(exclude=["password"])
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(*, user: User, time_zone: str, language: str) -> User:
+    user.time_zone = time_zone
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["time_zone", "language"])
+    return user
+
+
+@transaction.atomic
+def team_add_member(*, team: Team, user: User, position: str = TeamMembership.Position.MEMBER) -> TeamMembership:
+    membership = TeamMembership(team=team, user=user, position=position)
+    membership.clean()
+    membership, _created = TeamMembership.objects.update_or_create(
+        team=team, user=user, defaults={"position": position}
+    )
+    return membership

@@ -1,0 +1,176 @@
+"""API: /api/v1/organisations/ and /api/v1/projects/.
+
+Everyone signed in reads within their scope (customers: their own organisation; another
+organisation's object is a 404); managers and admins create and change. Nothing is deleted
+through the API: set ``is_active`` to false instead.
+"""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+
+from accounts.models import User
+from accounts.permissions import ReadAnyWriteManagers
+from customers import selectors, services
+from customers.models import InstalledProduct, Organisation, Project
+from servicedesk.api import ERROR_RESPONSES, WriteThroughServicesMixin
+
+
+class OrganisationOutput(serializers.ModelSerializer):
+    project_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "code",
+            "address",
+            "phone",
+            "email",
+            "notes",
+            "is_active",
+            "project_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class OrganisationInput(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["name", "code", "address", "phone", "email", "notes", "is_active"]
+        # Uniqueness is checked by the service (full_clean), once, with the object in hand.
+        extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
+
+
+class InstalledProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InstalledProduct
+        fields = ["name", "version", "serial_number", "quantity", "notes"]
+
+
+class ProjectOutput(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    customer_liaison_name = serializers.SerializerMethodField()
+    products = InstalledProductSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "code",
+            "name",
+            "description",
+            "site_address",
+            "final_acceptance_date",
+            "customer_liaison",
+            "customer_liaison_name",
+            "products",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_customer_liaison_name(self, project: Project) -> str | None:
+        return str(project.customer_liaison) if project.customer_liaison_id else None
+
+
+class ProjectInput(serializers.ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    customer_liaison = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=User.Role.CUSTOMER), allow_null=True, required=False
+    )
+    products = InstalledProductSerializer(many=True, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "organisation",
+            "code",
+            "name",
+            "description",
+            "site_address",
+            "final_acceptance_date",
+            "customer_liaison",
+            "products",
+            "is_active",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+        validators: list = []
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    class Meta:
+        model = Organisation
+        fields = ["is_active", "code"]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    class Meta:
+        model = Project
+        fields = ["organisation", "is_active", "code"]
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: OrganisationOutput, **ERROR_RESPONSES}),
+    update=extend_schema(responses={200: OrganisationOutput, **ERROR_RESPONSES}),
+    partial_update=extend_schema(responses={200: OrganisationOutput, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: OrganisationOutput, 404: ERROR_RESPONSES[404]}),
+    list=extend_schema(responses={200: OrganisationOutput(many=True)}),
+)
+class OrganisationViewSet(
+    WriteThroughServicesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [ReadAnyWriteManagers]
+    input_serializer = OrganisationInput
+    output_serializer = OrganisationOutput
+    filterset_class = OrganisationFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code", "created_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return selectors.organisation_list(user=self.request.user)
+
+    def service_create(self, *, actor, **fields):
+        return services.organisation_create(actor=actor, **fields)
+
+    def service_update(self, actor, instance, fields):
+        return services.organisation_update(actor=actor, organisation=instance, **fields)
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: ProjectOutput, **ERROR_RESPONSES}),
+    update=extend_schema(responses={200: ProjectOutput, **ERROR_RESPONSES}),
+    partial_update=extend_schema(responses={200: ProjectOutput, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: ProjectOutput, 404: ERROR_RESPONSES[404]}),
+    list=extend_schema(responses={200: ProjectOutput(many=True)}),
+)
+class ProjectViewSet(
+    WriteThroughServicesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [ReadAnyWriteManagers]
+    input_serializer = ProjectInput
+    output_serializer = ProjectOutput
+    filterset_class = ProjectFilter
+    search_fields = ["name", "code", "organisation__name"]
+    ordering_fields = ["name", "code", "final_acceptance_date", "created_at"]
+    ordering = ["organisation__name", "name"]
+
+    def get_queryset(self):
+        return selectors.project_list(user=self.request.user)
+
+    def service_create(self, *, actor, **fields):
+        return services.project_create(actor=actor, **fields)
+
+    def service_update(self, actor, instance, fields):
+        return services.project_update(actor=actor, project=instance, **fields)

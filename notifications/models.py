@@ -1,0 +1,1 @@
+"""Models of the notifications module (see ../shared/DESIGN.md for what it will hold)."""

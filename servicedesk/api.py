@@ -1,0 +1,117 @@
+"""API plumbing shared by every app: the one error format and pagination.
+
+Every error answers ``{"detail": <message>, "errors": {<field>: [<message>, ...]}}``;
+``errors`` is empty when the error concerns no single field.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from servicedesk.errors import NotAllowed, ServiceDeskError
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ErrorOutput(serializers.Serializer):
+    """The body of every 4xx answer."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorOutput, description="Bad input"),
+    403: OpenApiResponse(ErrorOutput, description="Not allowed"),
+    404: OpenApiResponse(ErrorOutput, description="Not found, or not visible to the caller"),
+}
+
+
+def _as_lists(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict):
+        return {key: value if isinstance(value, list | dict) else [value] for key, value in data.items()}
+    if isinstance(data, list):
+        return {"non_field_errors": data}
+    return {"non_field_errors": [data]}
+
+
+def _first_message(errors: dict[str, Any]) -> str:
+    for key, value in errors.items():
+        while isinstance(value, list | dict) and value:
+            value = value[0] if isinstance(value, list) else next(iter(value.values()))
+        if value:
+            return str(value) if key == "non_field_errors" else f"{key}: {value}"
+    return _("Invalid input.")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, NotAllowed):
+        exc = exceptions.PermissionDenied(exc.message)
+    elif isinstance(exc, ServiceDeskError):
+        errors = {exc.field: [exc.message]} if exc.field else {}
+        return Response({"detail": exc.message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _as_lists(response.data)
+        response.data = {"detail": _first_message(errors), "errors": errors}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {"detail": str(detail), "errors": {}}
+    return response
+
+
+class WriteThroughServicesMixin:
+    """create/update parse with the input serializer, call the service, answer with the output."""
+
+    input_serializer: type[serializers.Serializer]
+    output_serializer: type[serializers.Serializer]
+
+    def service_create(self, *, actor, **fields):
+        raise NotImplementedError
+
+    def service_update(self, actor, instance, fields):
+        raise NotImplementedError
+
+    def get_serializer_class(self):
+        return (
+            self.input_serializer if self.action in {"create", "update", "partial_update"} else self.output_serializer
+        )
+
+    def _answer(self, instance, code: int) -> Response:
+        instance = self.get_queryset().get(pk=instance.pk)
+        return Response(self.output_serializer(instance, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = self.input_serializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        instance = self.service_create(actor=request.user, **data.validated_data)
+        return self._answer(instance, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        data = self.input_serializer(
+            instance, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        instance = self.service_update(request.user, instance, data.validated_data)
+        return self._answer(instance, status.HTTP_200_OK)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)

@@ -1,0 +1,26 @@
+"""Template context shared by every page: the navigation for the user's role."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(_("Home"), reverse("home"))]
+    if user.is_customer:
+        items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))
+    else:
+        items.append((_("Organisations"), reverse("customers:organisation_list")))
+    items.append((_("Projects"), reverse("customers:project_list")))
+    items.append((_("API"), reverse("api-docs")))
+    if user.is_admin:
+        items.append((_("Administration"), reverse("admin:index")))
+    current = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
+            for label, url in items
+        ]
+    }

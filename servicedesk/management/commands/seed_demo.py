@@ -1,0 +1,153 @@
+"""Demo data: two customer organisations with a delivered project each, the emergency groups,
+and the demo users (password ``ServiceDesk-2026``). Idempotent: running it again changes
+nothing that is already there (a password someone changed stays changed).
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import Team, TeamMembership, User
+from customers import services as customer_services
+from customers.models import Organisation, Project
+
+DEMO_PASSWORD = "ServiceDesk-2026"
+
+STAFF = [
+    # username, role, first name, last name, phone
+    ("manager", User.Role.MANAGER, "Mei", "Lin", "+86 21 5555 0101"),
+    ("engineer", User.Role.ENGINEER, "Wei", "Zhang", "+86 21 5555 0102"),
+    ("liaison", User.Role.ENGINEER, "Li", "Chen", "+86 21 5555 0103"),
+    ("leader", User.Role.MANAGER, "Jun", "Wang", "+86 21 5555 0104"),
+    ("tech", User.Role.ENGINEER, "Hao", "Liu", "+86 21 5555 0105"),
+]
+
+TEAMS = [
+    # kind, slug, name, members (username, position)
+    (
+        Team.Kind.LEADERSHIP,
+        "emergency-leadership",
+        "Emergency leadership group",
+        [("leader", TeamMembership.Position.PROJECT_LEAD), ("manager", TeamMembership.Position.MEMBER)],
+    ),
+    (
+        Team.Kind.TECHNICAL,
+        "emergency-technical",
+        "Emergency technical group",
+        [("tech", TeamMembership.Position.TECHNICAL_LEAD), ("engineer", TeamMembership.Position.SENIOR_ENGINEER)],
+    ),
+    (Team.Kind.LIAISON, "emergency-liaisons", "Emergency liaisons", [("liaison", TeamMembership.Position.LIAISON)]),
+    (
+        Team.Kind.SUPPORT,
+        "first-line-support",
+        "First-line support",
+        [("engineer", TeamMembership.Position.ENGINEER), ("tech", TeamMembership.Position.ENGINEER)],
+    ),
+]
+
+CUSTOMERS = [
+    {
+        "organisation": {
+            "code": "eastbay-water",
+            "name": "Eastbay Water Utility",
+            "address": "88 Riverside Road, Pudong, Shanghai",
+            "phone": "+86 21 6000 1000",
+            "email": "it@eastbay-water.example",
+        },
+        "contact": ("alice", "Alice", "Wu", "alice@eastbay-water.example", "+86 138 0000 0001", "IT operations lead"),
+        "project": {
+            "code": "ebw-scada",
+            "name": "SCADA monitoring platform",
+            "site_address": "Eastbay Water control centre, 88 Riverside Road, Shanghai",
+            "final_acceptance_date": datetime.date(2025, 6, 30),
+            "description": "Plant monitoring servers, historian and operator workstations.",
+        },
+        "products": [
+            {"name": "SCADA Server", "version": "4.2.1", "serial_number": "SCS-4200-0001"},
+            {"name": "Historian DB", "version": "2.1.0"},
+            {"name": "Operator workstation", "version": "2025.1", "quantity": 6},
+        ],
+    },
+    {
+        "organisation": {
+            "code": "northgate-hospital",
+            "name": "Northgate Hospital",
+            "address": "1 Health Avenue, Hangzhou",
+            "phone": "+86 571 8000 2000",
+            "email": "it@northgate-hospital.example",
+        },
+        "contact": ("bob", "Bob", "Zhou", "bob@northgate-hospital.example", "+86 139 0000 0002", "Head of IT"),
+        "project": {
+            "code": "ngh-records",
+            "name": "Patient records system",
+            "site_address": "Northgate Hospital data centre, 1 Health Avenue, Hangzhou",
+            "final_acceptance_date": datetime.date(2024, 2, 29),
+            "description": "Records application cluster with storage and backup.",
+        },
+        "products": [
+            {"name": "Records Application", "version": "7.3"},
+            {"name": "Storage array", "version": "firmware 11.2", "serial_number": "STA-11-7781"},
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, projects, teams and users (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        admin = User.objects.filter(username="admin").first()
+        if admin is None:
+            admin = User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+            created += 1
+        for username, role, first, last, phone in STAFF:
+            if not User.objects.filter(username=username).exists():
+                account_services.user_create(
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@service-desk.example",
+                    phone=phone,
+                )
+                created += 1
+        for kind, slug, name, members in TEAMS:
+            team, _ = Team.objects.get_or_create(kind=kind, slug=slug, defaults={"name": name})
+            for username, position in members:
+                user = User.objects.get(username=username)
+                if not TeamMembership.objects.filter(team=team, user=user).exists():
+                    account_services.team_add_member(team=team, user=user, position=position)
+        for data in CUSTOMERS:
+            organisation = Organisation.objects.filter(code=data["organisation"]["code"]).first()
+            if organisation is None:
+                organisation = customer_services.organisation_create(actor=admin, **data["organisation"])
+                created += 1
+            username, first, last, email, phone, title = data["contact"]
+            contact = User.objects.filter(username=username).first()
+            if contact is None:
+                contact = customer_services.contact_create(
+                    organisation=organisation,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    first_name=first,
+                    last_name=last,
+                    email=email,
+                    phone=phone,
+                    job_title=title,
+                )
+                created += 1
+            if not Project.objects.filter(code=data["project"]["code"]).exists():
+                customer_services.project_create(
+                    actor=admin,
+                    organisation=organisation,
+                    customer_liaison=contact,
+                    products=data["products"],
+                    **data["project"],
+                )
+                created += 1
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))

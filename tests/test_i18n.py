@@ -1,0 +1,161 @@
+"""English and Simplified Chinese are both complete: the catalogue has every marked string,
+each translated, and the pages in zh-hans show no English that is not data."""
+
+import re
+import shutil
+import subprocess
+import sys
+import zoneinfo
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Team, TeamMembership, User
+from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+UPSTREAM_GAPS = Path(settings.BASE_DIR) / "locale" / "upstream" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+@pytest.mark.parametrize("path", [CATALOGUE, UPSTREAM_GAPS], ids=["ours", "upstream-gaps"])
+def test_the_catalogue_is_complete_and_well_formed(path):
+    po = polib.pofile(str(path))
+    assert po.untranslated_entries() == []
+    assert [entry.msgid for entry in po.fuzzy_entries()] == []
+    # placeholders of every translation match their msgid (python-format)
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_catalogue_holds_every_marked_string(tmp_path):
+    """makemessages on a copy of the sources finds no msgid that the catalogue lacks."""
+    root = Path(settings.BASE_DIR)
+    copy = tmp_path / "src"
+    shutil.copytree(
+        root, copy, ignore=shutil.ignore_patterns(".venv", "var", ".git", "node_modules", "*.mo", "__pycache__")
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--locale", "zh_Hans", "--no-location", "--ignore", "tests/*"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "VAR_DIR": str(tmp_path / "var")},
+    )
+    extracted = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / CATALOGUE.relative_to(root)))}
+    committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(CATALOGUE)) if not e.obsolete}
+    assert extracted - committed == set(), "run `make messages` and translate the new strings"
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads: element text plus the attributes shown or read aloud."""
+
+    SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style"}:
+            self._skip += 1
+        attributes = dict(attrs)
+        self.parts.extend(value for name, value in attrs if name in self.SHOWN_ATTRIBUTES and value)
+        if tag == "input" and attributes.get("type") in {"submit", "button"} and attributes.get("value"):
+            self.parts.append(attributes["value"])
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style"}:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english_words(html: str, allowed: set[str]) -> set[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    words = set(re.findall(r"[A-Za-z][A-Za-z']+", " ".join(parser.parts)))
+    return {word for word in words if word not in allowed}
+
+
+# Not English prose: the name of the English language in its own tongue (the switcher), the
+# IANA time zone names (identifiers, as every system shows them), and the data made below.
+ALWAYS_ALLOWED = {"English"} | set(re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones())))
+
+
+@pytest.fixture
+def chinese_data(db):
+    organisation = OrganisationFactory(name="华东水务集团", code="hdsw", email="it@hdsw.example")
+    project = ProjectFactory(organisation=organisation, name="调度监控平台", code="ddjk", description="监控服务器")
+    InstalledProductFactory(project=project, name="监控服务器", version="4.2")
+    customer = CustomerFactory(username="kehu", first_name="伟", last_name="张", organisation=organisation)
+    project.customer_liaison = customer
+    project.save()
+    staff = {
+        role: UserFactory(username=f"s{role}", first_name="工", last_name="王", role=role, is_superuser=role == "admin")
+        for role in (User.Role.ENGINEER, User.Role.MANAGER, User.Role.ADMIN)
+    }
+    staff[User.Role.ADMIN].is_staff = True
+    staff[User.Role.ADMIN].save()
+    team = TeamFactory(name="应急领导小组", kind=Team.Kind.LEADERSHIP)
+    TeamMembership.objects.create(team=team, user=staff[User.Role.MANAGER], position=TeamMembership.Position.PROJECT_LEAD)
+    allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(["hdsw ddjk it hdsw example", customer.email])))
+    for user in staff.values():
+        allowed |= set(re.findall(r"[A-Za-z]+", user.email))
+    return {"organisation": organisation, "project": project, "customer": customer, "staff": staff, "allowed": allowed}
+
+
+def _pages(data):
+    organisation, project = data["organisation"], data["project"]
+    customer_pages = [
+        reverse("home"),
+        reverse("customers:organisation_detail", args=[organisation.pk]),
+        reverse("customers:project_list"),
+        reverse("customers:project_detail", args=[project.pk]),
+        reverse("accounts:preferences"),
+        reverse("accounts:password_change"),
+        "/no-such-page/",
+    ]
+    staff_pages = [*customer_pages, reverse("customers:organisation_list")]
+    return [
+        (None, reverse("accounts:login")),
+        (None, reverse("accounts:password_reset")),
+        (None, reverse("accounts:password_reset_done")),
+        *[(data["customer"], url) for url in customer_pages],
+        *[(user, url) for user in data["staff"].values() for url in staff_pages],
+        (data["staff"][User.Role.ADMIN], reverse("admin:index")),
+    ]
+
+
+def test_pages_in_chinese_show_no_untranslated_english(client, chinese_data):
+    leftovers = {}
+    for user, url in _pages(chinese_data):
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        response = client.get(url)
+        assert response.status_code in {200, 404}, url
+        assert 'lang="zh-hans"' in response.text, url
+        words = english_words(response.text, chinese_data["allowed"])
+        if words:
+            leftovers[f"{user or 'anonymous'} {url}"] = sorted(words)
+    assert leftovers == {}
+
+
+def test_the_language_switcher_switches(client, customer_a):
+    client.force_login(customer_a)
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")})
+    assert response.status_code == 302
+    page = client.get(reverse("home"))
+    assert "您的交付项目" in page.text
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    assert "Your delivered projects" in client.get(reverse("home")).text

@@ -1,0 +1,1 @@
+"""Models of the tickets module (see ../shared/DESIGN.md for what it will hold)."""
