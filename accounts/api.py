@@ -11,7 +11,6 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Team, User
-from servicedesk.api import ERROR_RESPONSES
 
 
 class TokenInput(serializers.Serializer):
@@ -38,7 +37,7 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput, 400: ERROR_RESPONSES[400]}, tags=["auth"])
+    @extend_schema(request=TokenInput, responses={200: TokenOutput}, tags=["auth"])
     def post(self, request):
         data = TokenInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.permissions import ReadAnyWriteManagers
 from customers import selectors, services
 from customers.models import InstalledProduct, Organisation, Project
-from servicedesk.api import ERROR_RESPONSES, WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin
 
 
 class OrganisationOutput(serializers.ModelSerializer):
@@ -114,12 +114,11 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["organisation", "is_active", "code"]
 
 
+@extend_schema(tags=["organisations"])
 @extend_schema_view(
-    create=extend_schema(responses={201: OrganisationOutput, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: OrganisationOutput, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: OrganisationOutput, **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: OrganisationOutput, 404: ERROR_RESPONSES[404]}),
-    list=extend_schema(responses={200: OrganisationOutput(many=True)}),
+    create=extend_schema(responses={201: OrganisationOutput}),
+    update=extend_schema(responses={200: OrganisationOutput}),
+    partial_update=extend_schema(responses={200: OrganisationOutput}),
 )
 class OrganisationViewSet(
     WriteThroughServicesMixin,
@@ -127,6 +126,8 @@ class OrganisationViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Customer organisations. Customers see their own; managers and admins create and change."""
+
     permission_classes = [ReadAnyWriteManagers]
     input_serializer = OrganisationInput
     output_serializer = OrganisationOutput
@@ -145,12 +146,11 @@ class OrganisationViewSet(
         return services.organisation_update(actor=actor, organisation=instance, **fields)
 
 
+@extend_schema(tags=["projects"])
 @extend_schema_view(
-    create=extend_schema(responses={201: ProjectOutput, **ERROR_RESPONSES}),
-    update=extend_schema(responses={200: ProjectOutput, **ERROR_RESPONSES}),
-    partial_update=extend_schema(responses={200: ProjectOutput, **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: ProjectOutput, 404: ERROR_RESPONSES[404]}),
-    list=extend_schema(responses={200: ProjectOutput(many=True)}),
+    create=extend_schema(responses={201: ProjectOutput}),
+    update=extend_schema(responses={200: ProjectOutput}),
+    partial_update=extend_schema(responses={200: ProjectOutput}),
 )
 class ProjectViewSet(
     WriteThroughServicesMixin,
@@ -158,6 +158,9 @@ class ProjectViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Delivered projects with their products. Customers see their organisation's projects;
+    managers and admins create and change them (``products``, when sent, replaces the list)."""
+
     permission_classes = [ReadAnyWriteManagers]
     input_serializer = ProjectInput
     output_serializer = ProjectOutput

@@ -6,6 +6,7 @@ organisation). Later modules attach SLA policies, warranties and risks to a proj
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -92,7 +93,10 @@ class InstalledProduct(TimeStampedModel):
     name = models.CharField(_("product"), max_length=200)
     version = models.CharField(_("version"), max_length=60, blank=True)
     serial_number = models.CharField(_("serial number"), max_length=120, blank=True)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # Explicit bounds: the API schema then says the same on SQLite and PostgreSQL.
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords(verbose_name=_("historical installed product"))

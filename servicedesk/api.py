@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -23,18 +22,40 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ErrorOutput(serializers.Serializer):
-    """The body of every 4xx answer."""
-
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-ERROR_RESPONSES = {
-    400: OpenApiResponse(ErrorOutput, description="Bad input"),
-    403: OpenApiResponse(ErrorOutput, description="Not allowed"),
-    404: OpenApiResponse(ErrorOutput, description="Not found, or not visible to the caller"),
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The body of every 4xx answer.",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."},
+        "errors": {
+            "type": "object",
+            "description": "Messages per input field; empty when the error concerns no single field.",
+            "additionalProperties": {},
+        },
+    },
+    "required": ["detail", "errors"],
 }
+
+
+def add_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: document the one error format on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    descriptions = {
+        "400": "Bad input",
+        "401": "Not authenticated",
+        "403": "Not allowed",
+        "404": "Not found, or not visible to the caller",
+        "429": "Too many requests",
+    }
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            codes = {"400", "401", "403", "429"}
+            if "{" in path:
+                codes.add("404")
+            for code in sorted(codes):
+                operation["responses"].setdefault(code, {"content": reference, "description": descriptions[code]})
+    return result
 
 
 def _as_lists(data: Any) -> dict[str, Any]:

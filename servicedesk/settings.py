@@ -234,8 +234,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales service desk API",
-    "DESCRIPTION": "Tickets, SLA clocks, emergency incidents, warranty and maintenance. "
-    "Errors: see the Error component.",
+    "DESCRIPTION": "Tickets, SLA clocks, emergency incidents, warranty and maintenance. Authenticate with "
+    "`Authorization: Token <token>` (POST /api/v1/auth/token/). Every 4xx answer has the Error shape.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicedesk.api.add_error_responses",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -105,7 +105,9 @@ def chinese_data(db):
     staff[User.Role.ADMIN].is_staff = True
     staff[User.Role.ADMIN].save()
     team = TeamFactory(name="应急领导小组", kind=Team.Kind.LEADERSHIP)
-    TeamMembership.objects.create(team=team, user=staff[User.Role.MANAGER], position=TeamMembership.Position.PROJECT_LEAD)
+    TeamMembership.objects.create(
+        team=team, user=staff[User.Role.MANAGER], position=TeamMembership.Position.PROJECT_LEAD
+    )
     allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(["hdsw ddjk it hdsw example", customer.email])))
     for user in staff.values():
         allowed |= set(re.findall(r"[A-Za-z]+", user.email))

@@ -68,9 +68,7 @@ class TestWrites:
         assert project.history.first().history_user == manager
 
     def test_engineer_may_not_create(self, api, engineer, org_a):
-        response = api.as_user(engineer).post(
-            "/api/v1/organisations/", {"name": "X", "code": "x"}, format="json"
-        )
+        response = api.as_user(engineer).post("/api/v1/organisations/", {"name": "X", "code": "x"}, format="json")
         assert response.status_code == 403
 
     def test_bad_input_is_a_400_with_messages_and_nothing_saved(self, api, manager, org_a):

@@ -1,0 +1,39 @@
+import pytest
+from django.test import override_settings
+
+from servicedesk import health
+from servicedesk.celery import app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("ok", "ok", "ok")
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_is_503_when_the_broker_does_not_answer(client, monkeypatch):
+    # a port where nothing listens
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unavailable"
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    monkeypatch.setattr(health, "database_ok", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_the_worker_heartbeat_is_reported(client):
+    from servicedesk.tasks import heartbeat
+
+    heartbeat.run()
+    assert client.get("/healthz").json()["worker_heartbeat"] is not None

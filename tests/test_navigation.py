@@ -1,0 +1,34 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav(client, user):
+    client.force_login(user)
+    return [item["label"] for item in client.get(reverse("home")).context["nav_items"]]
+
+
+def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admin_user):
+    assert _nav(client, customer_a) == ["Home", "My organisation", "Projects", "API"]
+    assert _nav(client, engineer) == ["Home", "Organisations", "Projects", "API"]
+    assert _nav(client, admin_user) == ["Home", "Organisations", "Projects", "API", "Administration"]
+
+
+def test_the_home_page_of_staff_shows_the_emergency_groups(client, manager):
+    from accounts import services
+    from accounts.models import Team
+    from tests.accounts.factories import TeamFactory
+
+    services.team_add_member(team=TeamFactory(kind=Team.Kind.LEADERSHIP), user=manager)
+    client.force_login(manager)
+    page = client.get(reverse("home"))
+    assert "Emergency leadership group" in page.text
+    assert str(manager) in page.text
+
+
+def test_times_show_in_the_users_time_zone(client, engineer):
+    engineer.time_zone = "America/New_York"
+    engineer.save()
+    client.force_login(engineer)
+    assert "Times are shown in America/New_York." in client.get(reverse("home")).text
