@@ -131,6 +131,7 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 # Our catalogue first; then the strings that upstream zh_Hans catalogues lack (kept by hand).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["servicedesk.formats"]
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 
@@ -212,7 +213,9 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": 60.0},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
+# is lost by a restart, and no shelve file can be left half-written by a killed process.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

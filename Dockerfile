@@ -1,0 +1,15 @@
+# The production image: gunicorn for the web, the same image runs the worker and beat.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DEBUG=true VAR_DIR=/tmp/build python manage.py compilemessages --ignore '.venv/*' -v0 \
+ && DEBUG=true VAR_DIR=/tmp/build STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput -v0 \
+ && useradd --system --home /app servicedesk && mkdir -p /var/lib/servicedesk && chown servicedesk /var/lib/servicedesk
+USER servicedesk
+ENV STATIC_ROOT=/app/staticfiles VAR_DIR=/var/lib/servicedesk
+EXPOSE 8000
+CMD ["gunicorn", "servicedesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
