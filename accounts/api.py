@@ -18,7 +18,9 @@ class TokenInput(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
-        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        # The Django request, not DRF's wrapper: django-axes marks a lockout on it for its middleware.
+        request = self.context["request"]._request
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(_("Unable to log in with the given username and password."))
         attrs["user"] = user

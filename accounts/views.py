@@ -1,13 +1,29 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.forms import PreferencesForm
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers to a locked-out login: 429, as a page or in the API's error shape."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = ngettext(
+        "Too many failed logins: this account is locked for this address for %(minutes)d minute.",
+        "Too many failed logins: this account is locked for this address for %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "errors": {}}, status=429)
+    return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
 
 class LoginView(auth_views.LoginView):

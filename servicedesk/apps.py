@@ -1,10 +1,18 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
 class ServiceDeskConfig(AppConfig):
+    default = True  # the module holds other AppConfig classes too
     name = "servicedesk"
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
         from servicedesk import checks  # noqa: F401  (registers the deploy checks)
+
+
+class LoginProtectionConfig(AxesAppConfig):
+    """django-axes under a translated name in the admin."""
+
+    verbose_name = _("Login protection")

@@ -1,12 +1,20 @@
 """Shared fixtures: two customer organisations (A and B) and one user per role."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from tests.accounts.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.customers.factories import OrganisationFactory, ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -29,7 +29,9 @@ def test_seed_demo_is_idempotent_and_the_demo_users_log_in(client):
     for username, role in DEMO_USERS.items():
         user = User.objects.get(username=username)
         assert user.role == role
-        assert client.login(username=username, password="ServiceDesk-2026"), username
+        response = client.post("/accounts/login/", {"username": username, "password": "ServiceDesk-2026"})
+        assert response.status_code == 302, username
+        client.logout()
     assert User.objects.get(username="admin").is_superuser
     alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
     assert alice.organisation != bob.organisation
