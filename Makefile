@@ -70,11 +70,27 @@ lint: $(VENV)/.installed-dev ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+.PHONY: test-deps
+test-deps: system-deps
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's Chromium for the browser tests"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; \
+	}
+
 .PHONY: test
-test: system-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite
+test: test-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*' -v0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: fuzz
+fuzz: $(VENV)/.installed-dev ## Fuzz the API longer than CI does, with a random seed
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM} $(BIN)/pytest tests/security/test_api_fuzzing.py -v
+
+.PHONY: audit
+audit: $(VENV)/.installed-dev ## Audit the pinned dependencies for known vulnerabilities (needs PyPI's JSON API)
+	$(BIN)/pip-audit -r requirements.txt -r requirements-dev.txt
 
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)

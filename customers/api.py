@@ -14,6 +14,8 @@ from accounts.permissions import ReadAnyWriteManagers
 from customers import selectors, services
 from customers.models import InstalledProduct, Organisation, Project
 from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api_input import InputSerializer, StrictPrimaryKeyRelatedField
+from servicedesk.filters import StrictBooleanFilter
 
 
 class OrganisationOutput(serializers.ModelSerializer):
@@ -36,7 +38,7 @@ class OrganisationOutput(serializers.ModelSerializer):
         ]
 
 
-class OrganisationInput(serializers.ModelSerializer):
+class OrganisationInput(InputSerializer):
     class Meta:
         model = Organisation
         fields = ["name", "code", "address", "phone", "email", "notes", "is_active"]
@@ -44,7 +46,7 @@ class OrganisationInput(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
 
 
-class InstalledProductSerializer(serializers.ModelSerializer):
+class InstalledProductSerializer(InputSerializer):
     class Meta:
         model = InstalledProduct
         fields = ["name", "version", "serial_number", "quantity", "notes"]
@@ -78,9 +80,9 @@ class ProjectOutput(serializers.ModelSerializer):
         return str(project.customer_liaison) if project.customer_liaison_id else None
 
 
-class ProjectInput(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
-    customer_liaison = serializers.PrimaryKeyRelatedField(
+class ProjectInput(InputSerializer):
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    customer_liaison = StrictPrimaryKeyRelatedField(
         queryset=User.objects.filter(role=User.Role.CUSTOMER), allow_null=True, required=False
     )
     products = InstalledProductSerializer(many=True, required=False)
@@ -103,12 +105,16 @@ class ProjectInput(serializers.ModelSerializer):
 
 
 class OrganisationFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
+
     class Meta:
         model = Organisation
         fields = ["is_active", "code"]
 
 
 class ProjectFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
+
     class Meta:
         model = Project
         fields = ["organisation", "is_active", "code"]

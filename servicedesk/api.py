@@ -17,9 +17,29 @@ from servicedesk.errors import NotAllowed, ServiceDeskError
 
 
 class Pagination(PageNumberPagination):
+    """``?page=`` (a page past the end is a 404) and ``?page_size=`` (1 to 200; else a 400)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            message = _("A whole number from 1 to %(maximum)d.") % {"maximum": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 ERROR_SCHEMA = {
@@ -48,12 +68,9 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
         "429": "Too many requests",
     }
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path, operations in result.get("paths", {}).items():
+    for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            codes = {"400", "401", "403", "429"}
-            if "{" in path:
-                codes.add("404")
-            for code in sorted(codes):
+            for code in ("400", "401", "403", "404", "429"):
                 operation["responses"].setdefault(code, {"content": reference, "description": descriptions[code]})
     return result
 

@@ -40,3 +40,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+handler404 = "servicedesk.views.not_found"
+handler500 = "servicedesk.views.server_error"

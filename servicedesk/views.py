@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,3 +32,16 @@ def healthz(request):
         "worker_heartbeat": health.heartbeat_last(),
     }
     return JsonResponse(body, status=200 if database and broker else 503)
+
+
+def not_found(request, exception=None):
+    """404 for every URL: the API's error shape under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found."), "errors": {}}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Server error."), "errors": {}}, status=500)
+    return render(request, "500.html", status=500)

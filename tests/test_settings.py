@@ -30,6 +30,7 @@ def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
             "EMAIL_URL",
             "TIME_ZONE",
             "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="servicedesk.settings")

@@ -7,6 +7,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from accounts import services as account_services
 from accounts.models import Team, TeamMembership, User
@@ -123,7 +124,9 @@ class Command(BaseCommand):
                 if not TeamMembership.objects.filter(team=team, user=user).exists():
                     account_services.team_add_member(team=team, user=user, position=position)
         for data in CUSTOMERS:
-            organisation = Organisation.objects.filter(code=data["organisation"]["code"]).first()
+            # found by code or by name: someone may have edited the demo data since
+            wanted = data["organisation"]
+            organisation = Organisation.objects.filter(Q(code=wanted["code"]) | Q(name=wanted["name"])).first()
             if organisation is None:
                 organisation = customer_services.organisation_create(actor=admin, **data["organisation"])
                 created += 1
@@ -141,7 +144,10 @@ class Command(BaseCommand):
                     job_title=title,
                 )
                 created += 1
-            if not Project.objects.filter(code=data["project"]["code"]).exists():
+            wanted = data["project"]
+            if not Project.objects.filter(
+                Q(code=wanted["code"]) | Q(organisation=organisation, name=wanted["name"])
+            ).exists():
                 customer_services.project_create(
                     actor=admin,
                     organisation=organisation,
