@@ -92,6 +92,14 @@ fuzz: $(VENV)/.installed-dev ## Fuzz the API longer than CI does, with a random 
 audit: $(VENV)/.installed-dev ## Audit the pinned dependencies for known vulnerabilities (needs PyPI's JSON API)
 	$(BIN)/pip-audit -r requirements.txt -r requirements-dev.txt
 
+.PHONY: bench-load
+bench-load: $(VENV)/.installed-dev ## Load benchmark: 50 clients for 60 s against gunicorn on PostgreSQL (docs/benchmarks.md)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+.PHONY: bench-faults
+bench-faults: $(VENV)/.installed-dev ## The load benchmark with PostgreSQL and Redis restarted under load
+	$(BIN)/python bench/load.py --faults $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
