@@ -62,7 +62,9 @@ def django_print(code: str) -> str:
 
 
 def prepare(extra_projects: int) -> None:
-    exists = sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{DB_NAME}'")
+    exists = sh(
+        "psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{DB_NAME}'"
+    )
     if exists.stdout.strip() != "1":
         sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {DB_NAME}")
     sh(PYTHON, "manage.py", "migrate", "--noinput")
@@ -73,9 +75,23 @@ def prepare(extra_projects: int) -> None:
 
 def start_gunicorn(workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "servicedesk.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(workers), "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=ENV, start_new_session=True,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "servicedesk.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -143,7 +159,12 @@ def create_organisation(stats: Stats, session: requests.Session, stop_at: float)
     code = f"bench-{uuid.uuid4().hex[:12]}"
     payload = {"name": f"Bench {code}", "code": code}
     while time.monotonic() < stop_at + 30:
-        response = timed(stats, "API POST organisation", lambda: session.post(f"{BASE}/api/v1/organisations/", json=payload, timeout=10), expect=(201,))
+        response = timed(
+            stats,
+            "API POST organisation",
+            lambda: session.post(f"{BASE}/api/v1/organisations/", json=payload, timeout=10),
+            expect=(201,),
+        )
         if response is not None and response.status_code == 201:
             break
         if response is not None and response.status_code == 400 and "code" in response.json().get("errors", {}):
@@ -161,7 +182,7 @@ def client(stats: Stats, index: int, stop_at: float, project_ids: list[int]) -> 
     try:
         pages = page_session(persona)
         api = api_session(persona)
-    except Exception as error:  # noqa: BLE001 - a login that fails is counted, not fatal
+    except Exception as error:
         stats.record("login", 0.0, False, repr(error))
         return
     while time.monotonic() < stop_at:
@@ -172,14 +193,24 @@ def client(stats: Stats, index: int, stop_at: float, project_ids: list[int]) -> 
             timed(stats, "page project list", lambda: pages.get(f"{BASE}/projects/", timeout=10))
         elif choice < 0.55:
             project = rng.choice(project_ids)
-            timed(stats, "page project detail", lambda: pages.get(f"{BASE}/projects/{project}/", timeout=10), expect=(200, 404))
+            timed(
+                stats,
+                "page project detail",
+                lambda p=project: pages.get(f"{BASE}/projects/{p}/", timeout=10),
+                expect=(200, 404),
+            )
         elif choice < 0.65 and persona in {"engineer", "manager"}:
             timed(stats, "page organisation list", lambda: pages.get(f"{BASE}/organisations/", timeout=10))
         elif choice < 0.85:
             timed(stats, "API GET projects", lambda: api.get(f"{BASE}/api/v1/projects/", timeout=10))
         elif choice < 0.97:
             project = rng.choice(project_ids)
-            timed(stats, "API GET project", lambda: api.get(f"{BASE}/api/v1/projects/{project}/", timeout=10), expect=(200, 404))
+            timed(
+                stats,
+                "API GET project",
+                lambda p=project: api.get(f"{BASE}/api/v1/projects/{p}/", timeout=10),
+                expect=(200, 404),
+            )
         elif persona == "manager":
             create_organisation(stats, api, stop_at)
         else:
@@ -195,14 +226,26 @@ def restart_redis() -> None:
     subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], check=False, capture_output=True)
     time.sleep(1)
     subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         check=True,
     )
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -217,7 +260,9 @@ def main() -> None:
     prepare(args.projects)
     server = start_gunicorn(args.workers)
     try:
-        ids = django_print("from customers.models import Project; print(list(Project.objects.values_list('pk', flat=True)))")
+        ids = django_print(
+            "from customers.models import Project; print(list(Project.objects.values_list('pk', flat=True)))"
+        )
         project_ids = [int(x) for x in re.findall(r"\d+", ids)]
         before = int(django_print(COUNT_ORGANISATIONS))
         stats = Stats()
@@ -248,8 +293,10 @@ def main() -> None:
     for label in sorted(stats.times):
         values = stats.times[label]
         total += len(values)
-        print(f"{label:<26}{len(values):>9}{stats.errors[label]:>8}"
-              f"{statistics.median(values) * 1000:>11.1f}{percentile(values, 0.95) * 1000:>9.1f}")
+        print(
+            f"{label:<26}{len(values):>9}{stats.errors[label]:>8}"
+            f"{statistics.median(values) * 1000:>11.1f}{percentile(values, 0.95) * 1000:>9.1f}"
+        )
     print(f"{'all':<26}{total:>9}{sum(stats.errors.values()):>8}   ({total / args.seconds:.0f} requests/s)")
     for sample in stats.error_samples:
         print(f"  error: {sample}")
@@ -262,8 +309,9 @@ def main() -> None:
     after = int(django_print(COUNT_ORGANISATIONS))
     lost = stats.acknowledged - set(codes)
     doubled = len(codes) - len(set(codes))
-    print(f"writes acknowledged: {len(stats.acknowledged)}, rows added: {after - before}, lost: {len(lost)}, doubled: {doubled}")
-    if lost or doubled or after - before < len(stats.acknowledged):
+    added = after - before
+    print(f"writes acknowledged: {len(stats.acknowledged)}, rows added: {added}, lost: {len(lost)}, doubled: {doubled}")
+    if lost or doubled or added < len(stats.acknowledged):
         raise SystemExit(1)
 
 

@@ -1,6 +1,6 @@
 """Adds generated organisations and projects (with products) for the benchmarks; idempotent.
 
-    python bench/populate.py 200      # at least 200 projects in all
+python bench/populate.py 200      # at least 200 projects in all
 """
 
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
