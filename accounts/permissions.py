@@ -39,3 +39,13 @@ class StaffRequiredMixin(UserPassesTestMixin):
 
     def test_func(self) -> bool:
         return self.request.user.is_authenticated and self.request.user.is_staff_member
+
+
+class StaffReadAdminWrite(BasePermission):
+    """Configuration (calendars, policies): staff read, admins write, customers neither."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff_member):
+            return False
+        return request.method in SAFE_METHODS or user.is_admin

@@ -70,6 +70,7 @@ class ProjectOutput(serializers.ModelSerializer):
             "final_acceptance_date",
             "customer_liaison",
             "customer_liaison_name",
+            "sla_policy",
             "products",
             "is_active",
             "created_at",
@@ -97,6 +98,7 @@ class ProjectInput(InputSerializer):
             "site_address",
             "final_acceptance_date",
             "customer_liaison",
+            "sla_policy",
             "products",
             "is_active",
         ]

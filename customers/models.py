@@ -61,6 +61,15 @@ class Project(TimeStampedModel):
         verbose_name=_("customer emergency liaison"),
         help_text=_("The customer's own emergency liaison: a contact of the same organisation."),
     )
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("SLA policy"),
+        help_text=_("Empty: the default policy applies."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(verbose_name=_("historical project"))

@@ -22,6 +22,7 @@ PROJECT_FIELDS = {
     "site_address",
     "final_acceptance_date",
     "customer_liaison",
+    "sla_policy",
     "is_active",
 }
 

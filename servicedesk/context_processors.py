@@ -8,7 +8,10 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [(_("Home"), reverse("home"))]
+    items = [
+        (_("Home"), reverse("home")),
+        (_("Ticket queue") if user.is_staff_member else _("Tickets"), reverse("tickets:list")),
+    ]
     if user.is_customer:
         items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))
     else:

@@ -16,3 +16,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Each test starts with an empty cache (tests/conftest.py clears it): throttles do not leak.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Unit tests run tasks inline (email deliveries); deadline tasks are tested with a real worker
+# or by calling their services directly, never through eager ETAs.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

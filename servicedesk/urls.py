@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TokenView
 from customers.api import OrganisationViewSet, ProjectViewSet
 from servicedesk import views
+from tickets.api import CalendarViewSet, SLAPolicyViewSet, TicketViewSet
 
 admin.site.site_header = _("After-sales service desk administration")
 admin.site.site_title = _("After-sales service desk")
@@ -17,6 +18,9 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("calendars", CalendarViewSet, basename="calendar")
+router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

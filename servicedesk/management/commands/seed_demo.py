@@ -8,11 +8,15 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Team, TeamMembership, User
 from customers import services as customer_services
 from customers.models import Organisation, Project
+from tickets import calendars, policies
+from tickets import services as ticket_services
+from tickets.models import BusinessCalendar, SLAPolicy, Ticket
 
 DEMO_PASSWORD = "ServiceDesk-2026"
 
@@ -95,6 +99,43 @@ CUSTOMERS = [
 ]
 
 
+BUSINESS_HOURS = [
+    {"weekday": day, "start_minute": start, "end_minute": end}
+    for day in range(5)
+    for start, end in ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
+]
+ROUND_THE_CLOCK = [{"weekday": day, "start_minute": 0, "end_minute": 1440} for day in range(7)]
+# (priority, metric, minutes, calendar): urgent faults round the clock (Y = 1 hour to respond),
+# the rest on business hours (X = 4 working hours for an ordinary answer).
+DEFAULT_TARGETS = [
+    ("urgent", "first_response", 60, "24x7"),
+    ("urgent", "onsite_arrival", 240, "24x7"),
+    ("urgent", "resolution", 480, "24x7"),
+    ("high", "first_response", 120, "business"),
+    ("high", "onsite_arrival", 480, "business"),
+    ("high", "resolution", 1440, "business"),
+    ("normal", "first_response", 240, "business"),
+    ("normal", "resolution", 2400, "business"),
+    ("low", "first_response", 480, "business"),
+    ("low", "resolution", 4800, "business"),
+]
+DEMO_TICKETS = [
+    # reporter, title, priority, description
+    (
+        "alice",
+        "Historian stops recording flow data",
+        "normal",
+        "Since this morning the historian shows gaps every 10 minutes.",
+    ),
+    (
+        "bob",
+        "Records application down in the emergency ward",
+        "urgent",
+        "Nobody in the emergency ward can open patient records.",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo organisations, projects, teams and users (idempotent)."
 
@@ -156,4 +197,41 @@ class Command(BaseCommand):
                     **data["project"],
                 )
                 created += 1
+        created += self._sla_defaults()
+        if not Ticket.objects.exists():
+            for username, title, priority, description in DEMO_TICKETS:
+                reporter = User.objects.get(username=username)
+                project = Project.objects.filter(organisation=reporter.organisation, is_active=True).first()
+                if project is None:
+                    continue
+                ticket_services.ticket_create(
+                    actor=reporter, project=project, title=title, priority=priority, description=description
+                )
+                created += 1
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
+
+    def _sla_defaults(self) -> int:
+        """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)
+        and the default policy."""
+        if SLAPolicy.objects.filter(is_default=True).exists():
+            return 0
+        business = BusinessCalendar.objects.filter(name="Business hours (China)").first() or calendars.calendar_save(
+            name="Business hours (China)", timezone_name="Asia/Shanghai", hours=BUSINESS_HOURS
+        )
+        year = timezone.now().year
+        for each in (year, year + 1):
+            calendars.calendar_import_holidays(calendar=business, country="CN", year=each)
+        round_the_clock = BusinessCalendar.objects.filter(name="24x7").first() or calendars.calendar_save(
+            name="24x7", timezone_name="Asia/Shanghai", hours=ROUND_THE_CLOCK
+        )
+        by_name = {"business": business, "24x7": round_the_clock}
+        policies.policy_save(
+            name="Standard after-sales SLA",
+            description="Urgent faults round the clock; everything else on business hours.",
+            is_default=True,
+            targets=[
+                {"priority": p, "metric": m, "minutes": minutes, "calendar": by_name[c]}
+                for p, m, minutes, c in DEFAULT_TARGETS
+            ],
+        )
+        return 3

@@ -1,0 +1,399 @@
+"""API: /api/v1/tickets/, /api/v1/calendars/, /api/v1/sla-policies/."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Team, User
+from accounts.permissions import StaffReadAdminWrite
+from customers.models import Organisation, Project
+from servicedesk.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
+from servicedesk.filters import StrictBooleanFilter
+from tickets import calendars, policies, selectors, services, sla
+from tickets.models import BusinessCalendar, Comment, OnsiteVisit, Priority, SLAPolicy, SLATarget, Ticket
+from tickets.worktime import format_hhmm, parse_hhmm
+
+# --- calendars ----------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "09:00"})
+class HHMMField(serializers.Field):
+    """A wall-clock time "HH:MM", "24:00" allowed, stored as minutes after midnight."""
+
+    default_error_messages = {"invalid": _('Use "HH:MM", from "00:00" to "24:00".')}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return parse_hhmm(data)
+        except ValueError:
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return format_hhmm(value)
+
+
+class CalendarHoursSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
+    start = HHMMField(source="start_minute")
+    end = HHMMField(source="end_minute")
+
+
+class CalendarDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["holiday", "workday"])
+    name = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    hours = CalendarHoursSerializer(many=True)
+    days = CalendarDaySerializer(many=True, required=False)
+    name = StrictCharField(max_length=120)
+    timezone = StrictCharField(max_length=64)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "timezone", "description", "hours", "days", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+@extend_schema(tags=["calendars"])
+class CalendarViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Business calendars: working hours per weekday in a time zone, holidays and make-up working days."""
+
+    permission_classes = [StaffReadAdminWrite]
+    serializer_class = CalendarSerializer
+    queryset = selectors.calendar_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = self._save(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {**CalendarSerializer(serializer.instance).data, **serializer.initial_data}
+        full = CalendarSerializer(data=data)
+        full.is_valid(raise_exception=True)
+        serializer.instance = self._save(full.validated_data, serializer.instance)
+
+    def _save(self, data, calendar=None):
+        return calendars.calendar_save(
+            calendar=calendar,
+            name=data["name"],
+            timezone_name=data["timezone"],
+            description=data.get("description", ""),
+            hours=data["hours"],
+            days=data.get("days", []),
+        )
+
+
+# --- SLA policies -------------------------------------------------------------------------
+
+
+class SLATargetSerializer(InputSerializer):
+    calendar = StrictPrimaryKeyRelatedField(queryset=BusinessCalendar.objects.all())
+
+    class Meta:
+        model = SLATarget
+        fields = ["priority", "metric", "minutes", "calendar"]
+
+
+class SLAPolicySerializer(InputSerializer):
+    targets = SLATargetSerializer(many=True)
+
+    class Meta:
+        model = SLAPolicy
+        fields = ["id", "name", "description", "is_default", "targets", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate_targets(self, targets):
+        keys = [(t["priority"], t["metric"]) for t in targets]
+        if len(keys) != len(set(keys)):
+            raise serializers.ValidationError(_("One target per priority and metric."))
+        return targets
+
+
+@extend_schema(tags=["sla-policies"])
+class SLAPolicyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """SLA policies: targets per priority and metric, each on a calendar."""
+
+    permission_classes = [StaffReadAdminWrite]
+    serializer_class = SLAPolicySerializer
+    queryset = selectors.policy_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = policies.policy_save(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = policies.policy_save(policy=serializer.instance, **serializer.validated_data)
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+class ClockOutput(serializers.Serializer):
+    due_at = serializers.DateTimeField()
+    breached = serializers.BooleanField()
+    paused = serializers.BooleanField()
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    remaining_seconds = serializers.IntegerField(
+        help_text="Until due (negative: overdue); frozen while paused or stopped."
+    )
+
+
+class VisitOutput(serializers.ModelSerializer):
+    engineer_name = serializers.CharField(source="engineer.__str__", read_only=True)
+
+    class Meta:
+        model = OnsiteVisit
+        fields = [
+            "id",
+            "engineer",
+            "engineer_name",
+            "dispatched_at",
+            "departed_at",
+            "expected_arrival_at",
+            "arrived_at",
+            "left_site_at",
+            "work_done",
+        ]
+
+
+class TicketOutput(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    reporter_name = serializers.CharField(source="reporter.__str__", read_only=True)
+    assignee_name = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "organisation",
+            "organisation_name",
+            "project",
+            "project_name",
+            "reporter",
+            "reporter_name",
+            "channel",
+            "category",
+            "priority",
+            "status",
+            "title",
+            "description",
+            "occurred_at",
+            "location",
+            "impact",
+            "measures_taken",
+            "received_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "assignee",
+            "assignee_name",
+            "team",
+            "next_due_at",
+            "rating",
+            "rating_comment",
+            "sla",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_assignee_name(self, ticket) -> str | None:
+        return str(ticket.assignee) if ticket.assignee_id else None
+
+    @extend_schema_field(
+        serializers.DictField(
+            child=ClockOutput(), help_text="One entry per metric: first_response, resolution, onsite_arrival."
+        )
+    )
+    def get_sla(self, ticket) -> dict:
+        now = self.context.get("now") or timezone.now()
+        return {clock.metric: ClockOutput(sla.clock_state(clock, now)).data for clock in ticket.clocks.all()}
+
+
+class TicketCreateInput(InputSerializer):
+    project = StrictPrimaryKeyRelatedField(queryset=Project.objects.all())
+    reporter = StrictPrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, help_text="Staff only: who reported it."
+    )
+    received_at = serializers.DateTimeField(
+        required=False, help_text="Staff only: when the report reached us (not in the future)."
+    )
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "project",
+            "title",
+            "description",
+            "priority",
+            "category",
+            "channel",
+            "occurred_at",
+            "location",
+            "impact",
+            "measures_taken",
+            "received_at",
+            "reporter",
+        ]
+        extra_kwargs = {"channel": {"required": False}}
+
+
+class TicketUpdateInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+
+class CommentInput(serializers.Serializer):
+    body = StrictCharField()
+    public = StrictBooleanField(default=True, help_text="false: an internal note (staff only).")
+
+
+class CommentOutput(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.__str__", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "author_name", "body", "public", "created_at"]
+
+
+class AssignInput(serializers.Serializer):
+    assignee = StrictPrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
+    team = StrictPrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+
+
+class DispatchInput(serializers.Serializer):
+    engineer = StrictPrimaryKeyRelatedField(queryset=User.objects.all())
+    expected_arrival_at = serializers.DateTimeField(required=False, allow_null=True)
+    departed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ArriveInput(serializers.Serializer):
+    arrived_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.exclude(role=User.Role.CUSTOMER))
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    project = django_filters.ModelChoiceFilter(queryset=Project.objects.all())
+    breached = StrictBooleanFilter(method="filter_breached")
+    due_before = django_filters.IsoDateTimeFilter(field_name="next_due_at", lookup_expr="lt")
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "priority", "assignee", "organisation", "project", "breached", "due_before"]
+
+    def filter_breached(self, queryset, name, value):
+        clocks = selectors.breached_clocks().filter(ticket=OuterRef("pk"))
+        return queryset.filter(Exists(clocks)) if value else queryset.exclude(Exists(clocks))
+
+
+@extend_schema(tags=["tickets"])
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tickets (fault reports) with their SLA clocks. Customers see and file their organisation's
+    tickets; staff see all. The list is ordered by the nearest due moment."""
+
+    filterset_class = TicketFilter
+    serializer_class = TicketOutput
+    search_fields = ["reference", "title"]
+    ordering_fields = ["next_due_at", "received_at", "priority", "updated_at"]
+
+    def get_queryset(self):
+        queryset = selectors.ticket_list(user=self.request.user)
+        if "ordering" not in self.request.query_params:
+            queryset = selectors.queue_order(queryset)
+        return queryset
+
+    def _answer(self, ticket, code=status.HTTP_200_OK):
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketOutput(ticket, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})
+    def create(self, request):
+        data = TicketCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        project = fields.pop("project")
+        if request.user.is_customer and project.organisation_id != request.user.organisation_id:
+            raise serializers.ValidationError({"project": [_("Choose one of your organisation's projects.")]})
+        if request.user.is_customer and "reporter" in fields:
+            raise serializers.ValidationError({"reporter": [_("Only staff may file on someone's behalf.")]})
+        ticket = services.ticket_create(actor=request.user, project=project, **fields)
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketUpdateInput, responses={200: TicketOutput})
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        data = TicketUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_update(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return self._answer(ticket)
+
+    @extend_schema(methods=["GET"], responses={200: CommentOutput(many=True)})
+    @extend_schema(methods=["POST"], request=CommentInput, responses={201: CommentOutput})
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        """Replies (and, for staff, internal notes) of the ticket; POST adds one."""
+        ticket = self.get_object()
+        if request.method == "GET":
+            comments = ticket.comments.select_related("author")
+            if request.user.is_customer:
+                comments = comments.filter(public=True)
+            return Response(CommentOutput(comments, many=True).data)
+        data = CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_add(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignInput, responses={200: TicketOutput})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        ticket = self.get_object()
+        data = AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_assign(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return self._answer(ticket)
+
+    @extend_schema(request=DispatchInput, responses={201: VisitOutput})
+    @action(detail=True, methods=["post"])
+    def dispatch(self, request, pk=None):
+        """Send an engineer on site: starts the on-site arrival clock."""
+        ticket = self.get_object()
+        data = DispatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = services.ticket_dispatch(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return Response(VisitOutput(visit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ArriveInput, responses={200: VisitOutput})
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        """The engineer arrived on site: stops the on-site arrival clock."""
+        ticket = self.get_object()
+        data = ArriveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = services.ticket_arrive(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return Response(VisitOutput(visit).data)

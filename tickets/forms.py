@@ -1,0 +1,166 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from customers.models import Project
+from tickets.models import Priority, Ticket
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service (size, content)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TicketForm(forms.ModelForm):
+    attachments = MultipleFileField(label=_("Attachments"), help_text=_("Screenshots, logs, documents; 10 MB each."))
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "project",
+            "title",
+            "priority",
+            "category",
+            "description",
+            "occurred_at",
+            "location",
+            "impact",
+            "measures_taken",
+            "channel",
+            "reporter",
+            "received_at",
+        ]
+        widgets = {
+            "occurred_at": DateTimeLocalInput(),
+            "received_at": DateTimeLocalInput(),
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "impact": forms.Textarea(attrs={"rows": 2}),
+            "measures_taken": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {"priority": _("Urgent: a fault that stops main functions or the business.")}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        projects = Project.objects.filter(is_active=True).select_related("organisation")
+        if user.is_customer:
+            projects = projects.filter(organisation_id=user.organisation_id)
+            for name in ("channel", "reporter", "received_at"):
+                del self.fields[name]
+        else:
+            self.fields["reporter"].queryset = User.objects.filter(is_active=True).order_by("username")
+            self.fields["reporter"].required = False
+            self.fields["reporter"].help_text = _("Who called or wrote; empty: yourself.")
+            self.fields["received_at"].required = False
+            self.fields["received_at"].help_text = _("When the call came in; empty: now.")
+            self.fields["channel"].initial = Ticket.Channel.HOTLINE
+        self.fields["project"].queryset = projects
+        if projects.count() == 1:
+            self.fields["project"].initial = projects.first()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
+    public = forms.BooleanField(
+        label=_("Visible to the customer"),
+        required=False,
+        initial=True,
+        help_text=_("Untick for an internal note."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_customer:
+            del self.fields["public"]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Engineer"),
+        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("username"),
+        required=False,
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.filter(is_active=True), required=False)
+
+
+class BulkAssignForm(AssignForm):
+    tickets = forms.ModelMultipleChoiceField(queryset=Ticket.objects.all())
+
+
+class DispatchForm(forms.Form):
+    engineer = forms.ModelChoiceField(
+        label=_("Engineer"),
+        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("username"),
+    )
+    expected_arrival_at = forms.DateTimeField(label=_("Expected arrival"), required=False, widget=DateTimeLocalInput())
+
+    def clean_expected_arrival_at(self):
+        value = self.cleaned_data["expected_arrival_at"]
+        if value is not None and value < timezone.now():
+            raise forms.ValidationError(_("The expected arrival lies in the past."))
+        return value
+
+
+class LeaveSiteForm(forms.Form):
+    work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How well was it resolved?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QueueFilterForm(forms.Form):
+    VIEWS = [
+        ("", _("All")),
+        ("mine", _("Mine")),
+        ("unassigned", _("Unassigned")),
+        ("breaching", _("Breaching within an hour")),
+        ("breached", _("Breached")),
+    ]
+    view = forms.ChoiceField(label=_("View"), choices=VIEWS, required=False)
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Ticket.Status.choices, required=False)
+    priority = forms.MultipleChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    q = forms.CharField(label=_("Search"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from customers.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)

@@ -1,0 +1,94 @@
+"""Read queries for tickets, scoped to the user; the queue's filters and order."""
+
+import datetime
+from collections.abc import Mapping
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scoping import scope_to_user
+from tickets.models import Attachment, BusinessCalendar, Comment, SLAClock, SLAPolicy, Ticket, TicketEvent
+
+
+def ticket_list(*, user: User) -> QuerySet[Ticket]:
+    queryset = Ticket.objects.select_related(
+        "organisation", "project", "reporter", "assignee", "team"
+    ).prefetch_related(Prefetch("clocks", queryset=SLAClock.objects.select_related("calendar").order_by("metric")))
+    return scope_to_user(queryset, user)
+
+
+def ticket_get(*, user: User, pk: int) -> Ticket:
+    """The ticket, or 404 when it is outside the user's scope."""
+    return get_object_or_404(ticket_list(user=user), pk=pk)
+
+
+def breached_clocks() -> QuerySet[SLAClock]:
+    now = timezone.now()
+    return SLAClock.objects.filter(
+        Q(breached_at__isnull=False)
+        | Q(stopped_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
+        | Q(stopped_at__gt=F("due_at"))
+    )
+
+
+def ticket_filter(queryset: QuerySet[Ticket], *, user: User, params: Mapping[str, str]) -> QuerySet[Ticket]:
+    """The queue's filters, shared by the page and the API (values already validated)."""
+    now = timezone.now()
+    view = params.get("view")
+    if view == "mine":
+        queryset = queryset.filter(assignee=user)
+    elif view == "unassigned":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif view == "breaching":
+        queryset = queryset.filter(next_due_at__gte=now, next_due_at__lte=now + datetime.timedelta(hours=1))
+    elif view == "breached":
+        queryset = queryset.filter(Exists(breached_clocks().filter(ticket=OuterRef("pk"))))
+    if params.get("open", "") == "true":
+        queryset = queryset.filter(status__in=Ticket.OPEN_STATUSES)
+    return queryset
+
+
+def queue_order(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Nearest due moment first; tickets without a running clock after them, newest first."""
+    return queryset.order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-pk")
+
+
+def ticket_timeline(*, ticket: Ticket, user: User) -> list[TicketEvent]:
+    """The ticket's history; customers see only what is public. Replies and attachments ride along."""
+    events = ticket.events.select_related("actor").order_by("created_at", "pk")
+    comments = ticket.comments.select_related("author")
+    attachments = ticket.attachments.all()
+    if user.is_customer:
+        events, comments, attachments = (
+            events.filter(public=True),
+            comments.filter(public=True),
+            attachments.filter(public=True),
+        )
+    by_comment: dict[int | None, list[Attachment]] = {}
+    for attachment in attachments:
+        by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    comment_map: dict[int, Comment] = {comment.pk: comment for comment in comments}
+    for comment in comment_map.values():
+        comment.files = by_comment.get(comment.pk, [])
+    timeline = []
+    for event in events:
+        event.comment = comment_map.get(event.data.get("comment"))
+        if event.kind in (TicketEvent.Kind.REPLY, TicketEvent.Kind.NOTE) and event.comment is None:
+            continue
+        timeline.append(event)
+    return timeline
+
+
+def ticket_attachments(*, ticket: Ticket, user: User) -> QuerySet[Attachment]:
+    attachments = ticket.attachments.all()
+    return attachments.filter(public=True) if user.is_customer else attachments
+
+
+def calendar_list() -> QuerySet[BusinessCalendar]:
+    return BusinessCalendar.objects.prefetch_related("hours", "days")
+
+
+def policy_list() -> QuerySet[SLAPolicy]:
+    return SLAPolicy.objects.prefetch_related("targets")

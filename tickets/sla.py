@@ -1,0 +1,179 @@
+"""SLA clocks: which policy covers a ticket, and every move of a clock.
+
+The rules (user-facing version in docs/sla.md):
+- a clock's ``due_at`` is ``calendar.add(started_at, target + paused)``, where ``paused`` is the
+  working time spent paused; it is stored on every move, and ``version`` goes up;
+- resolution pauses while the ticket waits on the customer; on resume the due moment moves by
+  the working time that passed during the pause;
+- a priority change applies the new target from the original start; a recorded breach stays;
+- reopening runs the resolution clock again from where it stopped (the time it stood still
+  counts as paused);
+- a clock stopped after its due moment is breached at its due moment.
+
+These functions run inside the ticket services' transactions, on a ticket row already locked.
+"""
+
+import datetime
+
+from django.db.models import Min
+
+from tickets.calendars import schedule_for
+from tickets.models import Metric, SLAClock, SLAPolicy, SLATarget, Ticket, TicketEvent
+
+
+def policy_for(ticket: Ticket) -> SLAPolicy | None:
+    if ticket.project.sla_policy_id:
+        return ticket.project.sla_policy
+    return SLAPolicy.objects.filter(is_default=True).first()
+
+
+def _targets(ticket: Ticket) -> dict[str, SLATarget]:
+    policy = policy_for(ticket)
+    if policy is None:
+        return {}
+    return {t.metric: t for t in policy.targets.filter(priority=ticket.priority).select_related("calendar")}
+
+
+def _recompute(clock: SLAClock) -> None:
+    schedule = schedule_for(clock.calendar)
+    clock.due_at = schedule.add(
+        clock.started_at, datetime.timedelta(minutes=clock.target_minutes, seconds=clock.paused_seconds)
+    )
+    clock.version += 1
+
+
+def _working_seconds(clock: SLAClock, start: datetime.datetime, end: datetime.datetime) -> int:
+    return max(0, round(schedule_for(clock.calendar).between(start, end).total_seconds()))
+
+
+def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClock | None:
+    """Start (or restart) the metric's clock at ``at`` if the ticket's policy targets it."""
+    target = _targets(ticket).get(metric)
+    if target is None:
+        return None
+    clock = SLAClock.objects.filter(ticket=ticket, metric=metric).first() or SLAClock(
+        ticket=ticket, metric=metric, version=0
+    )
+    clock.target_minutes, clock.calendar = target.minutes, target.calendar
+    clock.started_at, clock.paused_at, clock.paused_seconds, clock.stopped_at = at, None, 0, None
+    clock.breached_at = None
+    _recompute(clock)
+    clock.save()
+    return clock
+
+
+def clocks_start(*, ticket: Ticket) -> None:
+    """The clocks that start with the ticket: first response and resolution, at ``received_at``."""
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        clock_start(ticket=ticket, metric=metric, at=ticket.received_at)
+
+
+def _clock(ticket: Ticket, metric: str) -> SLAClock | None:
+    return SLAClock.objects.select_related("calendar").filter(ticket=ticket, metric=metric).first()
+
+
+def clock_stop(*, ticket: Ticket, metric: str, at: datetime.datetime, actor=None) -> SLAClock | None:
+    clock = _clock(ticket, metric)
+    if clock is None or clock.stopped_at is not None:
+        return clock
+    if clock.paused_at is not None:
+        clock.paused_seconds += _working_seconds(clock, clock.paused_at, at)
+        clock.paused_at = None
+        _recompute(clock)
+    clock.stopped_at = at
+    clock.version += 1
+    data = {"metric": metric, "due_at": clock.due_at.isoformat(), "stopped_at": at.isoformat()}
+    if at > clock.due_at and clock.breached_at is None:
+        clock.breached_at = clock.due_at
+        TicketEvent.objects.create(ticket=ticket, actor=None, kind=TicketEvent.Kind.BREACHED, data=data)
+    clock.save()
+    TicketEvent.objects.create(ticket=ticket, actor=actor, kind=TicketEvent.Kind.CLOCK_STOPPED, data=data)
+    return clock
+
+
+def clock_pause(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
+    clock = _clock(ticket, metric)
+    if clock is None or not clock.is_running:
+        return
+    clock.paused_at = at
+    clock.version += 1
+    clock.save()
+
+
+def clock_resume(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
+    clock = _clock(ticket, metric)
+    if clock is None or clock.paused_at is None or clock.stopped_at is not None:
+        return
+    clock.paused_seconds += _working_seconds(clock, clock.paused_at, at)
+    clock.paused_at = None
+    _recompute(clock)
+    clock.save()
+
+
+def clock_reopen(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
+    """Run a stopped clock again from where it stopped; the time it stood still is paused time."""
+    clock = _clock(ticket, metric)
+    if clock is None or clock.stopped_at is None:
+        return
+    clock.paused_seconds += _working_seconds(clock, clock.stopped_at, at)
+    clock.stopped_at = None
+    _recompute(clock)
+    clock.save()
+
+
+def clocks_retarget(*, ticket: Ticket) -> None:
+    """After a priority change: each clock takes the new priority's target from its original start.
+
+    A recorded breach stays recorded. A clock whose metric the new priority does not target
+    keeps its old target; a metric it newly targets gets a clock as if it had run from the start.
+    """
+    targets = _targets(ticket)
+    existing = {clock.metric: clock for clock in SLAClock.objects.select_related("calendar").filter(ticket=ticket)}
+    for metric, target in targets.items():
+        clock = existing.get(metric)
+        if clock is None:
+            if metric == Metric.ONSITE_ARRIVAL:
+                continue  # starts with a dispatch
+            clock = clock_start(ticket=ticket, metric=metric, at=ticket.received_at)
+            stop_at = ticket.first_response_at if metric == Metric.FIRST_RESPONSE else ticket.resolved_at
+            if stop_at is not None and clock is not None:
+                clock_stop(ticket=ticket, metric=metric, at=stop_at)
+            continue
+        clock.target_minutes, clock.calendar = target.minutes, target.calendar
+        _recompute(clock)
+        if clock.stopped_at is not None and clock.stopped_at > clock.due_at and clock.breached_at is None:
+            clock.breached_at = clock.due_at
+        clock.save()
+
+
+def ticket_refresh_next_due(ticket: Ticket) -> None:
+    """Store the earliest due moment of the running clocks on the ticket (the queue's order)."""
+    next_due = SLAClock.objects.filter(ticket=ticket, stopped_at__isnull=True, paused_at__isnull=True).aggregate(
+        due=Min("due_at")
+    )["due"]
+    if ticket.next_due_at != next_due:
+        ticket.next_due_at = next_due
+        Ticket.objects.filter(pk=ticket.pk).update(next_due_at=next_due)
+
+
+def clock_state(clock: SLAClock, now: datetime.datetime) -> dict:
+    """What the API and pages show of a clock at ``now``."""
+    if clock.stopped_at is not None:
+        remaining = clock.due_at - clock.stopped_at
+    elif clock.paused_at is not None:
+        # frozen while paused: the working time left of the target
+        remaining = schedule_for(clock.calendar).between(clock.paused_at, clock.due_at)
+    else:
+        remaining = clock.due_at - now
+    breached = clock.breached_at is not None or (
+        clock.stopped_at > clock.due_at
+        if clock.stopped_at is not None
+        else clock.paused_at is None and now > clock.due_at
+    )
+    return {
+        "due_at": clock.due_at,
+        "breached": breached,
+        "paused": clock.paused_at is not None,
+        "stopped_at": clock.stopped_at,
+        "remaining_seconds": int(remaining.total_seconds()),
+    }

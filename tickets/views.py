@@ -1,0 +1,273 @@
+"""Pages: the customer portal and the engineer queue share the ticket list and page; what each
+role sees and may do differs inside them."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from servicedesk.errors import NotAllowed, ServiceDeskError
+from tickets import selectors, services, sla
+from tickets.forms import (
+    AssignForm,
+    BulkAssignForm,
+    DispatchForm,
+    LeaveSiteForm,
+    PriorityForm,
+    QueueFilterForm,
+    RateForm,
+    ReplyForm,
+    StatusForm,
+    TicketForm,
+)
+from tickets.models import Ticket
+from tickets.services import CUSTOMER_TRANSITIONS, TRANSITIONS
+
+
+def _with_clocks(tickets, now):
+    for ticket in tickets:
+        ticket.clock_states = [(clock, sla.clock_state(clock, now)) for clock in ticket.clocks.all()]
+    return tickets
+
+
+@login_required
+def ticket_list(request):
+    user = request.user
+    tickets = selectors.ticket_list(user=user)
+    form = QueueFilterForm(request.GET or None)
+    if user.is_staff_member:
+        params = form.cleaned_data if form.is_valid() else {}
+        tickets = selectors.ticket_filter(tickets, user=user, params={"view": params.get("view") or ""})
+        statuses = params.get("status") or list(Ticket.OPEN_STATUSES)
+        tickets = tickets.filter(status__in=statuses)
+        if params.get("priority"):
+            tickets = tickets.filter(priority__in=params["priority"])
+        if params.get("organisation"):
+            tickets = tickets.filter(organisation=params["organisation"])
+        if params.get("q"):
+            tickets = tickets.filter(Q(reference__icontains=params["q"]) | Q(title__icontains=params["q"]))
+        tickets = selectors.queue_order(tickets)
+    else:
+        show = request.GET.get("show", "open")
+        if show == "open":
+            tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
+        elif show == "done":
+            tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
+        tickets = tickets.order_by("-received_at", "-pk")
+    page = Paginator(tickets, 50).get_page(request.GET.get("page"))
+    _with_clocks(page, timezone.now())
+    context = {"page": page, "form": form, "show": request.GET.get("show", "open")}
+    if user.is_staff_member:
+        context["assign_form"] = AssignForm()
+    return render(request, "tickets/ticket_list.html", context)
+
+
+@login_required
+def ticket_create(request):
+    form = TicketForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        files = data.pop("attachments", [])
+        for name in ("reporter", "received_at", "channel"):
+            if not data.get(name):
+                data.pop(name, None)
+        try:
+            ticket = services.ticket_create(actor=request.user, attachments=files, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except ServiceDeskError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Ticket %(reference)s was filed.") % {"reference": ticket.reference})
+            return redirect("tickets:detail", pk=ticket.pk)
+    return render(request, "tickets/ticket_form.html", {"form": form})
+
+
+def _allowed_statuses(ticket, user):
+    allowed = TRANSITIONS.get(ticket.status, set())
+    if user.is_customer:
+        allowed = {new for new in allowed if (ticket.status, new) in CUSTOMER_TRANSITIONS}
+    return [choice for choice in Ticket.Status.choices if choice[0] in allowed]
+
+
+@login_required
+def ticket_detail(request, pk: int):
+    ticket = selectors.ticket_get(user=request.user, pk=pk)
+    user = request.user
+    now = timezone.now()
+    _with_clocks([ticket], now)
+    context = {
+        "ticket": ticket,
+        "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
+        "attachments": selectors.ticket_attachments(ticket=ticket, user=user).filter(comment__isnull=True),
+        "visits": ticket.visits.select_related("engineer"),
+        "reply_form": ReplyForm(user=user),
+        "statuses": _allowed_statuses(ticket, user),
+    }
+    if user.is_staff_member:
+        context.update(
+            assign_form=AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
+            priority_form=PriorityForm(initial={"priority": ticket.priority}),
+            dispatch_form=DispatchForm(),
+            leave_form=LeaveSiteForm(),
+        )
+    elif ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        context["rate_form"] = RateForm(initial={"rating": ticket.rating})
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+def _act(request, pk: int, form_class, call, success: str, **form_kwargs):
+    """Run one ticket action from a POSTed form; errors come back as messages on the ticket page."""
+    ticket = selectors.ticket_get(user=request.user, pk=pk)
+    form = form_class(request.POST, request.FILES or None, **form_kwargs)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("tickets:detail", pk=ticket.pk)
+    try:
+        call(ticket, form.cleaned_data)
+    except NotAllowed as error:
+        return HttpResponseForbidden(error.message)
+    except ServiceDeskError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_reply(request, pk: int):
+    def call(ticket, data):
+        services.comment_add(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            body=data["body"],
+            public=data.get("public", True) if request.user.is_staff_member else True,
+            attachments=data.get("attachments", []),
+        )
+
+    return _act(request, pk, ReplyForm, call, _("Your message was added."), user=request.user)
+
+
+@login_required
+@require_POST
+def ticket_status(request, pk: int):
+    def call(ticket, data):
+        services.ticket_update(ticket_id=ticket.pk, actor=request.user, status=data["status"])
+
+    return _act(request, pk, StatusForm, call, _("The status was changed."))
+
+
+@login_required
+@require_POST
+def ticket_priority(request, pk: int):
+    def call(ticket, data):
+        services.ticket_update(ticket_id=ticket.pk, actor=request.user, priority=data["priority"])
+
+    return _act(request, pk, PriorityForm, call, _("The priority was changed."))
+
+
+@login_required
+@require_POST
+def ticket_assign(request, pk: int):
+    def call(ticket, data):
+        services.ticket_assign(ticket_id=ticket.pk, actor=request.user, assignee=data["assignee"], team=data["team"])
+
+    return _act(request, pk, AssignForm, call, _("The ticket was assigned."))
+
+
+@login_required
+@require_POST
+def ticket_dispatch(request, pk: int):
+    def call(ticket, data):
+        services.ticket_dispatch(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            engineer=data["engineer"],
+            expected_arrival_at=data["expected_arrival_at"],
+        )
+
+    return _act(request, pk, DispatchForm, call, _("The engineer was dispatched."))
+
+
+@login_required
+@require_POST
+def ticket_arrive(request, pk: int):
+    def call(ticket, data):
+        services.ticket_arrive(ticket_id=ticket.pk, actor=request.user)
+
+    return _act(request, pk, forms.Form, call, _("The arrival was recorded."))
+
+
+@login_required
+@require_POST
+def ticket_leave_site(request, pk: int):
+    def call(ticket, data):
+        services.ticket_leave_site(ticket_id=ticket.pk, actor=request.user, work_done=data["work_done"])
+
+    return _act(request, pk, LeaveSiteForm, call, _("The visit was recorded."))
+
+
+@login_required
+@require_POST
+def ticket_rate(request, pk: int):
+    def call(ticket, data):
+        services.ticket_rate(ticket_id=ticket.pk, actor=request.user, rating=data["rating"], comment=data["comment"])
+
+    return _act(request, pk, RateForm, call, _("Thank you for your rating."))
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    if not request.user.is_staff_member:
+        return HttpResponseForbidden()
+    form = BulkAssignForm(request.POST)
+    form.fields["tickets"].queryset = selectors.ticket_list(user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose tickets and an engineer or team."))
+        return redirect("tickets:list")
+    done = 0
+    for ticket in form.cleaned_data["tickets"]:
+        try:
+            services.ticket_assign(
+                ticket_id=ticket.pk,
+                actor=request.user,
+                assignee=form.cleaned_data["assignee"],
+                team=form.cleaned_data["team"],
+            )
+            done += 1
+        except ServiceDeskError as error:
+            messages.error(request, f"{ticket.reference}: {error.message}")
+    messages.success(request, _("%(count)d tickets were assigned.") % {"count": done})
+    return redirect(request.POST.get("next") or "tickets:list")
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    """Files are served only to those who may see the ticket (and, for customers, public ones)."""
+    ticket = selectors.ticket_get(user=request.user, pk=pk)
+    attachment = get_object_or_404(selectors.ticket_attachments(ticket=ticket, user=request.user), pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
