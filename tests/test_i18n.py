@@ -17,6 +17,9 @@ from django.urls import reverse
 from accounts.models import Team, TeamMembership, User
 from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
+from tickets.calendars import calendar_save
+from tickets.policies import policy_save
+from tickets.services import ticket_create
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 UPSTREAM_GAPS = Path(settings.BASE_DIR) / "locale" / "upstream" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -87,7 +90,10 @@ def english_words(html: str, allowed: set[str]) -> set[str]:
 
 # Not English prose: the name of the English language in its own tongue (the switcher), the
 # IANA time zone names (identifiers, as every system shows them), and the data made below.
-ALWAYS_ALLOWED = {"English"} | set(re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones())))
+# Acronyms and units that Chinese interfaces write in Latin letters too: SLA, MB.
+ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB"} | set(
+    re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones()))
+)
 
 
 @pytest.fixture
@@ -108,10 +114,31 @@ def chinese_data(db):
     TeamMembership.objects.create(
         team=team, user=staff[User.Role.MANAGER], position=TeamMembership.Position.PROJECT_LEAD
     )
-    allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(["hdsw ddjk it hdsw example", customer.email])))
+    calendar = calendar_save(
+        name="工作日历",
+        timezone_name="Asia/Shanghai",
+        hours=[{"weekday": d, "start_minute": 0, "end_minute": 1440} for d in range(7)],
+    )
+    policy_save(
+        name="标准",
+        is_default=True,
+        targets=[
+            {"priority": "normal", "metric": m, "minutes": 240, "calendar": calendar}
+            for m in ("first_response", "resolution")
+        ],
+    )
+    ticket = ticket_create(actor=customer, project=project, title="网关反复重启", description="每三分钟重启一次")
+    allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(["hdsw ddjk it hdsw example SD", customer.email])))
     for user in staff.values():
         allowed |= set(re.findall(r"[A-Za-z]+", user.email))
-    return {"organisation": organisation, "project": project, "customer": customer, "staff": staff, "allowed": allowed}
+    return {
+        "organisation": organisation,
+        "project": project,
+        "customer": customer,
+        "staff": staff,
+        "allowed": allowed,
+        "ticket": ticket,
+    }
 
 
 def _pages(data):
@@ -123,6 +150,9 @@ def _pages(data):
         reverse("customers:project_detail", args=[project.pk]),
         reverse("accounts:preferences"),
         reverse("accounts:password_change"),
+        reverse("tickets:list"),
+        reverse("tickets:create"),
+        reverse("tickets:detail", args=[data["ticket"].pk]),
         "/no-such-page/",
     ]
     staff_pages = [*customer_pages, reverse("customers:organisation_list")]

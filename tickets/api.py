@@ -142,7 +142,17 @@ class SLAPolicyViewSet(
         serializer.instance = policies.policy_save(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = policies.policy_save(policy=serializer.instance, **serializer.validated_data)
+        policy = serializer.instance
+        current = {
+            "name": policy.name,
+            "description": policy.description,
+            "is_default": policy.is_default,
+            "targets": [
+                {"priority": t.priority, "metric": t.metric, "minutes": t.minutes, "calendar": t.calendar}
+                for t in policy.targets.select_related("calendar")
+            ],
+        }
+        serializer.instance = policies.policy_save(policy=policy, **{**current, **serializer.validated_data})
 
 
 # --- tickets ------------------------------------------------------------------------------
@@ -379,8 +389,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(ticket)
 
     @extend_schema(request=DispatchInput, responses={201: VisitOutput})
-    @action(detail=True, methods=["post"])
-    def dispatch(self, request, pk=None):
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_engineer(self, request, pk=None):  # not "dispatch": that is the view's own method
         """Send an engineer on site: starts the on-site arrival clock."""
         ticket = self.get_object()
         data = DispatchInput(data=request.data)

@@ -7,10 +7,12 @@ page or API answer that customer B receives must not contain a trace of organisa
 A new URL fails ``test_every_url_is_in_the_matrix`` until it has its row here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -18,10 +20,21 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
+from tickets.calendars import calendar_save
+from tickets.policies import policy_save
+from tickets.services import ticket_create
 
 ROLES = ["anonymous", "customer_a", "customer_b", "engineer", "manager", "admin"]
 # Strings that exist only in organisation A's data: customer B must never receive them.
-MARKERS_OF_A = ["Zephyr-Org-A", "zephyr-prj-a", "Zephyr project A", "Zephyr-Product-A", "zephyr-cust-a"]
+MARKERS_OF_A = [
+    "Zephyr-Org-A",
+    "zephyr-prj-a",
+    "Zephyr project A",
+    "Zephyr-Product-A",
+    "zephyr-cust-a",
+    "Zephyr fault A",
+    "zephyr-log-a",
+]
 
 
 @dataclass
@@ -30,7 +43,7 @@ class Row:
     method: str
     expected: dict[str, int]
     args: list[str] = field(default_factory=list)  # names of objects in the world, resolved per run
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | Callable[[dict], dict] | None = None  # a callable gets the world
     api: bool = False
 
 
@@ -106,6 +119,97 @@ MATRIX = [
         api=True,
     ),
     Row("project-detail", "delete", signed_in(405, 401), args=["project_a"], api=True),
+    # --- tickets: pages ------------------------------------------------------------------
+    Row("tickets:list", "get", signed_in(200, 302)),
+    Row("tickets:create", "get", signed_in(200, 302)),
+    Row("tickets:detail", "get", signed_in(200, 302, customer_b=404), args=["ticket_a"]),
+    Row("tickets:reply", "post", signed_in(302, 302, customer_b=404), args=["ticket_a"], data={"body": "Hello"}),
+    STAFF_ACTION := Row(
+        "tickets:status",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={"status": "acknowledged"},
+    ),
+    Row("tickets:priority", "post", STAFF_ACTION.expected, args=["ticket_a"], data={"priority": "high"}),
+    Row("tickets:assign", "post", STAFF_ACTION.expected, args=["ticket_a"], data={"assignee": ""}),
+    Row(
+        "tickets:dispatch",
+        "post",
+        STAFF_ACTION.expected,
+        args=["ticket_a"],
+        data=lambda world: {"engineer": world["users"]["engineer"].pk},
+    ),
+    Row("tickets:arrive", "post", STAFF_ACTION.expected, args=["ticket_a"], data={}),
+    Row("tickets:leave_site", "post", STAFF_ACTION.expected, args=["ticket_a"], data={"work_done": "Replaced a disk"}),
+    Row(
+        "tickets:rate",
+        "post",
+        signed_in(403, 302, customer_a=302, customer_b=404),
+        args=["ticket_a"],
+        data={"rating": 5, "comment": ""},
+    ),
+    Row("tickets:bulk_assign", "post", signed_in(302, 302, customer_a=403, customer_b=403), data={}),
+    Row("tickets:attachment", "get", signed_in(200, 302, customer_b=404), args=["ticket_a", "attachment_a"]),
+    # --- tickets: API --------------------------------------------------------------------
+    Row("ticket-list", "get", signed_in(200, 401), api=True),
+    Row("ticket-list", "post", signed_in(400, 401), data={}, api=True),
+    Row("ticket-detail", "get", signed_in(200, 401, customer_b=404), args=["ticket_a"], api=True),
+    Row(
+        "ticket-detail",
+        "patch",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={"priority": "high"},
+        api=True,
+    ),
+    Row("ticket-detail", "put", signed_in(405, 401), args=["ticket_a"], data={}, api=True),
+    Row("ticket-detail", "delete", signed_in(405, 401), args=["ticket_a"], api=True),
+    Row("ticket-comments", "get", signed_in(200, 401, customer_b=404), args=["ticket_a"], api=True),
+    Row(
+        "ticket-comments",
+        "post",
+        signed_in(201, 401, customer_b=404),
+        args=["ticket_a"],
+        data={"body": "Hello", "public": True},
+        api=True,
+    ),
+    Row(
+        "ticket-assign",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={"assignee": None},
+        api=True,
+    ),
+    Row(
+        "ticket-dispatch",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=201),
+        args=["ticket_a"],
+        data=lambda world: {"engineer": world["users"]["engineer"].pk},
+        api=True,
+    ),
+    Row(
+        "ticket-arrive",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={},
+        api=True,
+    ),
+    Row("calendar-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row("calendar-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
+    Row("calendar-detail", "get", signed_in(200, 401, customer_a=403, customer_b=403), args=["calendar"], api=True),
+    Row("calendar-detail", "patch", signed_in(403, 401, admin=200), args=["calendar"], data={}, api=True),
+    Row("calendar-detail", "put", signed_in(403, 401, admin=400), args=["calendar"], data={}, api=True),
+    Row("calendar-detail", "delete", signed_in(403, 401, admin=405), args=["calendar"], api=True),
+    Row("sla-policy-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row("sla-policy-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
+    Row("sla-policy-detail", "get", signed_in(200, 401, customer_a=403, customer_b=403), args=["policy"], api=True),
+    Row("sla-policy-detail", "patch", signed_in(403, 401, admin=200), args=["policy"], data={}, api=True),
+    Row("sla-policy-detail", "put", signed_in(403, 401, admin=400), args=["policy"], data={}, api=True),
+    Row("sla-policy-detail", "delete", signed_in(403, 401, admin=405), args=["policy"], api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -147,7 +251,32 @@ def world(db):
         "manager": UserFactory(username="mgr", role=User.Role.MANAGER),
         "admin": UserFactory(username="adm", role=User.Role.ADMIN, is_staff=True, is_superuser=True),
     }
-    return {"org_a": org_a, "project_a": project_a, "users": users, "uid": "MQ", "token": "bad-token"}
+    calendar = calendar_save(
+        name="Hours", timezone_name="Asia/Shanghai", hours=[{"weekday": 0, "start_minute": 540, "end_minute": 1080}]
+    )
+    policy = policy_save(
+        name="Policy",
+        is_default=True,
+        targets=[{"priority": "normal", "metric": "first_response", "minutes": 240, "calendar": calendar}],
+    )
+    ticket_a = ticket_create(
+        actor=users["customer_a"],
+        project=project_a,
+        title="Zephyr fault A",
+        description="Zephyr fault A: the gateway restarts",
+        attachments=[SimpleUploadedFile("zephyr-log-a.txt", b"Zephyr-Org-A gateway log\n", content_type="text/plain")],
+    )
+    return {
+        "org_a": org_a,
+        "project_a": project_a,
+        "users": users,
+        "uid": "MQ",
+        "token": "bad-token",
+        "ticket_a": ticket_a,
+        "attachment_a": ticket_a.attachments.get(),
+        "calendar": calendar,
+        "policy": policy,
+    }
 
 
 def _client(world, role: str, api: bool):
@@ -169,12 +298,14 @@ def _url(world, row: Row) -> str:
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method.upper()} {row.name}")
 def test_permission_matrix(world, row):
     answers = {}
+    data = row.data(world) if callable(row.data) else row.data
     for role in ROLES:
         client = _client(world, role, row.api)
-        response = getattr(client, row.method)(_url(world, row), row.data, format="json" if row.api else None)
+        response = getattr(client, row.method)(_url(world, row), data, format="json" if row.api else None)
         answers[role] = response.status_code
         if role == "customer_b" and response.status_code < 400:
-            body = response.content.decode(errors="replace")
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            body = content.decode(errors="replace")
             leaked = [marker for marker in MARKERS_OF_A if marker in body]
             assert leaked == [], f"{row.name} showed organisation A's data to customer B"
     assert answers == row.expected
