@@ -100,6 +100,10 @@ bench-load: $(VENV)/.installed-dev ## Load benchmark: 50 clients for 60 s agains
 bench-faults: $(VENV)/.installed-dev ## The load benchmark with PostgreSQL and Redis restarted under load
 	$(BIN)/python bench/load.py --faults $(BENCH_ARGS)
 
+.PHONY: bench-queue
+bench-queue: $(VENV)/.installed-dev ## The queue with 1,000,000 tickets on PostgreSQL: endpoint vs bare SQL, and the plan
+	$(BIN)/python bench/ticket_queue.py $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml

@@ -15,7 +15,6 @@ import argparse
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -27,82 +26,12 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-DB_NAME = "servicedesk_bench"
-PORT = 8100
-BASE = f"http://127.0.0.1:{PORT}"
-PASSWORD = "ServiceDesk-2026"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PASSWORD, Bench, percentile, stop
+
+BENCH = Bench("servicedesk_bench", 8100)
+BASE = BENCH.base
 COUNT_ORGANISATIONS = "from customers.models import Organisation; print(Organisation.objects.count())"
-
-ENV = {
-    **os.environ,
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-    "REDIS_URL": "redis://127.0.0.1:6379/13",
-    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "DEBUG": "false",
-    "SECURE_SSL_REDIRECT": "false",
-    "SESSION_COOKIE_SECURE": "false",
-    "CSRF_COOKIE_SECURE": "false",
-    "SECURE_HSTS_SECONDS": "0",
-    "TOKEN_THROTTLE_RATE": "100000/min",
-    "LOG_LEVEL": "ERROR",
-    "VAR_DIR": str(ROOT / "var" / "bench"),
-}
-
-
-def sh(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, env=ENV, check=check, capture_output=True, text=True, **kwargs)
-
-
-def django_print(code: str) -> str:
-    """What a snippet run in the app prints (``manage.py shell``)."""
-    return sh(PYTHON, "manage.py", "shell", "--no-imports", "-c", code).stdout
-
-
-def prepare(extra_projects: int) -> None:
-    exists = sh(
-        "psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{DB_NAME}'"
-    )
-    if exists.stdout.strip() != "1":
-        sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {DB_NAME}")
-    sh(PYTHON, "manage.py", "migrate", "--noinput")
-    sh(PYTHON, "manage.py", "collectstatic", "--noinput")
-    sh(PYTHON, "manage.py", "seed_demo")
-    sh(PYTHON, "bench/populate.py", str(extra_projects))
-
-
-def start_gunicorn(workers: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "servicedesk.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{BASE}/healthz", timeout=2).status_code == 200:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit("gunicorn did not become healthy")
 
 
 class Stats:
@@ -243,11 +172,6 @@ def restart_redis() -> None:
     )
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -257,14 +181,14 @@ def main() -> None:
     parser.add_argument("--faults", action="store_true", help="restart PostgreSQL and Redis under load")
     args = parser.parse_args()
 
-    prepare(args.projects)
-    server = start_gunicorn(args.workers)
+    BENCH.prepare(args.projects)
+    server = BENCH.start_gunicorn(args.workers)
     try:
-        ids = django_print(
+        ids = BENCH.django_print(
             "from customers.models import Project; print(list(Project.objects.values_list('pk', flat=True)))"
         )
         project_ids = [int(x) for x in re.findall(r"\d+", ids)]
-        before = int(django_print(COUNT_ORGANISATIONS))
+        before = int(BENCH.django_print(COUNT_ORGANISATIONS))
         stats = Stats()
         stop_at = time.monotonic() + args.seconds
         threads = [threading.Thread(target=client, args=(stats, i, stop_at, project_ids)) for i in range(args.clients)]
@@ -282,8 +206,7 @@ def main() -> None:
             thread.join(timeout=args.seconds + 90)
         healthy = requests.get(f"{BASE}/healthz", timeout=10).json()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
     print(f"\n{args.clients} clients, {args.seconds} s, gunicorn {args.workers} workers, PostgreSQL + Redis")
     for fault in faults:
@@ -302,11 +225,11 @@ def main() -> None:
         print(f"  error: {sample}")
     print(f"health after the run: {healthy}")
 
-    codes = django_print(
+    codes = BENCH.django_print(
         "from customers.models import Organisation; "
         "print(' '.join(Organisation.objects.filter(code__startswith='bench-').values_list('code', flat=True)))"
     ).split()
-    after = int(django_print(COUNT_ORGANISATIONS))
+    after = int(BENCH.django_print(COUNT_ORGANISATIONS))
     lost = stats.acknowledged - set(codes)
     doubled = len(codes) - len(set(codes))
     added = after - before

@@ -5,7 +5,9 @@ changes."""
 
 import datetime
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -130,7 +132,7 @@ def ticket_create(
             raise ServiceDeskError(_("Choose one of your organisation's projects."), field="project")
         if received_at is not None:
             raise NotAllowed(_("Only staff may set when a report was received."))
-        reporter, channel = actor, channel or Ticket.Channel.PORTAL
+        reporter, channel = actor, Ticket.Channel.PORTAL  # what a customer files comes through the portal
     else:
         reporter = reporter or actor
         channel = channel or Ticket.Channel.HOTLINE
@@ -158,7 +160,8 @@ def ticket_create(
     )
     ticket.reference = "pending"
     ticket.full_clean(exclude=["reference"])
-    ticket.reference = _next_reference(ticket.received_at.year)
+    # the year of the series is the local year of receipt (a call at 00:30 on 1 January is next year's)
+    ticket.reference = _next_reference(timezone.localtime(ticket.received_at, ZoneInfo(settings.TIME_ZONE)).year)
     ticket.save()
     _event(ticket, actor, TicketEvent.Kind.CREATED, channel=channel, priority=priority)
     _save_attachments(ticket, actor, files, comment=None, public=True)
@@ -344,6 +347,8 @@ def ticket_dispatch(
     ticket = _lock(ticket_id)
     if not ticket.is_open:
         raise ServiceDeskError(_("Reopen the ticket before sending someone on site."), field="engineer")
+    if expected_arrival_at is not None and expected_arrival_at < timezone.now():
+        raise ServiceDeskError(_("The expected arrival lies in the past."), field="expected_arrival_at")
     if ticket.visits.filter(arrived_at__isnull=True).exists():
         raise ServiceDeskError(_("An engineer is already on the way; record the arrival first."), field="engineer")
     now = timezone.now()

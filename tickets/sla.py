@@ -83,18 +83,29 @@ def clock_stop(*, ticket: Ticket, metric: str, at: datetime.datetime, actor=None
     clock.stopped_at = at
     clock.version += 1
     data = {"metric": metric, "due_at": clock.due_at.isoformat(), "stopped_at": at.isoformat()}
-    if at > clock.due_at and clock.breached_at is None:
-        clock.breached_at = clock.due_at
-        TicketEvent.objects.create(ticket=ticket, actor=None, kind=TicketEvent.Kind.BREACHED, data=data)
+    _record_late_breach(clock, at)
     clock.save()
     TicketEvent.objects.create(ticket=ticket, actor=actor, kind=TicketEvent.Kind.CLOCK_STOPPED, data=data)
     return clock
+
+
+def _record_late_breach(clock: SLAClock, at: datetime.datetime) -> None:
+    """A clock that stops or pauses after its due moment was breached at that moment."""
+    if at > clock.due_at and clock.breached_at is None:
+        clock.breached_at = clock.due_at
+        TicketEvent.objects.create(
+            ticket=clock.ticket,
+            actor=None,
+            kind=TicketEvent.Kind.BREACHED,
+            data={"metric": clock.metric, "due_at": clock.due_at.isoformat()},
+        )
 
 
 def clock_pause(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
     clock = _clock(ticket, metric)
     if clock is None or not clock.is_running:
         return
+    _record_late_breach(clock, at)
     clock.paused_at = at
     clock.version += 1
     clock.save()

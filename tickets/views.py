@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -103,11 +104,14 @@ def ticket_detail(request, pk: int):
     user = request.user
     now = timezone.now()
     _with_clocks([ticket], now)
+    visits = list(ticket.visits.select_related("engineer"))
     context = {
         "ticket": ticket,
         "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
         "attachments": selectors.ticket_attachments(ticket=ticket, user=user).filter(comment__isnull=True),
-        "visits": ticket.visits.select_related("engineer"),
+        "visits": visits,
+        "on_the_way": any(visit.arrived_at is None for visit in visits),
+        "on_site": any(visit.arrived_at and visit.left_site_at is None for visit in visits),
         "reply_form": ReplyForm(user=user),
         "statuses": _allowed_statuses(ticket, user),
     }
@@ -252,7 +256,10 @@ def bulk_assign(request):
         except ServiceDeskError as error:
             messages.error(request, f"{ticket.reference}: {error.message}")
     messages.success(request, _("%(count)d tickets were assigned.") % {"count": done})
-    return redirect(request.POST.get("next") or "tickets:list")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("tickets:list")
 
 
 @login_required
