@@ -5,7 +5,6 @@ organisation's object is a 404); managers and admins create and change. Nothing 
 through the API: set ``is_active`` to false instead.
 """
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -15,7 +14,7 @@ from customers import selectors, services
 from customers.models import InstalledProduct, Organisation, Project
 from servicedesk.api import WriteThroughServicesMixin
 from servicedesk.api_input import InputSerializer, StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictBooleanFilter
+from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 
 
 class OrganisationOutput(serializers.ModelSerializer):
@@ -106,7 +105,7 @@ class ProjectInput(InputSerializer):
         validators: list = []
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(StrictFilterSet):
     is_active = StrictBooleanFilter()
 
     class Meta:
@@ -114,7 +113,7 @@ class OrganisationFilter(django_filters.FilterSet):
         fields = ["is_active", "code"]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(StrictFilterSet):
     is_active = StrictBooleanFilter()
 
     class Meta:

@@ -20,3 +20,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """``?flag=true`` or ``?flag=false``; anything else is a 400 (django-filter reads "null" as unset)."""
 
     field_class = StrictBooleanFormField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set where a parameter sent empty (``?due_before=``) is a 400, not "no filter";
+    text filters may still be empty."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            if name not in self.data or isinstance(declared, django_filters.CharFilter):
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+            if any(value == "" for value in values):
+                self.form.add_error(name, _("A value is required."))
+                valid = False
+        return valid

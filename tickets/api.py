@@ -13,7 +13,7 @@ from accounts.models import Team, User
 from accounts.permissions import StaffReadAdminWrite
 from customers.models import Organisation, Project
 from servicedesk.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictBooleanFilter
+from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 from tickets import calendars, policies, selectors, services, sla
 from tickets.models import BusinessCalendar, Comment, OnsiteVisit, Priority, SLAPolicy, SLATarget, Ticket
 from tickets.worktime import format_hhmm, parse_hhmm
@@ -304,7 +304,7 @@ class ArriveInput(serializers.Serializer):
     arrived_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(StrictFilterSet):
     # one IN (...) rather than OR-ed equalities: the planner then proves the queue's partial index
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, method="filter_in")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, method="filter_in")
