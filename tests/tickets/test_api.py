@@ -8,41 +8,23 @@ no targets, hence no clocks. "Now" is always set with time-machine.
 """
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from operator import itemgetter
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from customers.models import Project
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import ProjectFactory
+from tests.tickets.helpers import sh, travel
 from tickets import services
-from tickets.calendars import calendar_save
 from tickets.models import BusinessCalendar, Comment, OnsiteVisit, SLAPolicy, Ticket, TicketEvent
 from tickets.policies import policy_save
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TICKETS = "/api/v1/tickets/"
-BUSINESS_HOURS = [
-    {"weekday": weekday, "start_minute": start, "end_minute": end}
-    for weekday in range(5)
-    for start, end in ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
-]
-ROUND_THE_CLOCK = [{"weekday": weekday, "start_minute": 0, "end_minute": 1440} for weekday in range(7)]
-
-
-def sh(*args: int) -> datetime:
-    """A wall-clock moment in Asia/Shanghai."""
-    return datetime(*args, tzinfo=SHANGHAI)
-
-
-def travel(moment: datetime):
-    return time_machine.travel(moment, tick=False)
 
 
 def parse(value: str) -> datetime:
@@ -62,29 +44,6 @@ def ids(response) -> list[int]:
 
 def clock(response, metric: str) -> dict:
     return response.json()["sla"][metric]
-
-
-@pytest.fixture
-def sla_setup(db):
-    business = calendar_save(
-        name="Business hours",
-        timezone_name="Asia/Shanghai",
-        hours=BUSINESS_HOURS,
-        days=[{"date": date(2026, 2, 14), "kind": "workday", "name": "Spring Festival make-up day"}],
-    )
-    always = calendar_save(name="Round the clock", timezone_name="Asia/Shanghai", hours=ROUND_THE_CLOCK)
-    policy = policy_save(
-        name="Standard",
-        is_default=True,
-        targets=[
-            {"priority": "normal", "metric": "first_response", "minutes": 240, "calendar": business},
-            {"priority": "normal", "metric": "resolution", "minutes": 960, "calendar": business},
-            {"priority": "urgent", "metric": "first_response", "minutes": 60, "calendar": always},
-            {"priority": "urgent", "metric": "resolution", "minutes": 240, "calendar": always},
-            {"priority": "urgent", "metric": "onsite_arrival", "minutes": 120, "calendar": always},
-        ],
-    )
-    return SimpleNamespace(business=business, always=always, policy=policy)
 
 
 def file_ticket(actor, project, *, at: datetime, priority: str = "normal", title: str = "Gateway restarts") -> Ticket:

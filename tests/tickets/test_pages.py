@@ -8,32 +8,22 @@ Asia/Shanghai for normal tickets, round the clock for urgent ones, no targets fo
 import re
 import struct
 import zlib
-from datetime import date, datetime
+from datetime import datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.accounts.factories import UserFactory
 from tests.customers.factories import ProjectFactory
+from tests.tickets.helpers import sh, travel
 from tickets import services
-from tickets.calendars import calendar_save
 from tickets.models import Attachment, Comment, OnsiteVisit, Ticket, TicketEvent
-from tickets.policies import policy_save
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-BUSINESS_HOURS = [
-    {"weekday": weekday, "start_minute": start, "end_minute": end}
-    for weekday in range(5)
-    for start, end in ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
-]
-ROUND_THE_CLOCK = [{"weekday": weekday, "start_minute": 0, "end_minute": 1440} for weekday in range(7)]
 LOG = b"error at 10:00\n"
 
 
@@ -53,14 +43,6 @@ def _png() -> bytes:
 
 
 PNG = _png()
-
-
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
-
-
-def travel(moment: datetime):
-    return time_machine.travel(moment, tick=False)
 
 
 def log_file(name: str = "log.txt", content: bytes = LOG) -> SimpleUploadedFile:
@@ -84,29 +66,6 @@ def clock_text(page_text: str, metric: str) -> str:
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
-
-
-@pytest.fixture
-def sla_setup(db):
-    business = calendar_save(
-        name="Business hours",
-        timezone_name="Asia/Shanghai",
-        hours=BUSINESS_HOURS,
-        days=[{"date": date(2026, 2, 14), "kind": "workday", "name": "Spring Festival make-up day"}],
-    )
-    always = calendar_save(name="Round the clock", timezone_name="Asia/Shanghai", hours=ROUND_THE_CLOCK)
-    policy = policy_save(
-        name="Standard",
-        is_default=True,
-        targets=[
-            {"priority": "normal", "metric": "first_response", "minutes": 240, "calendar": business},
-            {"priority": "normal", "metric": "resolution", "minutes": 960, "calendar": business},
-            {"priority": "urgent", "metric": "first_response", "minutes": 60, "calendar": always},
-            {"priority": "urgent", "metric": "resolution", "minutes": 240, "calendar": always},
-            {"priority": "urgent", "metric": "onsite_arrival", "minutes": 120, "calendar": always},
-        ],
-    )
-    return SimpleNamespace(business=business, always=always, policy=policy)
 
 
 def file_ticket(actor, project, *, at: datetime | None = None, priority: str = "normal", **fields) -> Ticket:

@@ -1,11 +1,11 @@
 """The SLA rules of docs/sla.md, through the ticket services, with time under control."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from tests.tickets.helpers import BUSINESS_HOURS, ROUND_THE_CLOCK, sh
 from tickets import services
 from tickets.calendars import calendar_save, schedule_for
 from tickets.models import SLAClock, Ticket
@@ -13,13 +13,7 @@ from tickets.policies import policy_save
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-BUSINESS = [{"weekday": d, "start_minute": s, "end_minute": e} for d in range(5) for s, e in ((540, 720), (780, 1080))]
-ALWAYS = [{"weekday": d, "start_minute": 0, "end_minute": 1440} for d in range(7)]
-
-
-def at(*args) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=SHANGHAI)
+at = sh
 
 
 @pytest.fixture
@@ -27,14 +21,14 @@ def calendars(db):
     business = calendar_save(
         name="Business",
         timezone_name="Asia/Shanghai",
-        hours=BUSINESS,
+        hours=BUSINESS_HOURS,
         days=[
             {"date": datetime.date(2026, 2, 14), "kind": "workday", "name": "make-up"},
             {"date": datetime.date(2026, 2, 16), "kind": "holiday", "name": "eve"},
             {"date": datetime.date(2026, 2, 17), "kind": "holiday", "name": "Spring Festival"},
         ],
     )
-    always = calendar_save(name="24x7", timezone_name="Asia/Shanghai", hours=ALWAYS)
+    always = calendar_save(name="24x7", timezone_name="Asia/Shanghai", hours=ROUND_THE_CLOCK)
     return business, always
 
 
