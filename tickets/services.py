@@ -43,7 +43,12 @@ CUSTOMER_TRANSITIONS = {
 
 
 def _lock(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("project", "project__sla_policy").get(pk=ticket_id)
+    # lock the ticket row only (the policy join is an outer join, which PostgreSQL cannot lock)
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("project", "project__sla_policy")
+        .get(pk=ticket_id)
+    )
 
 
 def _event(ticket: Ticket, actor: User | None, kind: str, public: bool = True, **data) -> TicketEvent:
