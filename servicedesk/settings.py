@@ -230,8 +230,13 @@ CELERY_TASK_ROUTES = {
     "maintenance.tasks.*": {"queue": "default"},
     "training.tasks.*": {"queue": "default"},
 }
+# Deliveries (notifications/): a claim older than this is a dead attempt and is sent again; a
+# delivery whose task has not run after this many seconds is sent by the sweeper.
+DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
+DELIVERY_SWEEP_AFTER_SECONDS = env.int("DELIVERY_SWEEP_AFTER_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": 60.0},
+    "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
 }
 # Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
 # is lost by a restart, and no shelve file can be left half-written by a killed process.

@@ -66,9 +66,11 @@ def _subject_context(ticket: Ticket) -> dict:
     return {"reference": ticket.reference, "title": ticket.title, "ticket": ticket}
 
 
-def _notify(ticket: Ticket, users: Iterable[User | None], subject: str, template: str, **extra) -> None:
+def _notify(ticket: Ticket, users: Iterable[User | None], subject: str, template: str, *, event: str, **extra) -> None:
+    """Email about ``event`` (unique per ticket: "created", "event:<id>", "comment:<id>") once."""
     email_users(
         users=users,
+        key=f"ticket:{ticket.pk}:{event}",
         subject=subject,
         template=template,
         context={**_subject_context(ticket), **extra},
@@ -177,6 +179,7 @@ def ticket_create(
         [reporter],
         gettext_noop("[%(reference)s] We received your report: %(title)s"),
         "notifications/email/ticket_created.txt",
+        event="created",
     )
     return ticket
 
@@ -209,7 +212,7 @@ def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetim
     if reopening:
         ticket.resolved_at = ticket.closed_at = None
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
-    _event(ticket, actor, TicketEvent.Kind.STATUS, old=previous, new=status)
+    status_event = _event(ticket, actor, TicketEvent.Kind.STATUS, old=previous, new=status)
 
     if previous == Status.NEW:
         _stop_first_response(ticket, actor, at)
@@ -228,6 +231,7 @@ def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetim
         recipients,
         gettext_noop("[%(reference)s] Status: %(status)s"),
         "notifications/email/ticket_status.txt",
+        event=f"event:{status_event.pk}",
         status=Status(status).label,
     )
 
@@ -271,7 +275,7 @@ def ticket_assign(*, ticket_id: int, actor: User, assignee: User | None, team: T
         return ticket
     ticket.assignee, ticket.team = assignee, team
     ticket.save(update_fields=["assignee", "team", "updated_at"])
-    _event(
+    assigned = _event(
         ticket,
         actor,
         TicketEvent.Kind.ASSIGNED,
@@ -287,6 +291,7 @@ def ticket_assign(*, ticket_id: int, actor: User, assignee: User | None, team: T
             [assignee],
             gettext_noop("[%(reference)s] Assigned to you: %(title)s"),
             "notifications/email/ticket_assigned.txt",
+            event=f"event:{assigned.pk}",
         )
     return ticket
 
@@ -319,6 +324,7 @@ def comment_add(
             [ticket.reporter],
             gettext_noop("[%(reference)s] New reply: %(title)s"),
             "notifications/email/ticket_reply.txt",
+            event=f"comment:{comment.pk}",
             comment=comment,
         )
     elif public:
@@ -330,6 +336,7 @@ def comment_add(
             [ticket.assignee],
             gettext_noop("[%(reference)s] The customer replied: %(title)s"),
             "notifications/email/ticket_reply.txt",
+            event=f"comment:{comment.pk}",
             comment=comment,
         )
     return comment
@@ -379,6 +386,7 @@ def ticket_dispatch(
         [ticket.reporter],
         gettext_noop("[%(reference)s] An engineer is on the way: %(title)s"),
         "notifications/email/ticket_dispatched.txt",
+        event=f"visit:{visit.pk}",
         visit=visit,
     )
     return visit

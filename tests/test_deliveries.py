@@ -1,0 +1,95 @@
+"""Deliveries go out once: written with the change, sent after commit, safe to send twice,
+picked up by the sweeper when their task was lost."""
+
+import datetime
+import smtplib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from notifications.models import Delivery
+from notifications.services import deliveries_due, delivery_send, email_users
+from notifications.tasks import sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue(user, key="ticket:1:created", *, capture):
+    with capture(execute=False) as callbacks:
+        email_users(
+            users=[user],
+            key=key,
+            subject="[%(reference)s] Hello",
+            template="notifications/email/_footer.txt",
+            context={"reference": "SD-1"},
+        )
+    return callbacks
+
+
+def test_an_event_is_written_once_per_recipient_and_sent_after_commit(engineer, django_capture_on_commit_callbacks):
+    callbacks = _queue(engineer, capture=django_capture_on_commit_callbacks)
+    assert len(callbacks) == 1 and mail.outbox == []  # nothing leaves before the commit
+    again = _queue(engineer, capture=django_capture_on_commit_callbacks)
+    assert again == [] and Delivery.objects.count() == 1  # the same event twice: one delivery
+    callbacks[0]()  # the commit happens; the task runs (eagerly in unit tests)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, len(mail.outbox)) == ("sent", 1, 1)
+    assert mail.outbox[0].subject == "[SD-1] Hello" and mail.outbox[0].to == [engineer.email]
+
+
+def test_sending_twice_sends_once(engineer, django_capture_on_commit_callbacks):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    assert delivery_send(delivery_id=delivery.pk) is True
+    assert delivery_send(delivery_id=delivery.pk) is False  # a redelivered task
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_in_progress_is_left_alone_and_a_stale_one_is_taken_over(engineer, django_capture_on_commit_callbacks):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="sending", claimed_at=timezone.now(), claim=Delivery.new_claim()
+    )
+    assert delivery_send(delivery_id=delivery.pk) is False  # another worker is on it
+    assert deliveries_due() == []
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        assert deliveries_due() == [delivery.pk]  # that worker died
+        sweep()
+    assert Delivery.objects.get().status == "sent" and len(mail.outbox) == 1
+
+
+def test_the_sweeper_sends_what_a_lost_task_left_behind(engineer, django_capture_on_commit_callbacks):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)  # the task is never run
+    assert deliveries_due() == []  # younger than a minute: its task may still come
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        sweep()
+    assert Delivery.objects.get().status == "sent" and len(mail.outbox) == 1
+
+
+def test_a_failure_is_recorded_and_retried_until_it_gives_up(engineer, django_capture_on_commit_callbacks, monkeypatch):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("connection lost")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "connection lost" in delivery.last_error
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=7)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        delivery_send(delivery_id=delivery.pk)
+    assert Delivery.objects.get().status == "failed"  # visible to admins with its error
+
+
+def test_users_without_an_address_get_nothing(engineer, django_capture_on_commit_callbacks):
+    engineer.email = ""
+    engineer.save()
+    _queue(engineer, capture=django_capture_on_commit_callbacks)
+    assert not Delivery.objects.exists()
