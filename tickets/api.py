@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -346,7 +346,19 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(TicketOutput(ticket, context=self.get_serializer_context()).data, status=code)
 
-    @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})
+    @extend_schema(
+        request=TicketCreateInput,
+        responses={201: TicketOutput},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string (e.g. a UUID). Sending the same key again returns the ticket the "
+                "first request created instead of filing a second one: retry safely after a timeout.",
+            )
+        ],
+    )
     def create(self, request):
         data = TicketCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -356,7 +368,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise serializers.ValidationError({"project": [_("Choose one of your organisation's projects.")]})
         if request.user.is_customer and "reporter" in fields:
             raise serializers.ValidationError({"reporter": [_("Only staff may file on someone's behalf.")]})
-        ticket = services.ticket_create(actor=request.user, project=project, **fields)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
+        ticket = services.ticket_create(actor=request.user, project=project, request_key=key or None, **fields)
         return self._answer(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateInput, responses={200: TicketOutput})

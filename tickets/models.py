@@ -193,6 +193,17 @@ class Ticket(TimeStampedModel):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_tickets", verbose_name=_("reporter")
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("filed by"),
+        help_text=_("Who entered the ticket: the reporter, or the engineer who logged the call."),
+    )
+    request_key = models.CharField(
+        max_length=100, null=True, blank=True, editable=False, help_text="the client's Idempotency-Key, if it sent one"
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PORTAL)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.FAULT)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -243,6 +254,14 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["-received_at"], name="ticket_received"),
             # the queue: open tickets by their nearest due moment
             models.Index(fields=["next_due_at"], name="ticket_queue_due", condition=Q(status__in=OPEN_STATUS_VALUES)),
+        ]
+        constraints = [
+            # a client retrying a POST with the same Idempotency-Key gets the ticket it made
+            models.UniqueConstraint(
+                fields=["created_by", "request_key"],
+                name="one_ticket_per_request_key",
+                condition=Q(request_key__isnull=False),
+            )
         ]
 
     def clean(self) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -130,9 +130,18 @@ def ticket_create(
     measures_taken: str = "",
     reporter: User | None = None,
     attachments: Iterable[UploadedFile] = (),
+    request_key: str | None = None,
 ) -> Ticket:
     """A new ticket. Customers file for their own organisation's projects, received now; staff
-    logging a call may name the reporter and an earlier ``received_at`` (never a future one)."""
+    logging a call may name the reporter and an earlier ``received_at`` (never a future one).
+
+    ``request_key`` (the API's Idempotency-Key): the same actor sending the same key again gets
+    the ticket the first request made, and nothing is filed or mailed twice.
+    """
+    if request_key:
+        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).first()
+        if existing is not None:
+            return existing
     now = timezone.now()
     if actor.is_customer:
         if project.organisation_id != actor.organisation_id:
@@ -164,12 +173,22 @@ def ticket_create(
         impact=impact,
         measures_taken=measures_taken,
         received_at=received_at or now,
+        created_by=actor,
+        request_key=request_key or None,
     )
     ticket.reference = "pending"
     ticket.full_clean(exclude=["reference"])
     # the year of the series is the local year of receipt (a call at 00:30 on 1 January is next year's)
     ticket.reference = _next_reference(timezone.localtime(ticket.received_at, ZoneInfo(settings.TIME_ZONE)).year)
-    ticket.save()
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError:
+        # the same key raced in from a parallel retry, which committed first
+        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).first() if request_key else None
+        if existing is None:
+            raise
+        return existing
     _event(ticket, actor, TicketEvent.Kind.CREATED, channel=channel, priority=priority)
     _save_attachments(ticket, actor, files, comment=None, public=True)
     sla.clocks_start(ticket=ticket)

@@ -1073,3 +1073,33 @@ class TestPolicies:
         assert set(on_gold.json()["sla"]) == {"first_response"}
         assert parse(clock(on_gold, "first_response")["due_at"]) == sh(2026, 2, 13, 17, 30)
         assert parse(clock(on_default, "first_response")["due_at"]) == sh(2026, 2, 14, 12)
+
+
+class TestIdempotency:
+    def test_the_same_key_twice_files_one_ticket_and_sends_one_email(self, api, customer_a, project_a, sla_setup):
+        from notifications.models import Delivery
+
+        client = api.as_user(customer_a)
+        payload = {"project": project_a.pk, "title": "Gateway down", "description": "No data since 10:00."}
+        first = client.post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="c0ffee-1")
+        again = client.post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="c0ffee-1")
+        assert first.status_code == again.status_code == 201
+        assert first.json()["id"] == again.json()["id"]
+        assert Ticket.objects.count() == 1
+        assert Delivery.objects.filter(subject__contains="Gateway down").count() == 1
+        other = client.post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="c0ffee-2")
+        assert other.json()["id"] != first.json()["id"]
+
+    def test_keys_belong_to_their_sender(self, api, customer_a, project_a, sla_setup):
+        colleague = CustomerFactory(organisation=customer_a.organisation)
+        payload = {"project": project_a.pk, "title": "Gateway down", "description": "x"}
+        mine = api.as_user(customer_a).post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+        theirs = api.as_user(colleague).post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+        assert mine.json()["id"] != theirs.json()["id"]
+
+    def test_a_key_that_is_too_long_is_a_400(self, api, customer_a, project_a, sla_setup):
+        payload = {"project": project_a.pk, "title": "x", "description": "x"}
+        response = api.as_user(customer_a).post(TICKETS, payload, format="json", HTTP_IDEMPOTENCY_KEY="k" * 101)
+        assert response.status_code == 400
+        assert "Idempotency-Key" in response.json()["errors"]
+        assert not Ticket.objects.exists()
