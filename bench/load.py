@@ -142,11 +142,15 @@ def file_ticket(stats: Stats, session: requests.Session, stop_at: float) -> None
 def client(stats: Stats, index: int, stop_at: float, project_ids: list[int]) -> None:
     rng = random.Random(index)
     persona = ["alice", "bob", "engineer", "manager", "engineer"][index % 5]
-    try:
-        pages = page_session(persona)
-        api = api_session(persona)
-    except Exception as error:
-        stats.record("login", 0.0, False, repr(error))
+    time.sleep(index * 0.1)  # people arrive over five seconds, not in the same instant
+    for _attempt in range(5):
+        try:
+            pages = page_session(persona)
+            api = api_session(persona)
+            break
+        except Exception as error:
+            stats.record("login", 0.0, False, repr(error))
+    else:
         return
     while time.monotonic() < stop_at:
         choice = rng.random()
