@@ -61,9 +61,16 @@ def email_users(
 
 
 def _enqueue(delivery_id: int) -> None:
+    """Hand the delivery to a worker. The row is committed already: if the broker is down, the
+    sweeper sends it later, and the request that caused it still succeeds."""
     from notifications.tasks import deliver
 
-    deliver.delay(delivery_id)
+    try:
+        deliver.delay(delivery_id)
+    except Exception:
+        logger.warning(
+            "delivery %s not queued (broker unavailable); the sweeper will send it", delivery_id, exc_info=True
+        )
 
 
 def _claim(delivery_id: int) -> tuple[Delivery, object] | None:

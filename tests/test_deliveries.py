@@ -93,3 +93,20 @@ def test_users_without_an_address_get_nothing(engineer, django_capture_on_commit
     engineer.save()
     _queue(engineer, capture=django_capture_on_commit_callbacks)
     assert not Delivery.objects.exists()
+
+
+def test_a_broker_outage_does_not_fail_the_request_and_the_sweeper_sends_later(
+    engineer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("notifications.tasks.deliver.delay", broker_down)
+    callbacks = _queue(engineer, capture=django_capture_on_commit_callbacks)
+    callbacks[0]()  # the commit's callback runs and must not raise
+    assert Delivery.objects.get().status == "pending" and mail.outbox == []
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        sweep()
+    assert Delivery.objects.get().status == "sent" and len(mail.outbox) == 1
