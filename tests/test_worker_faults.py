@@ -3,20 +3,17 @@ have run, every notification went out exactly once."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from email import message_from_string
 from pathlib import Path
 
 import pytest
-from celery import Celery
-from django.conf import settings
 from django.db import connection
 
 from notifications.models import Delivery
 from notifications.services import email_users
 from tests.accounts.factories import UserFactory
+from tests.workers import sender_for, start_worker, stop_worker, wait_for, worker_env
 
 N = 30
 
@@ -26,41 +23,6 @@ def _database_url() -> str:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "servicedesk",
-            "worker",
-            "-Q",
-            "default",
-            "-c",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"fault-{time.monotonic_ns()}@%h",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.slow
@@ -81,48 +43,31 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, monkeypatch):
     assert len(ids) == N
 
     outbox = tmp_path / "outbox"
-    redis_url = os.environ.get("REDIS_URL")
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="servicedesk.settings",
-        DEBUG="true",
-        VAR_DIR=str(tmp_path / "var"),
+    env = worker_env(
+        tmp_path / "var",
+        redis_db=15 if os.environ.get("REDIS_URL") else None,
         DATABASE_URL=_database_url(),
         EMAIL_URL=f"filemail:///{outbox}",  # django-environ drops one slash
         DELIVERY_CLAIM_TIMEOUT_SECONDS="2",
         DELIVERY_SWEEP_AFTER_SECONDS="1",
     )
-    if redis_url:
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/15"
-        sender = Celery(broker=env["REDIS_URL"])
-        sender.connection_for_write().default_channel.client.flushdb()
-    else:
-        broker = tmp_path / "var" / "broker"
-        for folder in ("queue", "control"):
-            (broker / folder).mkdir(parents=True)
-        sender = Celery(
-            broker="filesystem://",
-            broker_transport_options={
-                "data_folder_in": str(broker / "queue"),
-                "data_folder_out": str(broker / "queue"),
-                "control_folder": str(broker / "control"),
-            },
-        )
+    env["DJANGO_SETTINGS_MODULE"] = "tests.worker_settings"
+    sender = sender_for(env)
 
     # when a worker starts on the queue and is killed (SIGKILL, no goodbye) part-way
     for pk in ids:
         sender.send_task("notifications.tasks.deliver", args=[pk], queue="default")
-    worker = _start_worker(env)
+    worker = start_worker(env, concurrency=2)
     try:
-        assert _wait(lambda: Delivery.objects.filter(status="sent").count() >= 3, timeout=60), "the worker sent nothing"
+        assert wait_for(lambda: Delivery.objects.filter(status="sent").count() >= 3, timeout=60), (
+            "the worker sent nothing"
+        )
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         sent_before_restart = Delivery.objects.filter(status="sent").count()
         # and a new worker comes, with the sweeper running every second
-        worker = _start_worker(env)
-        done = _wait(
+        worker = start_worker(env, concurrency=2)
+        done = wait_for(
             lambda: (
                 sender.send_task("notifications.tasks.sweep", queue="default")
                 and time.sleep(1) is None
@@ -131,11 +76,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, monkeypatch):
             timeout=90,
         )
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_worker(worker)
 
     # then every notification went out exactly once
     assert done, f"{Delivery.objects.exclude(status='sent').count()} deliveries never went out"
