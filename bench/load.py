@@ -244,8 +244,8 @@ def drain(titles: set[str], timeout: float = 120) -> dict:
         sender.send_task("notifications.tasks.sweep", queue="default")
         time.sleep(3)
     rule = "\n" + "-" * 79 + "\n"
-    subjects = [
-        message_from_string(chunk)["Subject"]
+    messages = [
+        message_from_string(chunk)
         for path in OUTBOX.glob("*")
         for chunk in path.read_text().split(rule)
         if chunk.strip()
@@ -259,7 +259,15 @@ def drain(titles: set[str], timeout: float = 120) -> dict:
         .strip()
         .splitlines()[-1]
     )
-    mailed = [title for subject in subjects for title in titles if subject and subject.endswith(title)]
+    # a copy sent again after a lost "sent" record carries the same Message-ID: one message
+    by_title: dict[str, set[str]] = defaultdict(set)
+    copies = 0
+    for message in messages:
+        for title in titles:
+            if (message["Subject"] or "").endswith(title):
+                copies += message["Message-ID"] in by_title[title]
+                by_title[title].add(message["Message-ID"])
+    mailed = [title for title, ids in by_title.items() for _ in ids]
     return {
         "filed": len(titles),
         "rows": len(filed),
@@ -268,6 +276,7 @@ def drain(titles: set[str], timeout: float = 120) -> dict:
         "emails": len(mailed),
         "lost emails": len(titles - set(mailed)),
         "doubled emails": len(mailed) - len(set(mailed)),
+        "copies (same Message-ID)": copies,
     }
 
 

@@ -4,11 +4,13 @@ caller's transaction; sent after commit, once.
 Sending a delivery: claim it (a token on the row, under lock), send, mark it sent. A second
 attempt finds it claimed or sent and does nothing; a claim older than
 ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` is taken as a lost attempt (the worker died) and sent
-again. So a message is never lost, and doubled only if a worker dies between the mail
-server's acceptance and the commit of "sent".
+again. So a message is never lost; if a worker dies between the mail server's acceptance and
+the commit of "sent", the message goes out again with the same Message-ID, which mail systems
+treat as one message.
 """
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -91,6 +93,13 @@ def _claim(delivery_id: int) -> tuple[Delivery, object] | None:
         return delivery, delivery.claim
 
 
+def message_id(delivery: Delivery) -> str:
+    """The same for every attempt at one delivery: a copy sent again after a lost "sent" record
+    is the same message to the receiving mail system, which keeps one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1] or "servicedesk"
+    return f"<delivery-{delivery.pk}-{hashlib.sha256(delivery.key.encode()).hexdigest()[:16]}@{domain}>"
+
+
 def delivery_send(*, delivery_id: int) -> bool:
     """Send one delivery unless it is sent or being sent. True when this call sent it."""
     claimed = _claim(delivery_id)
@@ -103,7 +112,7 @@ def delivery_send(*, delivery_id: int) -> bool:
             body=delivery.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.address],
-            headers=delivery.headers,
+            headers={"Message-ID": message_id(delivery), **delivery.headers},
         ).send()
     except Exception as error:
         failed = delivery.attempts >= MAX_ATTEMPTS

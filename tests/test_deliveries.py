@@ -37,6 +37,19 @@ def test_an_event_is_written_once_per_recipient_and_sent_after_commit(engineer, 
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, len(mail.outbox)) == ("sent", 1, 1)
     assert mail.outbox[0].subject == "[SD-1] Hello" and mail.outbox[0].to == [engineer.email]
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<delivery-{delivery.pk}-")
+
+
+def test_a_resent_copy_carries_the_same_message_id(engineer, django_capture_on_commit_callbacks):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    delivery_send(delivery_id=delivery.pk)
+    # the worker died before recording "sent": the claim goes stale and the sweeper sends again
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now())
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        sweep()
+    assert len(mail.outbox) == 2
+    assert mail.outbox[0].extra_headers["Message-ID"] == mail.outbox[1].extra_headers["Message-ID"]
 
 
 def test_sending_twice_sends_once(engineer, django_capture_on_commit_callbacks):
