@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -9,13 +10,29 @@ from accounts.models import Team
 from accounts.selectors import teams_with_members
 from customers import selectors as customer_selectors
 from servicedesk import health
+from tickets import selectors as ticket_selectors
+from tickets import sla
+from tickets.models import Ticket
 
 
 @login_required
 def home(request):
+    """Where each role starts: customers their open tickets and projects; staff the queue's
+    numbers, their own tickets and the emergency groups."""
     user = request.user
-    context = {"projects": customer_selectors.project_list(user=user).filter(is_active=True)[:20]}
+    tickets = ticket_selectors.ticket_list(user=user).filter(status__in=Ticket.OPEN_STATUSES)
     if user.is_staff_member:
+        tickets = tickets.filter(assignee=user)
+    tickets = list(ticket_selectors.queue_order(tickets)[:10])
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.clock_states = [(clock, sla.clock_state(clock, now)) for clock in ticket.clocks.all()]
+    context = {
+        "projects": customer_selectors.project_list(user=user).filter(is_active=True)[:20],
+        "tickets": tickets,
+    }
+    if user.is_staff_member:
+        context["counts"] = ticket_selectors.queue_counts(user=user)
         context["organisation_count"] = customer_selectors.organisation_list(user=user).filter(is_active=True).count()
         context["emergency_teams"] = teams_with_members().exclude(kind=Team.Kind.SUPPORT)
     return render(request, "home.html", context)

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Mapping
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -92,3 +92,17 @@ def calendar_list() -> QuerySet[BusinessCalendar]:
 
 def policy_list() -> QuerySet[SLAPolicy]:
     return SLAPolicy.objects.prefetch_related("targets")
+
+
+def queue_counts(*, user: User) -> dict[str, int]:
+    """The queue's headline numbers, in one query: open, mine, unassigned, breaching, breached."""
+    now = timezone.now()
+    open_tickets = ticket_list(user=user).filter(status__in=Ticket.OPEN_STATUSES)
+    breached = Exists(breached_clocks().filter(ticket=OuterRef("pk")))
+    return open_tickets.aggregate(
+        open=Count("pk"),
+        mine=Count("pk", filter=Q(assignee=user)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        breaching=Count("pk", filter=Q(next_due_at__gte=now, next_due_at__lte=now + datetime.timedelta(hours=1))),
+        breached=Count("pk", filter=Q(breached)),
+    )
