@@ -4,10 +4,10 @@ role sees and may do differs inside them."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -139,7 +139,7 @@ def _act(request, pk: int, form_class, call, success: str, **form_kwargs):
     try:
         call(ticket, form.cleaned_data)
     except NotAllowed as error:
-        return HttpResponseForbidden(error.message)
+        raise PermissionDenied(error.message) from error  # the 403 page
     except ServiceDeskError as error:
         messages.error(request, error.message)
     except ValidationError as error:
@@ -237,7 +237,7 @@ def ticket_rate(request, pk: int):
 @require_POST
 def bulk_assign(request):
     if not request.user.is_staff_member:
-        return HttpResponseForbidden()
+        raise PermissionDenied
     form = BulkAssignForm(request.POST)
     form.fields["tickets"].queryset = selectors.ticket_list(user=request.user)
     if not form.is_valid():

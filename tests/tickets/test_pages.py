@@ -565,3 +565,12 @@ def test_a_field_engineer_who_is_not_assigned_still_sees_the_queue(client, custo
     client.force_login(colleague)
     assert listed(client.get(reverse("tickets:list"))) == [ticket.pk]
     assert listed(client.get(reverse("tickets:list"), {"view": "mine"})) == []
+
+
+def test_a_refused_action_shows_the_403_page_with_the_reason(client, customer_a, project_a, sla_setup, engineer):
+    ticket = services.ticket_create(actor=customer_a, project=project_a, title="x", description="x")
+    client.force_login(customer_a)
+    response = client.post(reverse("tickets:assign", args=[ticket.pk]), {"assignee": engineer.pk})
+    assert response.status_code == 403
+    assert "Only staff may assign tickets." in response.text
+    assert 'lang="en"' in response.text  # the site's page, not a bare text answer
