@@ -17,7 +17,3 @@ def team_members(*, kind: str | None = None, slug: str | None = None) -> QuerySe
 
 def teams_with_members() -> QuerySet[Team]:
     return Team.objects.filter(is_active=True).prefetch_related("memberships__user")
-
-
-def staff_users() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("username")

@@ -364,10 +364,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         project = fields.pop("project")
-        if request.user.is_customer and project.organisation_id != request.user.organisation_id:
-            raise serializers.ValidationError({"project": [_("Choose one of your organisation's projects.")]})
-        if request.user.is_customer and "reporter" in fields:
-            raise serializers.ValidationError({"reporter": [_("Only staff may file on someone's behalf.")]})
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100:
             raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})

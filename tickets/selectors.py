@@ -33,6 +33,10 @@ def breached_clocks() -> QuerySet[SLAClock]:
     )
 
 
+def breaching_within_an_hour(now: datetime.datetime) -> Q:
+    return Q(next_due_at__gte=now, next_due_at__lte=now + datetime.timedelta(hours=1))
+
+
 def ticket_filter(queryset: QuerySet[Ticket], *, user: User, params: Mapping[str, str]) -> QuerySet[Ticket]:
     """The queue's filters, shared by the page and the API (values already validated)."""
     now = timezone.now()
@@ -42,11 +46,9 @@ def ticket_filter(queryset: QuerySet[Ticket], *, user: User, params: Mapping[str
     elif view == "unassigned":
         queryset = queryset.filter(assignee__isnull=True)
     elif view == "breaching":
-        queryset = queryset.filter(next_due_at__gte=now, next_due_at__lte=now + datetime.timedelta(hours=1))
+        queryset = queryset.filter(breaching_within_an_hour(now))
     elif view == "breached":
         queryset = queryset.filter(Exists(breached_clocks().filter(ticket=OuterRef("pk"))))
-    if params.get("open", "") == "true":
-        queryset = queryset.filter(status__in=Ticket.OPEN_STATUSES)
     return queryset
 
 
@@ -103,6 +105,6 @@ def queue_counts(*, user: User) -> dict[str, int]:
         open=Count("pk"),
         mine=Count("pk", filter=Q(assignee=user)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        breaching=Count("pk", filter=Q(next_due_at__gte=now, next_due_at__lte=now + datetime.timedelta(hours=1))),
+        breaching=Count("pk", filter=breaching_within_an_hour(now)),
         breached=Count("pk", filter=Q(breached)),
     )

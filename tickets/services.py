@@ -148,6 +148,8 @@ def ticket_create(
             raise ServiceDeskError(_("Choose one of your organisation's projects."), field="project")
         if received_at is not None:
             raise NotAllowed(_("Only staff may set when a report was received."))
+        if reporter is not None and reporter != actor:
+            raise ServiceDeskError(_("Only staff may file on someone's behalf."), field="reporter")
         reporter, channel = actor, Ticket.Channel.PORTAL  # what a customer files comes through the portal
     else:
         reporter = reporter or actor
