@@ -1,17 +1,172 @@
-"""Deliveries: each message to send is a row first (the outbox), written in the same
-transaction as the change it reports, then sent after commit by a task and, should that task
-be lost, by the minute sweeper. The row's state makes sending safe to attempt twice."""
+"""In-app notifications, the users' channel preferences, webhooks, and deliveries.
+
+Deliveries: each message to send (an email, a webhook POST) is a row first (the outbox),
+written in the same transaction as the change it reports, then sent after commit by a task
+and, should that task be lost or the send fail, by the minute sweeper, with backoff. The row's
+state makes sending safe to attempt twice.
+
+The notifications module sits at the bottom of the house: it names what a notification is
+about (``ticket_id``, ``reference``, ``url``) without importing the module that made it.
+"""
 
 import uuid
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Reason(models.TextChoices):
+    """Why someone is told: the API's ``reason``."""
+
+    TICKET_CREATED = "ticket_created", _("Ticket received")
+    TICKET_STATUS = "ticket_status", _("Status changed")
+    TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
+    TICKET_REPLY = "ticket_reply", _("New reply")
+    TICKET_DISPATCHED = "ticket_dispatched", _("Engineer dispatched")
+    SLA_WARNING = "sla_warning", _("SLA target at risk")
+    SLA_BREACH = "sla_breach", _("SLA target breached")
+    ESCALATION = "escalation", _("Escalation")
+    ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
+
+
+# What a team's or everyone's webhook gets unless its reasons say otherwise.
+ALERT_REASONS = [Reason.SLA_WARNING, Reason.SLA_BREACH, Reason.ESCALATION, Reason.ACKNOWLEDGED]
+
+
+class Notification(models.Model):
+    """One message in one user's bell. ``key`` is the event and the recipient: the unique
+    constraint makes telling someone the same thing twice impossible, whoever tries."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    ticket_id = models.PositiveBigIntegerField(_("ticket"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Preference(models.Model):
+    """A user's channels. The bell always gets everything; email and the personal webhook are
+    the user's choice. During quiet hours (in the user's time zone) email and webhook messages
+    wait until the quiet hours end, except urgent ones (the emergency groups' alerts)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.BooleanField(_("by email"), default=True)
+    webhook = models.BooleanField(
+        _("to my webhook"), default=True, help_text=_("Only if you have set up a personal webhook.")
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Webhook(models.Model):
+    """Where messages are POSTed: a team's group robot (DingTalk, WeCom, Feishu), a generic JSON
+    endpoint signed with HMAC, or a person's own. A webhook of nobody (no team, no user) gets
+    every alert; ``reasons`` narrows what it gets."""
+
+    class Format(models.TextChoices):
+        GENERIC = "generic", _("Generic JSON (HMAC-signed)")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        WECOM = "wecom", _("WeCom group robot")
+        FEISHU = "feishu", _("Feishu group robot")
+
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])])
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.GENERIC)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Generic: the HMAC key. DingTalk and Feishu: the robot's signing secret. Leave empty to not sign."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("team"),
+        help_text=_("Messages to this team go here too."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("user"),
+        help_text=_("A personal webhook: this user's messages go here."),
+    )
+    reasons = models.JSONField(
+        _("reasons"),
+        default=list,
+        blank=True,
+        help_text=_("Only these reasons; empty: the SLA alerts (a personal webhook: everything its user gets)."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Of a team's or everyone's webhook; a personal one speaks its user's language."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="webhook_of_a_team_or_a_user",
+                condition=models.Q(team__isnull=True) | models.Q(user__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, reason: str) -> bool:
+        """A personal webhook gets what its user gets; the others the alerts, or their reasons."""
+        wanted = self.reasons or (list(Reason.values) if self.user_id else ALERT_REASONS)
+        return self.is_active and reason in wanted
 
 
 class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -32,7 +187,9 @@ class Delivery(models.Model):
         related_name="deliveries",
         verbose_name=_("recipient"),
     )
-    address = models.CharField(_("address"), max_length=254)
+    address = models.CharField(_("address"), max_length=500, help_text="an email address or a webhook URL")
+    webhook = models.ForeignKey(Webhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    payload = models.JSONField(default=dict, blank=True, help_text="what a webhook delivery posts")
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("message"))
     headers = models.JSONField(default=dict, blank=True)
@@ -42,6 +199,11 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"),
+        default=timezone.now,
+        help_text="when the sweeper tries it (again): after a failure, or after quiet hours",
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -50,7 +212,9 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["created_at"], name="delivery_unsent", condition=models.Q(status__in=["pending", "sending"])
+                fields=["next_attempt_at"],
+                name="delivery_unsent",
+                condition=models.Q(status__in=["pending", "sending"]),
             )
         ]
 

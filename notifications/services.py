@@ -1,68 +1,190 @@
-"""Notifications: rendered in each recipient's language and written as delivery rows in the
-caller's transaction; sent after commit, once.
+"""Telling people: one call writes the in-app notification, the email and the webhook messages
+of an event, each in its reader's language, in the caller's transaction; they are sent after
+commit, once.
+
+``notify`` is the entry point. Its ``key`` names the event (``ticket:12:comment:34``); with the
+recipient (or webhook) it makes each row's unique key, so reporting the same event twice, from
+two workers at the same moment, writes and sends nothing twice: the database refuses the
+second row.
 
 Sending a delivery: claim it (a token on the row, under lock), send, mark it sent. A second
 attempt finds it claimed or sent and does nothing; a claim older than
 ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` is taken as a lost attempt (the worker died) and sent
-again. So a message is never lost; if a worker dies between the mail server's acceptance and
-the commit of "sent", the message goes out again with the same Message-ID, which mail systems
-treat as one message.
+again. A failed send goes back to pending with a later ``next_attempt_at`` (exponential
+backoff) until ``MAX_ATTEMPTS``, then stays failed, with its error, for admins to see.
 """
 
 import datetime
-import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from notifications.models import Delivery
+from accounts.models import Team, User
+from notifications import channels
+from notifications.models import Delivery, Notification, Preference, Webhook
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+BACKOFF_FIRST_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+@dataclass
+class Message:
+    """What to tell. ``subject`` is a translatable format string (marked with ``gettext_noop``)
+    filled with ``context``; ``template`` renders the body with the recipient in its context."""
+
+    reason: str
+    subject: str
+    template: str
+    context: dict = field(default_factory=dict)
+    url: str = ""
+    ticket_id: int | None = None
+    reference: str = ""
+    urgent: bool = False
+    headers: dict = field(default_factory=dict)
+
+    def render(self, language: str, recipient: User | None = None) -> tuple[str, str]:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject = translation.gettext(self.subject) % self.context
+            body = render_to_string(self.template, {**self.context, "recipient": recipient, "link": self.link})
+        return subject[:255], body
+
+    @property
+    def link(self) -> str:
+        return f"{settings.SITE_URL.rstrip('/')}{self.url}" if self.url else ""
+
+
+def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key: str, message: Message) -> int:
+    """Tell ``users`` (in the bell, and by email and webhook as each prefers) and post to the
+    webhooks of ``teams`` and to the webhooks that take every message of this reason.
+    Returns how many people were newly told."""
+    now = timezone.now()
+    told = 0
+    for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
+        title, body = message.render(user.language, user)
+        _notification, created = Notification.objects.get_or_create(
+            key=f"{key}:user:{user.pk}",
+            defaults={
+                "recipient": user,
+                "reason": message.reason,
+                "title": title,
+                "body": body,
+                "url": message.url,
+                "ticket_id": message.ticket_id,
+                "reference": message.reference,
+                "urgent": message.urgent,
+            },
+        )
+        if not created:
+            continue
+        told += 1
+        preference = preference_for(user)
+        send_at = now if message.urgent else _after_quiet_hours(user, preference, now)
+        if user.email and preference.email:
+            _deliver(
+                key=f"{key}:user:{user.pk}",
+                send_at=send_at,
+                recipient=user,
+                channel=Delivery.Channel.EMAIL,
+                address=user.email,
+                subject=title,
+                body=body,
+                headers=message.headers,
+            )
+        if preference.webhook:
+            for webhook in user.webhooks.all():
+                _post(webhook, key, message, send_at, title, body, recipient=user)
+    hooks = Webhook.objects.filter(Q(team__in=[t.pk for t in teams]) | Q(team=None, user=None))
+    for webhook in hooks:
+        title, body = message.render(webhook.language)
+        _post(webhook, key, message, now, title, body)
+    return told
+
+
+def _post(webhook: Webhook, key: str, message: Message, send_at, title: str, body: str, recipient=None) -> None:
+    if not webhook.wants(message.reason):
+        return
+    _deliver(
+        key=f"{key}:webhook:{webhook.pk}",
+        send_at=send_at,
+        recipient=recipient,
+        channel=Delivery.Channel.WEBHOOK,
+        webhook=webhook,
+        address=webhook.url,
+        subject=title,
+        body=body,
+        payload={
+            "reason": message.reason,
+            "title": title,
+            "text": body,
+            "url": message.link,
+            "ticket": message.ticket_id,
+            "reference": message.reference,
+            "urgent": message.urgent,
+        },
+    )
+
+
+def _deliver(*, key: str, send_at: datetime.datetime, **fields) -> None:
+    now = timezone.now()
+    delayed = send_at > now
+    delivery, created = Delivery.objects.get_or_create(
+        key=key,
+        defaults={
+            **fields,
+            "next_attempt_at": send_at if delayed else now + datetime.timedelta(seconds=_sweep_after()),
+        },
+    )
+    if created and not delayed:
+        transaction.on_commit(lambda pk=delivery.pk: delivery_enqueue(pk))
+
+
+def preference_for(user: User) -> Preference:
+    try:
+        return user.notification_preference
+    except Preference.DoesNotExist:
+        return Preference(user=user)
+
+
+def _after_quiet_hours(user: User, preference: Preference, now: datetime.datetime) -> datetime.datetime:
+    """``now``, or the end of the user's quiet hours if ``now`` falls inside them."""
+    start, end = preference.quiet_from, preference.quiet_until
+    if start is None or end is None or start == end:
+        return now
+    local = timezone.localtime(now, _zone(user))
+    today_end = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    t = local.time()
+    if start < end:  # e.g. 12:00-14:00
+        quiet = start <= t < end
+        until = today_end
+    else:  # across midnight, e.g. 22:00-07:00
+        quiet = t >= start or t < end
+        until = today_end if t < end else today_end + datetime.timedelta(days=1)
+    return until if quiet else now
+
+
+def _zone(user: User) -> ZoneInfo:
+    return ZoneInfo(user.time_zone or settings.TIME_ZONE)
+
+
+def _sweep_after() -> int:
+    return settings.DELIVERY_SWEEP_AFTER_SECONDS
 
 
 def _claim_timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
 
 
-def email_users(
-    *, users: Iterable, key: str, subject: str, template: str, context: dict, headers: dict | None = None
-) -> list[Delivery]:
-    """One email per user with an address, each in that user's language.
-
-    ``key`` names the event (e.g. ``ticket:12:reply:34``); with the recipient it makes the
-    delivery's unique key, so reporting the same event twice sends nothing twice. ``subject``
-    is a translatable format string (marked with ``gettext_noop``) filled with ``context``.
-    """
-    deliveries = []
-    for user in {u.pk: u for u in users if u is not None and u.email and u.is_active}.values():
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            rendered_subject = translation.gettext(subject) % context
-            body = render_to_string(template, {**context, "recipient": user})
-        delivery, created = Delivery.objects.get_or_create(
-            key=f"{key}:user:{user.pk}",
-            defaults={
-                "recipient": user,
-                "address": user.email,
-                "subject": rendered_subject[:255],
-                "body": body,
-                "headers": headers or {},
-            },
-        )
-        if created:
-            deliveries.append(delivery)
-            transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
-    return deliveries
-
-
-def _enqueue(delivery_id: int) -> None:
+def delivery_enqueue(delivery_id: int) -> None:
     """Hand the delivery to a worker. The row is committed already: if the broker is down, the
     sweeper sends it later, and the request that caused it still succeeds."""
     from notifications.tasks import deliver
@@ -87,57 +209,85 @@ def _claim(delivery_id: int) -> tuple[Delivery, object] | None:
             and now - delivery.claimed_at < _claim_timeout()
         ):
             return None  # another attempt is sending it right now
+        if delivery.status == Delivery.Status.PENDING and (
+            delivery.next_attempt_at > now + datetime.timedelta(seconds=_sweep_after())  # held for quiet hours
+            or (delivery.attempts and delivery.next_attempt_at > now)  # backing off after a failure
+        ):
+            return None
         delivery.status, delivery.claim, delivery.claimed_at = Delivery.Status.SENDING, Delivery.new_claim(), now
         delivery.attempts += 1
         delivery.save(update_fields=["status", "claim", "claimed_at", "attempts"])
         return delivery, delivery.claim
 
 
-def message_id(delivery: Delivery) -> str:
-    """The same for every attempt at one delivery: a copy sent again after a lost "sent" record
-    is the same message to the receiving mail system, which keeps one."""
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1] or "servicedesk"
-    return f"<delivery-{delivery.pk}-{hashlib.sha256(delivery.key.encode()).hexdigest()[:16]}@{domain}>"
+def backoff(attempts: int) -> datetime.timedelta:
+    """30 s after the first failure, doubling, at most an hour."""
+    return datetime.timedelta(seconds=min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
 
 
 def delivery_send(*, delivery_id: int) -> bool:
-    """Send one delivery unless it is sent or being sent. True when this call sent it."""
+    """Send one delivery unless it is sent, being sent, or not due. True when this call sent
+    it; a failure is recorded on the row (error, next attempt) and does not raise."""
     claimed = _claim(delivery_id)
     if claimed is None:
         return False
     delivery, claim = claimed
     try:
-        EmailMessage(
-            subject=delivery.subject,
-            body=delivery.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[delivery.address],
-            headers={"Message-ID": message_id(delivery), **delivery.headers},
-        ).send()
+        channels.send(delivery)
     except Exception as error:
         failed = delivery.attempts >= MAX_ATTEMPTS
         Delivery.objects.filter(pk=delivery.pk, claim=claim).update(
             status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
             claim=None,
+            next_attempt_at=timezone.now() + backoff(delivery.attempts),
             last_error=f"{type(error).__name__}: {error}"[:2000],
         )
         logger.warning("delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
-        raise
+        return False
     Delivery.objects.filter(pk=delivery.pk, claim=claim).update(status=Delivery.Status.SENT, sent_at=timezone.now())
     return True
 
 
-def deliveries_due() -> list[int]:
-    """What the sweeper sends again: never claimed for a minute, or claimed too long ago."""
+def deliveries_due(limit: int = 500) -> list[int]:
+    """What the sweeper sends: pending and due (a lost task, a retry after backoff, the end of
+    quiet hours), or claimed too long ago (the worker died)."""
     now = timezone.now()
     return list(
         Delivery.objects.filter(
-            Q(
-                status=Delivery.Status.PENDING,
-                created_at__lt=now - datetime.timedelta(seconds=settings.DELIVERY_SWEEP_AFTER_SECONDS),
-            )
+            Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
             | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - _claim_timeout())
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- the bell ------------------------------------------------------------------------------
+
+
+def notification_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.get(pk=notification_id, recipient=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preference_save(
+    *,
+    user: User,
+    email: bool,
+    webhook: bool,
+    quiet_from: datetime.time | None,
+    quiet_until: datetime.time | None,
+) -> Preference:
+    preference, _created = Preference.objects.get_or_create(user=user)
+    preference.email, preference.webhook = email, webhook
+    preference.quiet_from, preference.quiet_until = quiet_from, quiet_until
+    preference.save()
+    return preference

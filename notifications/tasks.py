@@ -1,19 +1,9 @@
-import logging
-import smtplib
-
 from celery import shared_task
 
-logger = logging.getLogger(__name__)
 
-
-@shared_task(
-    name="notifications.tasks.deliver",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="notifications.tasks.deliver")
 def deliver(delivery_id: int) -> None:
+    """Send one delivery; a failure is recorded on it and the sweeper retries it with backoff."""
     from notifications.services import delivery_send
 
     delivery_send(delivery_id=delivery_id)
@@ -21,11 +11,9 @@ def deliver(delivery_id: int) -> None:
 
 @shared_task(name="notifications.tasks.sweep")
 def sweep() -> None:
-    """Every minute: send what a lost task (worker killed, broker flushed) left behind."""
-    from notifications.services import deliveries_due, delivery_send
+    """Every minute: queue what is due again (a lost task, a retry, the end of quiet hours).
+    Each goes in its own task, so one slow webhook never holds up the others."""
+    from notifications.services import deliveries_due, delivery_enqueue
 
     for delivery_id in deliveries_due():
-        try:
-            delivery_send(delivery_id=delivery_id)
-        except Exception:  # recorded on the row; the next one goes on
-            logger.exception("sweep: delivery %s failed", delivery_id)
+        delivery_enqueue(delivery_id)

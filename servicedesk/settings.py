@@ -234,13 +234,23 @@ CELERY_TASK_ROUTES = {
 # delivery whose task has not run after this many seconds is sent by the sweeper.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
 DELIVERY_SWEEP_AFTER_SECONDS = env.int("DELIVERY_SWEEP_AFTER_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Deadlines (tickets/deadlines.py): warning and due moments closer than the horizon get an ETA
+# task; the watchdog runs every period, queues what enters the horizon and handles what a lost
+# task missed. The horizon stays far below the broker's visibility timeout.
+SLA_WATCHDOG_SECONDS = env.float("SLA_WATCHDOG_SECONDS", default=60.0)
+SLA_HORIZON_SECONDS = env.int("SLA_HORIZON_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": 60.0},
     "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
+    "sla-watchdog": {"task": "tickets.tasks.watchdog", "schedule": SLA_WATCHDOG_SECONDS},
 }
 # Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
 # is lost by a restart, and no shelve file can be left half-written by a killed process.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+
+# Absolute links in emails and webhook messages start with this.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from notifications.models import Delivery
-from notifications.services import deliveries_due, delivery_send, email_users
+from notifications.services import Message, deliveries_due, delivery_send, notify
 from notifications.tasks import sweep
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +18,15 @@ pytestmark = pytest.mark.django_db
 
 def _queue(user, key="ticket:1:created", *, capture):
     with capture(execute=False) as callbacks:
-        email_users(
+        notify(
             users=[user],
             key=key,
-            subject="[%(reference)s] Hello",
-            template="notifications/email/_footer.txt",
-            context={"reference": "SD-1"},
+            message=Message(
+                reason="ticket_created",
+                subject="[%(reference)s] Hello",
+                template="notifications/email/_footer.txt",
+                context={"reference": "SD-1"},
+            ),
         )
     return callbacks
 
@@ -90,14 +93,21 @@ def test_a_failure_is_recorded_and_retried_until_it_gives_up(engineer, django_ca
         raise smtplib.SMTPServerDisconnected("connection lost")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    with pytest.raises(smtplib.SMTPServerDisconnected):
-        delivery_send(delivery_id=delivery.pk)
+    assert delivery_send(delivery_id=delivery.pk) is False
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert "connection lost" in delivery.last_error
-    Delivery.objects.filter(pk=delivery.pk).update(attempts=7)
-    with pytest.raises(smtplib.SMTPServerDisconnected):
-        delivery_send(delivery_id=delivery.pk)
+    # it backs off: not sent again before its next attempt, then by the sweeper
+    assert delivery.next_attempt_at - timezone.now() == pytest.approx(datetime.timedelta(seconds=30), abs=datetime.timedelta(seconds=5))
+    assert delivery_send(delivery_id=delivery.pk) is False and delivery.attempts == 1
+    with time_machine.travel(delivery.next_attempt_at + datetime.timedelta(seconds=1)):
+        assert deliveries_due() == [delivery.pk]
+        sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 2)
+    assert delivery.next_attempt_at - delivery.claimed_at == pytest.approx(datetime.timedelta(seconds=60), abs=datetime.timedelta(seconds=5))
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=7, next_attempt_at=timezone.now())
+    assert delivery_send(delivery_id=delivery.pk) is False
     assert Delivery.objects.get().status == "failed"  # visible to admins with its error
 
 
@@ -116,10 +126,12 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_sweeper_sends_later(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr("notifications.tasks.deliver.delay", broker_down)
-    callbacks = _queue(engineer, capture=django_capture_on_commit_callbacks)
-    callbacks[0]()  # the commit's callback runs and must not raise
+    with monkeypatch.context() as patch:
+        patch.setattr("notifications.tasks.deliver.delay", broker_down)
+        callbacks = _queue(engineer, capture=django_capture_on_commit_callbacks)
+        callbacks[0]()  # the commit's callback runs and must not raise
     assert Delivery.objects.get().status == "pending" and mail.outbox == []
+    # the broker is back: the sweeper, running on a worker, queues what was left
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
         sweep()
     assert Delivery.objects.get().status == "sent" and len(mail.outbox) == 1

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import Delivery
-from notifications.services import email_users
+from notifications.services import Message, notify
 from tests.accounts.factories import UserFactory
 from tests.workers import sender_for, start_worker, stop_worker, wait_for, worker_env
 
@@ -29,15 +29,13 @@ def _database_url() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, monkeypatch):
     # given N notifications written and committed, their tasks queued to the real broker below
-    monkeypatch.setattr("notifications.services._enqueue", lambda delivery_id: None)
+    monkeypatch.setattr("notifications.services.delivery_enqueue", lambda delivery_id: None)
     users = [UserFactory(email=f"user{n}@example.com") for n in range(N)]
     for user in users:
-        email_users(
+        notify(
             users=[user],
             key="fault-test",
-            subject="Fault test",
-            template="notifications/email/_footer.txt",
-            context={},
+            message=Message(reason="ticket_created", subject="Fault test", template="notifications/email/_footer.txt"),
         )
     ids = list(Delivery.objects.values_list("pk", flat=True))
     assert len(ids) == N

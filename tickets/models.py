@@ -107,6 +107,14 @@ class SLAPolicy(TimeStampedModel):
     is_default = models.BooleanField(
         _("default"), default=False, help_text=_("Covers the projects that have no policy of their own.")
     )
+    warn_at_percent = models.PositiveSmallIntegerField(
+        _("warn at (% of target)"),
+        null=True,
+        blank=True,
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("The assignee is warned when this share of a target's time is used; empty for no warning."),
+    )
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -292,6 +300,9 @@ class TicketEvent(models.Model):
         DEPARTED = "departed", _("Engineer left the site")
         CLOCK_STOPPED = "clock_stopped", _("SLA clock stopped")
         BREACHED = "breached", _("SLA target breached")
+        WARNED = "warned", _("SLA warning sent")
+        ESCALATED = "escalated", _("Escalation step")
+        ESCALATION_ACKNOWLEDGED = "escalation_ack", _("Escalation acknowledged")
         RATED = "rated", _("Resolution rated")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
@@ -398,17 +409,53 @@ class SLAClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # deadline enforcement (tickets/deadlines.py)
+    warn_percent = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the policy's, at the start")
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    escalation_policy = models.ForeignKey(
+        "EscalationPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalation_position = models.PositiveIntegerField(default=0, help_text="steps taken, all repetitions together")
+    escalation_next_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
 
     class Meta:
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="one_clock_per_ticket_metric")]
         indexes = [
-            # running clocks ordered by due: the queue, the watchdog, "breaching within an hour"
+            # running clocks ordered by due: "breaching within an hour"
             models.Index(
                 fields=["due_at"], name="sla_running_due", condition=Q(stopped_at__isnull=True, paused_at__isnull=True)
             ),
             models.Index(fields=["ticket", "due_at"], name="sla_ticket_due"),
+            # the watchdog's three questions: who breaches, who is warned, whose escalation moves next
+            models.Index(
+                fields=["due_at"],
+                name="sla_watch_due",
+                condition=Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="sla_watch_warn",
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, warned_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["escalation_next_at"],
+                name="sla_watch_escalation",
+                condition=Q(escalation_next_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -417,3 +464,118 @@ class SLAClock(models.Model):
     @property
     def is_running(self) -> bool:
         return self.stopped_at is None and self.paused_at is None
+
+
+# --- escalation ---------------------------------------------------------------------------
+
+
+class EscalationPolicy(TimeStampedModel):
+    """What happens after a breach: ordered steps, each a delay after the previous one, the
+    whole chain repeated ``repeat_count`` more times. Chosen at the breach by the most specific
+    match of project, priority and metric (empty matches any)."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices, blank=True)
+    project = models.ForeignKey(
+        "customers.Project",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="escalation_policies",
+        verbose_name=_("delivered project"),
+    )
+    repeat_count = models.PositiveSmallIntegerField(
+        _("repeat"), default=0, validators=[MaxValueValidator(10)], help_text=_("How many more times the chain runs.")
+    )
+    repeat_after_minutes = models.PositiveIntegerField(
+        _("repeat after (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10_080)],
+        help_text=_("Between the last step and the first step of the next round."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("escalation policy")
+        verbose_name_plural = _("escalation policies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationStep(models.Model):
+    class Action(models.TextChoices):
+        NOTIFY_ASSIGNEE = "notify_assignee", _("Notify the assignee")
+        NOTIFY_TEAM = "notify_team", _("Notify a team")
+        NOTIFY_GROUP = "notify_group", _("Notify a group")
+        NOTIFY_TEAM_LEAD = "notify_team_lead", _("Notify the team lead")
+        NOTIFY_MANAGERS = "notify_managers", _("Notify the managers")
+        NOTIFY_LIAISON = "notify_liaison", _("Notify the on-duty liaison")
+        RAISE_PRIORITY = "raise_priority", _("Raise the priority")
+        OPEN_INCIDENT = "open_incident", _("Open an emergency incident")
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    delay_minutes = models.PositiveIntegerField(
+        _("delay (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(10_080)],
+        help_text=_("After the previous step (the first step: after the breach)."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    group = models.CharField(
+        _("group"),
+        max_length=16,
+        blank=True,
+        choices=[
+            ("support", _("Engineers (the support teams)")),
+            ("technical", _("Emergency technical group")),
+            ("leadership", _("Emergency leadership group")),
+            ("liaison", _("Emergency liaisons")),
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["policy", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.get_action_display()}"
+
+    def clean(self) -> None:
+        from tickets.escalation import action_offered
+
+        if self.action == self.Action.NOTIFY_TEAM and not self.team_id:
+            raise ValidationError({"team": _("Choose the team to notify.")})
+        if self.action == self.Action.NOTIFY_GROUP and not self.group:
+            raise ValidationError({"group": _("Choose the group to notify.")})
+        if self.action and not action_offered(self.action):
+            raise ValidationError({"action": _("This action is not available.")})
+
+
+class EscalationFire(models.Model):
+    """One step of one repetition taken for one run of a clock. The unique constraint is the
+    exactly-once guard: two workers, a retried task and the watchdog cannot all take it."""
+
+    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="escalations")
+    clock_started_at = models.DateTimeField()
+    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="+")
+    repetition = models.PositiveSmallIntegerField()
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "clock_started_at", "step", "repetition"], name="escalation_step_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.step_id} #{self.repetition}"

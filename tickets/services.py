@@ -11,13 +11,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from customers.models import Project
-from notifications.services import email_users
+from notifications.models import Reason
+from notifications.services import Message, notify
 from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets import sla
 from tickets.attachments import check_upload
@@ -66,15 +68,23 @@ def _subject_context(ticket: Ticket) -> dict:
     return {"reference": ticket.reference, "title": ticket.title, "ticket": ticket}
 
 
-def _notify(ticket: Ticket, users: Iterable[User | None], subject: str, template: str, *, event: str, **extra) -> None:
-    """Email about ``event`` (unique per ticket: "created", "event:<id>", "comment:<id>") once."""
-    email_users(
+def _notify(
+    ticket: Ticket, users: Iterable[User | None], subject: str, template: str, *, event: str, reason: str, **extra
+) -> None:
+    """Tell about ``event`` (unique per ticket: "created", "event:<id>", "comment:<id>") once."""
+    notify(
         users=users,
         key=f"ticket:{ticket.pk}:{event}",
-        subject=subject,
-        template=template,
-        context={**_subject_context(ticket), **extra},
-        headers={"X-Service-Desk-Ticket": ticket.reference},
+        message=Message(
+            reason=reason,
+            subject=subject,
+            template=template,
+            context={**_subject_context(ticket), **extra},
+            url=reverse("tickets:detail", args=[ticket.pk]),
+            ticket_id=ticket.pk,
+            reference=ticket.reference,
+            headers={"X-Service-Desk-Ticket": ticket.reference},
+        ),
     )
 
 
@@ -201,6 +211,7 @@ def ticket_create(
         gettext_noop("[%(reference)s] We received your report: %(title)s"),
         "notifications/email/ticket_created.txt",
         event="created",
+        reason=Reason.TICKET_CREATED,
     )
     return ticket
 
@@ -253,6 +264,7 @@ def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetim
         gettext_noop("[%(reference)s] Status: %(status)s"),
         "notifications/email/ticket_status.txt",
         event=f"event:{status_event.pk}",
+        reason=Reason.TICKET_STATUS,
         status=Status(status).label,
     )
 
@@ -313,6 +325,7 @@ def ticket_assign(*, ticket_id: int, actor: User, assignee: User | None, team: T
             gettext_noop("[%(reference)s] Assigned to you: %(title)s"),
             "notifications/email/ticket_assigned.txt",
             event=f"event:{assigned.pk}",
+            reason=Reason.TICKET_ASSIGNED,
         )
     return ticket
 
@@ -346,6 +359,7 @@ def comment_add(
             gettext_noop("[%(reference)s] New reply: %(title)s"),
             "notifications/email/ticket_reply.txt",
             event=f"comment:{comment.pk}",
+            reason=Reason.TICKET_REPLY,
             comment=comment,
         )
     elif public:
@@ -358,6 +372,7 @@ def comment_add(
             gettext_noop("[%(reference)s] The customer replied: %(title)s"),
             "notifications/email/ticket_reply.txt",
             event=f"comment:{comment.pk}",
+            reason=Reason.TICKET_REPLY,
             comment=comment,
         )
     return comment
@@ -408,6 +423,7 @@ def ticket_dispatch(
         gettext_noop("[%(reference)s] An engineer is on the way: %(title)s"),
         "notifications/email/ticket_dispatched.txt",
         event=f"visit:{visit.pk}",
+        reason=Reason.TICKET_DISPATCHED,
         visit=visit,
     )
     return visit

@@ -31,15 +31,24 @@ def _targets(ticket: Ticket) -> dict[str, SLATarget]:
     policy = policy_for(ticket)
     if policy is None:
         return {}
-    return {t.metric: t for t in policy.targets.filter(priority=ticket.priority).select_related("calendar")}
+    return {t.metric: t for t in policy.targets.filter(priority=ticket.priority).select_related("calendar", "policy")}
 
 
 def _recompute(clock: SLAClock) -> None:
     schedule = schedule_for(clock.calendar)
-    clock.due_at = schedule.add(
-        clock.started_at, datetime.timedelta(minutes=clock.target_minutes, seconds=clock.paused_seconds)
-    )
+    paused = datetime.timedelta(seconds=clock.paused_seconds)
+    clock.due_at = schedule.add(clock.started_at, datetime.timedelta(minutes=clock.target_minutes) + paused)
+    warn_after = datetime.timedelta(minutes=clock.target_minutes * (clock.warn_percent or 0) / 100)
+    clock.warn_at = schedule.add(clock.started_at, warn_after + paused) if clock.warn_percent else None
     clock.version += 1
+
+
+def _save(clock: SLAClock) -> None:
+    """Store a clock that started or moved, and queue its next moment if it is close."""
+    from tickets.deadlines import schedule
+
+    clock.save()
+    schedule(clock)
 
 
 def _working_seconds(clock: SLAClock, start: datetime.datetime, end: datetime.datetime) -> int:
@@ -55,10 +64,13 @@ def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClo
         ticket=ticket, metric=metric, version=0
     )
     clock.target_minutes, clock.calendar = target.minutes, target.calendar
+    clock.warn_percent = target.policy.warn_at_percent
     clock.started_at, clock.paused_at, clock.paused_seconds, clock.stopped_at = at, None, 0, None
-    clock.breached_at = None
+    clock.breached_at = clock.warned_at = clock.escalation_next_at = None
+    clock.escalation_policy, clock.escalation_position = None, 0
+    clock.acknowledged_at = clock.acknowledged_by = None
     _recompute(clock)
-    clock.save()
+    _save(clock)
     return clock
 
 
@@ -81,6 +93,7 @@ def clock_stop(*, ticket: Ticket, metric: str, at: datetime.datetime, actor=None
         clock.paused_at = None
         _recompute(clock)
     clock.stopped_at = at
+    clock.escalation_next_at = None  # the metric's event came: the escalation chain ends
     clock.version += 1
     data = {"metric": metric, "due_at": clock.due_at.isoformat(), "stopped_at": at.isoformat()}
     _record_late_breach(clock, at)
@@ -118,7 +131,7 @@ def clock_resume(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
     clock.paused_seconds += _working_seconds(clock, clock.paused_at, at)
     clock.paused_at = None
     _recompute(clock)
-    clock.save()
+    _save(clock)
 
 
 def clock_reopen(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
@@ -129,7 +142,7 @@ def clock_reopen(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
     clock.paused_seconds += _working_seconds(clock, clock.stopped_at, at)
     clock.stopped_at = None
     _recompute(clock)
-    clock.save()
+    _save(clock)
 
 
 def clocks_retarget(*, ticket: Ticket) -> None:
@@ -154,7 +167,7 @@ def clocks_retarget(*, ticket: Ticket) -> None:
         _recompute(clock)
         if clock.stopped_at is not None and clock.stopped_at > clock.due_at and clock.breached_at is None:
             clock.breached_at = clock.due_at
-        clock.save()
+        _save(clock)
 
 
 def ticket_refresh_next_due(ticket: Ticket) -> None:

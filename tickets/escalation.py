@@ -1,0 +1,238 @@
+"""Escalation policies at work: which policy a breach starts, what each step does, and the
+acknowledgement that stops the chain.
+
+Higher modules add what only they can do, at start-up (``AppConfig.ready``), so the arrow of
+imports still points down: ``register_action("open_incident", handler)`` offers the step
+that opens an emergency incident (until then it is not offered), ``register_on_duty(finder)``
+answers "who is the liaison on duty now" (until then: the liaison group's members).
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.models import Team, TeamMembership, User
+from accounts.selectors import team_members
+from notifications.models import Notification, Reason
+from notifications.services import Message, notify
+from servicedesk.errors import NotAllowed, ServiceDeskError
+from tickets import sla
+from tickets.models import EscalationFire, EscalationPolicy, EscalationStep, Priority, SLAClock, Ticket, TicketEvent
+
+Action = EscalationStep.Action
+
+_ACTIONS: dict[str, Callable[..., None]] = {}
+_on_duty: list[Callable[[datetime.datetime], QuerySet[User]]] = []
+OPTIONAL_ACTIONS = {Action.OPEN_INCIDENT}
+LEAD_POSITIONS = [TeamMembership.Position.PROJECT_LEAD, TeamMembership.Position.TECHNICAL_LEAD]
+URGENT_GROUPS = {Team.Kind.LEADERSHIP, Team.Kind.TECHNICAL, Team.Kind.LIAISON}
+
+
+def register_action(action: str, handler: Callable[..., None]) -> None:
+    """``handler(ticket=..., clock=..., step=...)`` runs inside the escalation's transaction."""
+    _ACTIONS[action] = handler
+
+
+def register_on_duty(finder: Callable[[datetime.datetime], QuerySet[User]]) -> None:
+    _on_duty[:] = [finder]
+
+
+def action_offered(action: str) -> bool:
+    return action not in OPTIONAL_ACTIONS or action in _ACTIONS
+
+
+def offered_actions() -> list[tuple[str, str]]:
+    return [(value, label) for value, label in Action.choices if action_offered(value)]
+
+
+def policy_for_breach(ticket: Ticket, metric: str) -> EscalationPolicy | None:
+    """The most specific active policy: the ticket's project before any project, its priority
+    before any priority, the breached metric before any metric."""
+    return (
+        EscalationPolicy.objects.filter(is_active=True)
+        .filter(Q(project=ticket.project_id) | Q(project=None))
+        .filter(Q(priority=ticket.priority) | Q(priority=""))
+        .filter(Q(metric=metric) | Q(metric=""))
+        .annotate(
+            specificity=Case(When(project__isnull=False, then=Value(4)), default=Value(0), output_field=IntegerField())
+            + Case(When(~Q(priority=""), then=Value(2)), default=Value(0), output_field=IntegerField())
+            + Case(When(~Q(metric=""), then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("-specificity", "name")
+        .first()
+    )
+
+
+def _steps(policy: EscalationPolicy) -> list[EscalationStep]:
+    return [step for step in policy.steps.select_related("team") if action_offered(step.action)]
+
+
+def chain_start(ticket: Ticket, clock: SLAClock) -> None:
+    """At the breach: the policy's first step is due its delay after the due moment."""
+    policy = policy_for_breach(ticket, clock.metric)
+    steps = _steps(policy) if policy else []
+    if not steps:
+        return
+    clock.escalation_policy, clock.escalation_position = policy, 0
+    clock.escalation_next_at = clock.due_at + datetime.timedelta(minutes=steps[0].delay_minutes)
+    clock.acknowledged_at = clock.acknowledged_by = None
+
+
+def chain_advance(ticket: Ticket, clock: SLAClock, now: datetime.datetime) -> int:
+    """Take every step due by ``now``; each (clock run, step, repetition) at most once, whoever
+    else tries at the same time. Returns the number of steps this call took."""
+    policy = clock.escalation_policy
+    steps = _steps(policy) if policy and policy.is_active else []
+    taken = 0
+    while clock.escalation_next_at is not None and clock.escalation_next_at <= now:
+        repetition, index = divmod(clock.escalation_position, len(steps) or 1)
+        if not steps or clock.acknowledged_at or clock.stopped_at or repetition > policy.repeat_count:
+            clock.escalation_next_at = None
+            break
+        step = steps[index]
+        try:
+            with transaction.atomic():
+                EscalationFire.objects.create(
+                    clock=clock, clock_started_at=clock.started_at, step=step, repetition=repetition, fired_at=now
+                )
+        except IntegrityError:
+            pass  # taken already by another attempt
+        else:
+            _take(ticket, clock, step, repetition)
+            taken += 1
+        clock.escalation_position += 1
+        repetition, index = divmod(clock.escalation_position, len(steps))
+        if repetition > policy.repeat_count:
+            clock.escalation_next_at = None
+        else:
+            delay = steps[index].delay_minutes + (policy.repeat_after_minutes if index == 0 else 0)
+            clock.escalation_next_at += datetime.timedelta(minutes=delay)
+    clock.save(update_fields=["escalation_position", "escalation_next_at"])
+    return taken
+
+
+def _recipients(ticket: Ticket, clock: SLAClock, step: EscalationStep) -> tuple[list[User], list[Team]]:
+    if step.action == Action.NOTIFY_ASSIGNEE:
+        return [ticket.assignee] if ticket.assignee else [], []
+    if step.action == Action.NOTIFY_TEAM:
+        return list(team_members(slug=step.team.slug)), [step.team]
+    if step.action == Action.NOTIFY_GROUP:
+        teams = list(Team.objects.filter(is_active=True, kind=step.group))
+        return list(team_members(kind=step.group)), teams
+    if step.action == Action.NOTIFY_TEAM_LEAD:
+        teams = [ticket.team] if ticket.team_id else list(Team.objects.filter(is_active=True, kind=Team.Kind.SUPPORT))
+        members = User.objects.filter(is_active=True, memberships__team__in=teams).distinct()
+        leads = members.filter(memberships__position__in=LEAD_POSITIONS)
+        return list(leads if leads.exists() else members), []
+    if step.action == Action.NOTIFY_MANAGERS:
+        return list(User.objects.filter(is_active=True, role=User.Role.MANAGER)), []
+    if step.action == Action.NOTIFY_LIAISON:
+        finder = _on_duty[0] if _on_duty else (lambda _now: team_members(kind=Team.Kind.LIAISON))
+        return list(finder(timezone.now())), list(Team.objects.filter(is_active=True, kind=Team.Kind.LIAISON))
+    return [], []
+
+
+def _take(ticket: Ticket, clock: SLAClock, step: EscalationStep, repetition: int) -> None:
+    data = {"metric": clock.metric, "action": step.action, "step": step.position, "repetition": repetition}
+    if step.action == Action.RAISE_PRIORITY:
+        _raise_priority(ticket)
+    elif step.action in _ACTIONS:
+        _ACTIONS[step.action](ticket=ticket, clock=clock, step=step)
+    else:
+        users, teams = _recipients(ticket, clock, step)
+        urgent = (
+            step.action == Action.NOTIFY_LIAISON
+            or step.group in URGENT_GROUPS
+            or any(team.kind in URGENT_GROUPS for team in teams)
+        )
+        notify(
+            users=users,
+            teams=teams,
+            key=f"sla:{clock.pk}:{clock.started_at.timestamp():.0f}:step:{step.pk}:{repetition}",
+            message=clock_message(
+                ticket,
+                clock,
+                Reason.ESCALATION,
+                gettext_noop("[%(reference)s] Escalation: %(metric)s target breached: %(title)s"),
+                urgent=urgent,
+            ),
+        )
+        data["recipients"] = [user.username for user in users if user is not None]
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data)
+
+
+def _raise_priority(ticket: Ticket) -> None:
+    order = list(Priority.values)
+    if ticket.priority == order[-1]:
+        return
+    old, ticket.priority = ticket.priority, order[order.index(ticket.priority) + 1]
+    ticket.save(update_fields=["priority", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=ticket, kind=TicketEvent.Kind.PRIORITY, data={"old": old, "new": ticket.priority, "by": "escalation"}
+    )
+    sla.clocks_retarget(ticket=ticket)
+    sla.ticket_refresh_next_due(ticket)
+
+
+def clock_message(ticket: Ticket, clock: SLAClock, reason: str, subject: str, urgent: bool = False) -> Message:
+    from django.urls import reverse
+
+    return Message(
+        reason=reason,
+        subject=subject,
+        template="notifications/email/sla_alert.txt",
+        context={
+            "reference": ticket.reference,
+            "title": ticket.title,
+            "ticket": ticket,
+            "clock": clock,
+            "reason": reason,
+            "metric": clock.get_metric_display(),
+        },
+        url=reverse("tickets:detail", args=[ticket.pk]),
+        ticket_id=ticket.pk,
+        reference=ticket.reference,
+        urgent=urgent,
+        headers={"X-Service-Desk-Ticket": ticket.reference},
+    )
+
+
+@transaction.atomic
+def ticket_acknowledge(*, ticket_id: int, actor: User) -> Ticket:
+    """Someone takes the escalation: its chain stops, and the history and the people told so
+    far learn who and when."""
+    from tickets.services import _lock
+
+    if not actor.is_staff_member:
+        raise NotAllowed(_("Only staff acknowledge an escalation."))
+    ticket = _lock(ticket_id)
+    clocks = list(SLAClock.objects.filter(ticket=ticket, escalation_policy__isnull=False, acknowledged_at=None))
+    if not clocks:
+        raise ServiceDeskError(_("Nothing on this ticket is escalating."))
+    now = timezone.now()
+    SLAClock.objects.filter(pk__in=[c.pk for c in clocks]).update(
+        acknowledged_at=now, acknowledged_by=actor, escalation_next_at=None
+    )
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.ESCALATION_ACKNOWLEDGED,
+        public=False,
+        data={"metrics": [c.metric for c in clocks]},
+    )
+    told = User.objects.filter(
+        pk__in=Notification.objects.filter(
+            Q(*[Q(key__startswith=f"sla:{c.pk}:") for c in clocks], _connector=Q.OR)
+        ).values("recipient")
+    ).exclude(pk=actor.pk)
+    message = clock_message(
+        ticket, clocks[0], Reason.ACKNOWLEDGED, gettext_noop("[%(reference)s] %(actor)s acknowledged the escalation")
+    )
+    message.context["actor"] = str(actor)
+    notify(users=told, key=f"ticket:{ticket.pk}:event:{event.pk}", message=message)
+    return ticket
