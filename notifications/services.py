@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from accounts.models import Team, User
 from notifications import channels
 from notifications.models import Delivery, Notification, Preference, Webhook
+from servicedesk.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -291,3 +292,20 @@ def preference_save(
     preference.quiet_from, preference.quiet_until = quiet_from, quiet_until
     preference.save()
     return preference
+
+
+@transaction.atomic
+def personal_webhook_save(*, user: User, url: str, format: str, secret: str) -> Webhook | None:
+    """A staff user's own webhook (one): set, changed, or removed with an empty URL."""
+    if not user.is_staff_member:
+        raise NotAllowed(translation.gettext("Personal webhooks are for staff."))
+    webhook = user.webhooks.first()
+    if not url:
+        if webhook is not None:
+            webhook.delete()
+        return None
+    webhook = webhook or Webhook(user=user, name=str(user))
+    webhook.url, webhook.format, webhook.secret = url, format, secret
+    webhook.full_clean()
+    webhook.save()
+    return webhook

@@ -1,7 +1,9 @@
-"""Template context shared by every page: the navigation for the user's role."""
+"""Template context shared by every page: the navigation for the user's role, and the bell."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from notifications.selectors import unread_count
 
 
 def navigation(request) -> dict:
@@ -22,8 +24,9 @@ def navigation(request) -> dict:
         items.append((_("Administration"), reverse("admin:index")))
     current = request.path
     return {
+        "unread_notifications": unread_count(user),
         "nav_items": [
             {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
             for label, url in items
-        ]
+        ],
     }

@@ -250,6 +250,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
 # Absolute links in emails and webhook messages start with this.
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, now
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- API --------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
 from customers.api import OrganisationViewSet, ProjectViewSet
+from notifications.api import NotificationViewSet
 from servicedesk import views
-from tickets.api import CalendarViewSet, SLAPolicyViewSet, TicketViewSet
+from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
 
 admin.site.site_header = _("After-sales service desk administration")
 admin.site.site_title = _("After-sales service desk")
@@ -21,6 +22,8 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
+router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

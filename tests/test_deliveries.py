@@ -98,14 +98,18 @@ def test_a_failure_is_recorded_and_retried_until_it_gives_up(engineer, django_ca
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert "connection lost" in delivery.last_error
     # it backs off: not sent again before its next attempt, then by the sweeper
-    assert delivery.next_attempt_at - timezone.now() == pytest.approx(datetime.timedelta(seconds=30), abs=datetime.timedelta(seconds=5))
+    assert delivery.next_attempt_at - timezone.now() == pytest.approx(
+        datetime.timedelta(seconds=30), abs=datetime.timedelta(seconds=5)
+    )
     assert delivery_send(delivery_id=delivery.pk) is False and delivery.attempts == 1
     with time_machine.travel(delivery.next_attempt_at + datetime.timedelta(seconds=1)):
         assert deliveries_due() == [delivery.pk]
         sweep()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("pending", 2)
-    assert delivery.next_attempt_at - delivery.claimed_at == pytest.approx(datetime.timedelta(seconds=60), abs=datetime.timedelta(seconds=5))
+    assert delivery.next_attempt_at - delivery.claimed_at == pytest.approx(
+        datetime.timedelta(seconds=60), abs=datetime.timedelta(seconds=5)
+    )
     Delivery.objects.filter(pk=delivery.pk).update(attempts=7, next_attempt_at=timezone.now())
     assert delivery_send(delivery_id=delivery.pk) is False
     assert Delivery.objects.get().status == "failed"  # visible to admins with its error

@@ -1,9 +1,13 @@
+from django import forms
 from django.contrib import admin
 
+from tickets.escalation import offered_actions
 from tickets.models import (
     BusinessCalendar,
     CalendarDay,
     Comment,
+    EscalationPolicy,
+    EscalationStep,
     OnsiteVisit,
     SLAClock,
     SLAPolicy,
@@ -42,8 +46,32 @@ class SLATargetInline(admin.TabularInline):
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_default", "updated_at"]
+    list_display = ["name", "is_default", "warn_at_percent", "updated_at"]
     inlines = [SLATargetInline]
+
+
+class EscalationStepForm(forms.ModelForm):
+    class Meta:
+        model = EscalationStep
+        fields = ["position", "delay_minutes", "action", "team", "group"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # an action only a later module can take is offered once that module has registered it
+        self.fields["action"].choices = [("", "---------"), *offered_actions()]
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    form = EscalationStepForm
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "priority", "metric", "project", "repeat_count", "is_active"]
+    list_filter = ["is_active", "priority", "metric"]
+    inlines = [EscalationStepInline]
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -59,7 +87,21 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ClockInline(ReadOnlyInline):
     model = SLAClock
-    fields = ["metric", "target_minutes", "calendar", "started_at", "due_at", "paused_at", "stopped_at", "breached_at"]
+    fields = [
+        "metric",
+        "target_minutes",
+        "calendar",
+        "started_at",
+        "warn_at",
+        "due_at",
+        "paused_at",
+        "stopped_at",
+        "breached_at",
+        "escalation_policy",
+        "escalation_next_at",
+        "acknowledged_by",
+        "acknowledged_at",
+    ]
 
 
 class EventInline(ReadOnlyInline):

@@ -14,8 +14,18 @@ from accounts.permissions import StaffReadAdminWrite
 from customers.models import Organisation, Project
 from servicedesk.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
 from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
-from tickets import calendars, policies, selectors, services, sla
-from tickets.models import BusinessCalendar, Comment, OnsiteVisit, Priority, SLAPolicy, SLATarget, Ticket
+from tickets import calendars, escalation, policies, selectors, services, sla
+from tickets.models import (
+    BusinessCalendar,
+    Comment,
+    EscalationPolicy,
+    EscalationStep,
+    OnsiteVisit,
+    Priority,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+)
 from tickets.worktime import format_hhmm, parse_hhmm
 
 # --- calendars ----------------------------------------------------------------------------
@@ -113,7 +123,7 @@ class SLAPolicySerializer(InputSerializer):
 
     class Meta:
         model = SLAPolicy
-        fields = ["id", "name", "description", "is_default", "targets", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "is_default", "warn_at_percent", "targets", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -147,12 +157,85 @@ class SLAPolicyViewSet(
             "name": policy.name,
             "description": policy.description,
             "is_default": policy.is_default,
+            "warn_at_percent": policy.warn_at_percent,
             "targets": [
                 {"priority": t.priority, "metric": t.metric, "minutes": t.minutes, "calendar": t.calendar}
                 for t in policy.targets.select_related("calendar")
             ],
         }
         serializer.instance = policies.policy_save(policy=policy, **{**current, **serializer.validated_data})
+
+
+# --- escalation policies ------------------------------------------------------------------
+
+
+class EscalationStepSerializer(InputSerializer):
+    team = StrictPrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    action = serializers.ChoiceField(choices=escalation.offered_actions())
+
+    class Meta:
+        model = EscalationStep
+        fields = ["action", "delay_minutes", "team", "group"]
+
+
+class EscalationPolicySerializer(InputSerializer):
+    steps = EscalationStepSerializer(many=True)
+    project = StrictPrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = EscalationPolicy
+        fields = [
+            "id",
+            "name",
+            "description",
+            "priority",
+            "metric",
+            "project",
+            "repeat_count",
+            "repeat_after_minutes",
+            "is_active",
+            "steps",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate_steps(self, steps):
+        if not steps:
+            raise serializers.ValidationError(_("A policy needs at least one step."))
+        return steps
+
+
+@extend_schema(tags=["escalation-policies"])
+class EscalationPolicyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """What happens after a breach: ordered steps (notify the assignee, a team, a group, the
+    team lead, the managers, the on-duty liaison; raise the priority), each a delay after the
+    previous one, repeated ``repeat_count`` more times. Chosen by project, priority and metric,
+    the most specific first (empty matches any)."""
+
+    permission_classes = [StaffReadAdminWrite]
+    serializer_class = EscalationPolicySerializer
+    queryset = EscalationPolicy.objects.prefetch_related("steps").order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = policies.escalation_policy_save(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        policy = serializer.instance
+        fields = ["name", "description", "priority", "metric", "project", "repeat_count", "repeat_after_minutes"]
+        current = {field: getattr(policy, field) for field in [*fields, "is_active"]}
+        current["steps"] = [
+            {"action": s.action, "delay_minutes": s.delay_minutes, "team": s.team, "group": s.group}
+            for s in policy.steps.all()
+        ]
+        serializer.instance = policies.escalation_policy_save(policy=policy, **{**current, **serializer.validated_data})
 
 
 # --- tickets ------------------------------------------------------------------------------
@@ -166,6 +249,8 @@ class ClockOutput(serializers.Serializer):
     remaining_seconds = serializers.IntegerField(
         help_text="Until due (negative: overdue); frozen while paused or stopped."
     )
+    escalating = serializers.BooleanField(help_text="Breached, its escalation chain started and not acknowledged.")
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
 
 
 class VisitOutput(serializers.ModelSerializer):
@@ -422,3 +507,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         visit = services.ticket_arrive(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
         return Response(VisitOutput(visit).data)
+
+    @extend_schema(request=None, responses={200: TicketOutput})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Take the escalation: its chain stops; the history says who and when (staff)."""
+        ticket = self.get_object()
+        escalation.ticket_acknowledge(ticket_id=ticket.pk, actor=request.user)
+        return self._answer(ticket)

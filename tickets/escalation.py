@@ -10,6 +10,7 @@ answers "who is the liaison on duty now" (until then: the liaison group's member
 import datetime
 from collections.abc import Callable
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -25,6 +26,8 @@ from tickets import sla
 from tickets.models import EscalationFire, EscalationPolicy, EscalationStep, Priority, SLAClock, Ticket, TicketEvent
 
 Action = EscalationStep.Action
+ACK_SALT = "tickets.acknowledge"
+ACK_MAX_AGE = 7 * 24 * 3600
 
 _ACTIONS: dict[str, Callable[..., None]] = {}
 _on_duty: list[Callable[[datetime.datetime], QuerySet[User]]] = []
@@ -236,3 +239,12 @@ def ticket_acknowledge(*, ticket_id: int, actor: User) -> Ticket:
     message.context["actor"] = str(actor)
     notify(users=told, key=f"ticket:{ticket.pk}:event:{event.pk}", message=message)
     return ticket
+
+
+def acknowledge_url(ticket: Ticket, user: User) -> str:
+    """A link that lets ``user`` acknowledge the ticket's escalation without signing in (7 days)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    token = signing.dumps({"t": ticket.pk, "u": user.pk}, salt=ACK_SALT, compress=True)
+    return settings.SITE_URL.rstrip("/") + reverse("tickets:acknowledge_link", args=[token])

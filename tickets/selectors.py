@@ -11,11 +11,13 @@ from accounts.models import User
 from accounts.scoping import scope_to_user
 from tickets.models import Attachment, BusinessCalendar, Comment, SLAClock, SLAPolicy, Ticket, TicketEvent
 
+_clocks = SLAClock.objects.select_related("calendar", "escalation_policy", "acknowledged_by").order_by("metric")
+
 
 def ticket_list(*, user: User) -> QuerySet[Ticket]:
     queryset = Ticket.objects.select_related(
         "organisation", "project", "reporter", "assignee", "team"
-    ).prefetch_related(Prefetch("clocks", queryset=SLAClock.objects.select_related("calendar").order_by("metric")))
+    ).prefetch_related(Prefetch("clocks", queryset=_clocks))
     return scope_to_user(queryset, user)
 
 

@@ -200,4 +200,6 @@ def clock_state(clock: SLAClock, now: datetime.datetime) -> dict:
         "paused": clock.paused_at is not None,
         "stopped_at": clock.stopped_at,
         "remaining_seconds": int(remaining.total_seconds()),
+        "escalating": clock.escalation_policy_id is not None and clock.acknowledged_at is None,
+        "acknowledged_at": clock.acknowledged_at,
     }

@@ -17,5 +17,7 @@ urlpatterns = [
     path("<int:pk>/arrive/", views.ticket_arrive, name="arrive"),
     path("<int:pk>/leave-site/", views.ticket_leave_site, name="leave_site"),
     path("<int:pk>/rate/", views.ticket_rate, name="rate"),
+    path("<int:pk>/acknowledge/", views.ticket_acknowledge, name="acknowledge"),
+    path("acknowledge/<str:token>/", views.acknowledge_link, name="acknowledge_link"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
 ]

@@ -4,6 +4,7 @@ role sees and may do differs inside them."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from servicedesk.errors import NotAllowed, ServiceDeskError
-from tickets import selectors, services, sla
+from tickets import escalation, selectors, services, sla
 from tickets.forms import (
     AssignForm,
     BulkAssignForm,
@@ -116,7 +118,10 @@ def ticket_detail(request, pk: int):
         "statuses": _allowed_statuses(ticket, user),
     }
     if user.is_staff_member:
+        escalated = [clock for clock, _state in ticket.clock_states if clock.escalation_policy_id]
         context.update(
+            escalating=[clock for clock in escalated if clock.acknowledged_at is None],
+            acknowledged=[clock for clock in escalated if clock.acknowledged_at is not None],
             assign_form=AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
             priority_form=PriorityForm(initial={"priority": ticket.priority}),
             dispatch_form=DispatchForm(),
@@ -278,3 +283,32 @@ def attachment_download(request, pk: int, attachment_pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+@login_required
+@require_POST
+def ticket_acknowledge(request, pk: int):
+    def call(ticket, data):
+        escalation.ticket_acknowledge(ticket_id=ticket.pk, actor=request.user)
+
+    return _act(request, pk, forms.Form, call, _("You acknowledged the escalation; no further steps will be taken."))
+
+
+def acknowledge_link(request, token: str):
+    """The link in an escalation message: whoever got it can take the escalation from a phone
+    without signing in. GET asks (so that mail scanners opening links change nothing), POST does."""
+    try:
+        data = signing.loads(token, salt=escalation.ACK_SALT, max_age=escalation.ACK_MAX_AGE)
+        user = User.objects.get(pk=data["u"], is_active=True)
+        ticket = Ticket.objects.get(pk=data["t"])
+    except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist, Ticket.DoesNotExist):
+        return render(request, "tickets/acknowledge.html", {"invalid": True}, status=400)
+    done = False
+    if request.method == "POST":
+        try:
+            escalation.ticket_acknowledge(ticket_id=ticket.pk, actor=user)
+        except ServiceDeskError as error:
+            messages.info(request, error.message)
+        else:
+            done = True
+    return render(request, "tickets/acknowledge.html", {"ticket": ticket, "person": user, "done": done})

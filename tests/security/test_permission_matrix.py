@@ -18,9 +18,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from notifications.models import Notification
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
 from tickets.calendars import calendar_save
+from tickets.models import EscalationPolicy
 from tickets.policies import policy_save
 from tickets.services import ticket_create
 
@@ -151,6 +153,14 @@ MATRIX = [
     ),
     Row("tickets:bulk_assign", "post", signed_in(302, 302, customer_a=403, customer_b=403), data={}),
     Row("tickets:attachment", "get", signed_in(200, 302, customer_b=404), args=["ticket_a", "attachment_a"]),
+    Row("tickets:acknowledge", "post", STAFF_ACTION.expected, args=["ticket_a"], data={}),
+    Row("tickets:acknowledge_link", "get", everyone(400), args=["token"]),
+    # --- notifications: pages (customer A's notification: A's ticket was received) -----------
+    Row("notifications:list", "get", signed_in(200, 302)),
+    Row("notifications:bell", "get", signed_in(200, 302)),
+    Row("notifications:open", "get", signed_in(404, 302, customer_a=302), args=["notification_a"]),
+    Row("notifications:read_all", "post", signed_in(302, 302), data={}),
+    Row("notifications:preferences", "get", signed_in(200, 302)),
     # --- tickets: API --------------------------------------------------------------------
     Row("ticket-list", "get", signed_in(200, 401), api=True),
     Row("ticket-list", "post", signed_in(400, 401), data={}, api=True),
@@ -198,6 +208,18 @@ MATRIX = [
         data={},
         api=True,
     ),
+    Row(
+        "ticket-acknowledge",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={},
+        api=True,
+    ),
+    Row("notification-list", "get", signed_in(200, 401), api=True),
+    Row("notification-detail", "get", signed_in(404, 401, customer_a=200), args=["notification_a"], api=True),
+    Row("notification-read", "post", signed_in(404, 401, customer_a=200), args=["notification_a"], api=True),
+    Row("notification-read-all", "post", signed_in(200, 401), data={}, api=True),
     Row("calendar-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
     Row("calendar-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
     Row("calendar-detail", "get", signed_in(200, 401, customer_a=403, customer_b=403), args=["calendar"], api=True),
@@ -210,6 +232,18 @@ MATRIX = [
     Row("sla-policy-detail", "patch", signed_in(403, 401, admin=200), args=["policy"], data={}, api=True),
     Row("sla-policy-detail", "put", signed_in(403, 401, admin=400), args=["policy"], data={}, api=True),
     Row("sla-policy-detail", "delete", signed_in(403, 401, admin=405), args=["policy"], api=True),
+    Row("escalation-policy-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row("escalation-policy-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
+    CONFIG_READ := Row(
+        "escalation-policy-detail",
+        "get",
+        signed_in(200, 401, customer_a=403, customer_b=403),
+        args=["escalation_policy"],
+        api=True,
+    ),
+    Row("escalation-policy-detail", "patch", signed_in(403, 401, admin=200), args=CONFIG_READ.args, data={}, api=True),
+    Row("escalation-policy-detail", "put", signed_in(403, 401, admin=400), args=CONFIG_READ.args, data={}, api=True),
+    Row("escalation-policy-detail", "delete", signed_in(403, 401, admin=405), args=CONFIG_READ.args, api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -276,6 +310,8 @@ def world(db):
         "attachment_a": ticket_a.attachments.get(),
         "calendar": calendar,
         "policy": policy,
+        "notification_a": Notification.objects.get(recipient=users["customer_a"]),
+        "escalation_policy": EscalationPolicy.objects.get(name="Standard escalation"),
     }
 
 

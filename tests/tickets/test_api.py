@@ -228,7 +228,10 @@ class TestDetail:
         assert parse(body["received_at"]) == sh(2026, 2, 13, 17)
         assert set(body["sla"]) == {"first_response", "resolution"}
         first_response = clock(response, "first_response")
-        assert set(first_response) == {"due_at", "breached", "paused", "stopped_at", "remaining_seconds"}
+        assert set(first_response) == {"due_at", "breached", "paused", "stopped_at", "remaining_seconds"} | {
+            "escalating",
+            "acknowledged_at",
+        }
         assert parse(first_response["due_at"]) == sh(2026, 2, 14, 12)
         assert first_response["breached"] is False
         assert first_response["paused"] is False

@@ -22,3 +22,10 @@ def duration(seconds: int) -> str:
 @register.inclusion_tag("tickets/_clock.html")
 def clock(clock, state):
     return {"clock": clock, "state": state}
+
+
+@register.simple_tag
+def acknowledge_url(ticket, user) -> str:
+    from tickets.escalation import acknowledge_url as url
+
+    return url(ticket, user) if user is not None and ticket is not None else ""

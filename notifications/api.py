@@ -1,0 +1,78 @@
+"""API: /api/v1/notifications/, the caller's own. Webhooks are configured in the admin."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from notifications import services
+from notifications.models import Notification
+from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    ticket = serializers.IntegerField(source="ticket_id", allow_null=True, help_text="The ticket it is about.")
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "reason",
+            "title",
+            "body",
+            "url",
+            "ticket",
+            "reference",
+            "urgent",
+            "read",
+            "read_at",
+            "created_at",
+        ]
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationFilter(StrictFilterSet):
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread (true) or read (false)")
+
+    class Meta:
+        model = Notification
+        fields = ["reason", "ticket_id"]
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's notifications, newest first: what the bell shows. ``reason`` is one of
+    ``sla_warning``, ``sla_breach``, ``escalation``, ``acknowledged`` or a ticket event
+    (``ticket_created``, ``ticket_status``, ``ticket_assigned``, ``ticket_reply``,
+    ``ticket_dispatched``)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationOutput
+    filterset_class = NotificationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Notification.objects.none()
+        return Notification.objects.filter(recipient=self.request.user)
+
+    @extend_schema(request=None, responses={200: NotificationOutput})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one notification read."""
+        notification = services.notification_read(user=request.user, notification_id=self.get_object().pk)
+        return Response(NotificationOutput(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("ReadAll", {"marked": serializers.IntegerField(help_text="How many were unread.")})
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
+    def read_all(self, request):
+        """Mark all of the caller's notifications read."""
+        marked = services.notifications_read_all(user=request.user)
+        return Response({"marked": marked})
