@@ -22,8 +22,7 @@ from notifications.models import Notification
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
 from tickets.calendars import calendar_save
-from tickets.models import EscalationPolicy
-from tickets.policies import policy_save
+from tickets.policies import escalation_policy_save, policy_save
 from tickets.services import ticket_create
 
 ROLES = ["anonymous", "customer_a", "customer_b", "engineer", "manager", "admin"]
@@ -311,7 +310,9 @@ def world(db):
         "calendar": calendar,
         "policy": policy,
         "notification_a": Notification.objects.get(recipient=users["customer_a"]),
-        "escalation_policy": EscalationPolicy.objects.get(name="Standard escalation"),
+        "escalation_policy": escalation_policy_save(
+            name="Matrix", steps=[{"action": "notify_managers", "delay_minutes": 0}]
+        ),
     }
 
 

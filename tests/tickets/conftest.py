@@ -1,8 +1,13 @@
+import importlib
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 
+from accounts.models import Team, TeamMembership, User
+from accounts.services import team_add_member
+from tests.accounts.factories import UserFactory
 from tests.tickets.helpers import BUSINESS_HOURS, ROUND_THE_CLOCK
 from tickets.calendars import calendar_save
 from tickets.policies import policy_save
@@ -32,3 +37,36 @@ def sla_setup(db):
         ],
     )
     return SimpleNamespace(business=business, always=always, policy=policy)
+
+
+def create_escalation_defaults() -> None:
+    """The defaults the data migration creates (a transactional test elsewhere may have emptied
+    the tables since)."""
+    migration = importlib.import_module("tickets.migrations.0003_default_escalation_policies")
+    migration.create(django_apps, None)
+
+
+@pytest.fixture
+def escalation_defaults(db):
+    create_escalation_defaults()
+
+
+@pytest.fixture
+def groups(db):
+    """The emergency groups and a support team, with members: tech (technical lead), leader
+    (leadership), liaison, and the support team's lead ``lead`` and engineer ``eng2``."""
+    people = SimpleNamespace()
+    for kind, slug, username, position in [
+        (Team.Kind.TECHNICAL, "technical", "tech", TeamMembership.Position.TECHNICAL_LEAD),
+        (Team.Kind.LEADERSHIP, "leadership", "leader", TeamMembership.Position.PROJECT_LEAD),
+        (Team.Kind.LIAISON, "liaisons", "liaison", TeamMembership.Position.LIAISON),
+        (Team.Kind.SUPPORT, "support", "lead", TeamMembership.Position.TECHNICAL_LEAD),
+    ]:
+        team = Team.objects.get_or_create(slug=slug, defaults={"name": slug.title(), "kind": kind})[0]
+        user = UserFactory(username=username, role=User.Role.ENGINEER)
+        team_add_member(team=team, user=user, position=position)
+        setattr(people, username, user)
+        setattr(people, f"{slug}_team", team)
+    people.eng2 = UserFactory(username="eng2", role=User.Role.ENGINEER)
+    team_add_member(team=people.support_team, user=people.eng2, position=TeamMembership.Position.ENGINEER)
+    return people
