@@ -8,21 +8,13 @@ from email import message_from_string
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from notifications.models import Delivery
 from notifications.services import Message, notify
 from tests.accounts.factories import UserFactory
-from tests.workers import sender_for, start_worker, stop_worker, wait_for, worker_env
+from tests.workers import database_url, sender_for, start_worker, stop_worker, wait_for, worker_env
 
 N = 30
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.slow
@@ -44,7 +36,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, monkeypatch):
     env = worker_env(
         tmp_path / "var",
         redis_db=15 if os.environ.get("REDIS_URL") else None,
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         EMAIL_URL=f"filemail:///{outbox}",  # django-environ drops one slash
         DELIVERY_CLAIM_TIMEOUT_SECONDS="2",
         DELIVERY_SWEEP_AFTER_SECONDS="1",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from celery import Celery
 from django.conf import settings
+from django.db import connection
 
 DROPPED = {"REDIS_URL", "CELERY_BROKER_URL", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
 
@@ -40,6 +41,25 @@ def sender_for(env: dict[str, str]) -> Celery:
             "data_folder_out": str(broker / "queue"),
             "control_folder": str(broker / "control"),
         },
+    )
+
+
+def database_url() -> str:
+    """The test database, as a worker process reaches it."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_beat(env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "servicedesk", "beat", "--loglevel=info"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT if log is not subprocess.DEVNULL else subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
