@@ -48,7 +48,7 @@ TEAMS = [
         Team.Kind.SUPPORT,
         "first-line-support",
         "First-line support",
-        [("engineer", TeamMembership.Position.ENGINEER), ("tech", TeamMembership.Position.ENGINEER)],
+        [("engineer", TeamMembership.Position.ENGINEER), ("tech", TeamMembership.Position.TECHNICAL_LEAD)],
     ),
 ]
 
