@@ -1,5 +1,6 @@
 """API: /api/v1/notifications/, the caller's own. Webhooks are configured in the admin."""
 
+import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -37,10 +38,11 @@ class NotificationOutput(serializers.ModelSerializer):
 
 class NotificationFilter(StrictFilterSet):
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread (true) or read (false)")
+    ticket = django_filters.NumberFilter(field_name="ticket_id", label="About this ticket (its id)")
 
     class Meta:
         model = Notification
-        fields = ["reason", "ticket_id"]
+        fields = ["reason"]
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

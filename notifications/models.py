@@ -12,6 +12,7 @@ about (``ticket_id``, ``reference``, ``url``) without importing the module that 
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
@@ -156,6 +157,12 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.reasons, list) or not set(self.reasons) <= set(Reason.values):
+            raise ValidationError({"reasons": _("A list of reasons, from: %s") % ", ".join(Reason.values)})
+        if self.team_id and self.user_id:
+            raise ValidationError(_("A webhook belongs to a team or to a user, not both."))
 
     def wants(self, reason: str) -> bool:
         """A personal webhook gets what its user gets; the others the alerts, or their reasons."""

@@ -23,7 +23,16 @@ from notifications.models import Notification, Reason
 from notifications.services import Message, notify
 from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets import sla
-from tickets.models import EscalationFire, EscalationPolicy, EscalationStep, Priority, SLAClock, Ticket, TicketEvent
+from tickets.models import (
+    EscalationFire,
+    EscalationPolicy,
+    EscalationStep,
+    Metric,
+    Priority,
+    SLAClock,
+    Ticket,
+    TicketEvent,
+)
 
 Action = EscalationStep.Action
 ACK_SALT = "tickets.acknowledge"
@@ -195,7 +204,7 @@ def clock_message(ticket: Ticket, clock: SLAClock, reason: str, subject: str, ur
             "ticket": ticket,
             "clock": clock,
             "reason": reason,
-            "metric": clock.get_metric_display(),
+            "metric": Metric(clock.metric).label,  # lazy: in each reader's language
         },
         url=reverse("tickets:detail", args=[ticket.pk]),
         ticket_id=ticket.pk,
