@@ -16,9 +16,12 @@
 """
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -144,10 +147,16 @@ def last_json(output: str):
     return json.loads(output.strip().splitlines()[-1])
 
 
-def connect(bench: Bench, autocommit: bool = True):
+@contextlib.contextmanager
+def cursor_on(bench: Bench, autocommit: bool = True):
+    """A cursor on a connection of its own, closed after."""
     connection = psycopg2.connect(bench.database_url)
     connection.autocommit = autocommit
-    return connection
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
 
 
 def scalar(cursor, sql: str, params=()):
@@ -164,7 +173,7 @@ def recreate(bench: Bench) -> None:
 def generate(bench: Bench, prefix: str, tickets: int, status: str, near: bool) -> None:
     reporter, calendar = last_json(bench.django_print(IDS))
     started = time.monotonic()
-    with connect(bench, autocommit=False) as connection, connection.cursor() as cursor:
+    with cursor_on(bench, autocommit=False) as cursor:
         after = scalar(cursor, "SELECT COALESCE(max(id), 0) FROM tickets_ticket")
         step = 250_000
         for start in range(1, tickets + 1, step):
@@ -172,15 +181,15 @@ def generate(bench: Bench, prefix: str, tickets: int, status: str, near: bool) -
             cursor.execute(
                 GENERATE_TICKETS.format(prefix=prefix, reporter=reporter, status=status, start=start, stop=stop)
             )
-            connection.commit()
+            cursor.connection.commit()
         near_sql = "true" if near else "false"
         cursor.execute(GENERATE_CLOCKS.format(prefix=prefix, calendar=calendar, after=after, near=near_sql))
-        connection.commit()
+        cursor.connection.commit()
     print(f"generated {tickets:,} tickets with {2 * tickets:,} clocks in {time.monotonic() - started:.0f} s")
 
 
 def vacuum(bench: Bench) -> None:
-    with connect(bench) as connection, connection.cursor() as cursor:
+    with cursor_on(bench) as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
@@ -269,7 +278,7 @@ def prepare_burst_database(tickets: int) -> None:
     else:
         print(f"{BURST.db_name}: {tickets:,} open tickets there already")
         BURST.sh(PYTHON, "manage.py", "migrate", "--noinput")
-    with connect(BURST) as connection, connection.cursor() as cursor:
+    with cursor_on(BURST) as cursor:
         cursor.execute(FORGET_BURST, {"title": BURST_TITLE + " %"})  # the previous run's burst
     vacuum(BURST)
 
@@ -293,10 +302,7 @@ def start_worker(concurrency: int):
     raise SystemExit(f"the worker did not answer a ping in 60 s; see {WORKER_LOG}")
 
 
-def stop_worker(process) -> None:
-    import os
-    import signal
-
+def stop_worker(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
@@ -338,7 +344,7 @@ def burst(args: argparse.Namespace) -> None:
             f"{created['minutes']} min on {created['calendar']}, warning at {created['warn_percent']} %; "
             f"{created['due_as_planned']} clocks due at that second"
         )
-        with connect(BURST) as connection, connection.cursor() as cursor:
+        with cursor_on(BURST) as cursor:
             while True:  # the warnings, their emails and the ETA tasks of the due moment
                 warned, _breached, _told, pending = scalar_row(cursor, PROGRESS, (leader, title))
                 queued = redis.Redis.from_url(REDIS_URL).llen("default")
@@ -448,7 +454,7 @@ def prepare_watch_database(clocks: int) -> int:
     tickets = clocks // 2
     have, fresh = -1, False
     if exists(WATCH):
-        with connect(WATCH) as connection, connection.cursor() as cursor:
+        with cursor_on(WATCH) as cursor:
             first = scalar(cursor, "SELECT min(id) FROM tickets_ticket WHERE reference LIKE 'BW-%%'")
             if first is not None:
                 have = scalar(cursor, "SELECT count(*) FROM tickets_slaclock WHERE ticket_id >= %s", (first,))
@@ -466,7 +472,7 @@ def prepare_watch_database(clocks: int) -> int:
     else:
         print(f"{WATCH.db_name}: {have:,} generated clocks there already")
         WATCH.sh(PYTHON, "manage.py", "migrate", "--noinput")
-    with connect(WATCH) as connection, connection.cursor() as cursor:
+    with cursor_on(WATCH) as cursor:
         first = scalar(cursor, "SELECT min(id) FROM tickets_ticket WHERE reference LIKE 'BW-%%'")
         for sql in RETIME:
             cursor.execute(sql, {"first": first})
@@ -492,7 +498,7 @@ FROM tickets_slaclock
 def replay(queries: list[str], runs: int) -> list[list[float]]:
     """Each query's time per run (after 3 warm-ups), on one psycopg2 connection."""
     times = []
-    with connect(WATCH) as connection, connection.cursor() as cursor:
+    with cursor_on(WATCH) as cursor:
         for _ in range(runs + 3):
             run = []
             for query in queries:
@@ -505,14 +511,14 @@ def replay(queries: list[str], runs: int) -> list[list[float]]:
 
 
 def explain(query: str) -> list[str]:
-    with connect(WATCH) as connection, connection.cursor() as cursor:
+    with cursor_on(WATCH) as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query)
         return [line for (line,) in cursor.fetchall()]
 
 
 def watchdog(args: argparse.Namespace) -> None:
     prepare_watch_database(args.clocks)
-    with connect(WATCH) as connection, connection.cursor() as cursor:
+    with cursor_on(WATCH) as cursor:
         total, running, stopped, paused, breached, due, warn, escalation = scalar_row(cursor, CENSUS, ())
     print(
         f"\n{total:,} SLA clocks: {running:,} running (not breached), {stopped:,} stopped, {paused:,} paused, "
@@ -539,7 +545,7 @@ def watchdog(args: argparse.Namespace) -> None:
     print("\n| query | rows | bare median ms | plan |")
     print("| --- | ---: | ---: | --- |")
     plans = []
-    with connect(WATCH) as connection, connection.cursor() as cursor:
+    with cursor_on(WATCH) as cursor:
         for number, query in enumerate(queries):
             cursor.execute(query)
             rows = len(cursor.fetchall())

@@ -108,7 +108,7 @@ class SLAPolicy(TimeStampedModel):
         _("default"), default=False, help_text=_("Covers the projects that have no policy of their own.")
     )
     warn_at_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of target)"),
+        _("warn at (percent of target)"),
         null=True,
         blank=True,
         default=75,

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='slapolicy',
             name='warn_at_percent',
-            field=models.PositiveSmallIntegerField(blank=True, default=75, help_text="The assignee is warned when this share of a target's time is used; empty for no warning.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warn at (% of target)'),
+            field=models.PositiveSmallIntegerField(blank=True, default=75, help_text="The assignee is warned when this share of a target's time is used; empty for no warning.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warn at (percent of target)'),
         ),
         migrations.AlterField(
             model_name='ticketevent',
