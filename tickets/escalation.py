@@ -174,7 +174,7 @@ def _take(ticket: Ticket, clock: SLAClock, step: EscalationStep, repetition: int
                 urgent=urgent,
             ),
         )
-        data["recipients"] = [user.username for user in users if user is not None]
+        data["recipients"] = [str(user) for user in users if user is not None]
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data)
 
 

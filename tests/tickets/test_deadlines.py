@@ -78,7 +78,7 @@ def test_the_breach_is_marked_recorded_and_escalated_to_technical_then_leadershi
     # nobody is assigned: the support team hears of the breach itself
     assert told(world.eng2, "sla_breach").count() == 1
     steps = list(ticket.events.filter(kind=TicketEvent.Kind.ESCALATED).values_list("data", flat=True))
-    assert [s["recipients"] for s in steps] == [["tech"], ["leader"]]
+    assert [s["recipients"] for s in steps] == [[str(world.tech)], [str(world.leader)]]
     assert clock.escalation_next_at is None  # the chain is done
     assert check(clock, T0 + 62 * MINUTE) == []
 

@@ -29,3 +29,11 @@ def acknowledge_url(ticket, user) -> str:
     from tickets.escalation import acknowledge_url as url
 
     return url(ticket, user) if user is not None and ticket is not None else ""
+
+
+@register.filter
+def metric_label(value: str) -> str:
+    """A metric's name, as history entries store its code."""
+    from tickets.models import Metric
+
+    return Metric(value).label if value in Metric.values else value
