@@ -332,7 +332,7 @@ def burst(args: argparse.Namespace) -> None:
 
     worker = start_worker(args.concurrency)
     try:
-        lead = args.lead or min(240, 30 + 0.08 * args.burst)
+        lead = args.lead or min(240, 30 + 0.1 * args.burst)
         due = math.ceil(time.time() + lead)
         print(
             f"\nfiling {args.burst:,} urgent tickets through ticket_create, first response due at "

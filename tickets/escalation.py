@@ -86,7 +86,7 @@ def _steps(policy: EscalationPolicy) -> list[EscalationStep]:
 
 def chain_start(ticket: Ticket, clock: SLAClock) -> None:
     """At the breach: the policy's first step is due its delay after the due moment."""
-    policy = policy_for_breach(ticket, clock.metric)
+    policy = policy_for_breach(ticket, clock.metric) if ticket.is_open else None
     steps = _steps(policy) if policy else []
     if not steps:
         return
@@ -97,13 +97,15 @@ def chain_start(ticket: Ticket, clock: SLAClock) -> None:
 
 def chain_advance(ticket: Ticket, clock: SLAClock, now: datetime.datetime) -> int:
     """Take every step due by ``now``; each (clock run, step, repetition) at most once, whoever
-    else tries at the same time. Returns the number of steps this call took."""
+    else tries at the same time. The chain ends when someone acknowledges, when the clock stops
+    or when the ticket is resolved. Returns the number of steps this call took."""
     policy = clock.escalation_policy
     steps = _steps(policy) if policy and policy.is_active else []
     taken = 0
     while clock.escalation_next_at is not None and clock.escalation_next_at <= now:
         repetition, index = divmod(clock.escalation_position, len(steps) or 1)
-        if not steps or clock.acknowledged_at or clock.stopped_at or repetition > policy.repeat_count:
+        ended = clock.acknowledged_at or clock.stopped_at or not ticket.is_open
+        if not steps or ended or repetition > policy.repeat_count:
             clock.escalation_next_at = None
             break
         step = steps[index]

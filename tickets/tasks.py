@@ -1,12 +1,13 @@
 from celery import shared_task
 
 
-@shared_task(name="tickets.tasks.deadline")
-def deadline(clock_id: int) -> None:
+@shared_task(name="tickets.tasks.deadline", bind=True)
+def deadline(self, clock_id: int) -> None:
     """A clock's moment has come (or may have): do what the clock says is due now."""
-    from tickets.deadlines import clock_check
+    from tickets import deadlines
 
-    clock_check(clock_id=clock_id)
+    if not deadlines.clock_check(clock_id=clock_id) and not self.request.is_eager:
+        deadlines.requeue_if_early(clock_id)
 
 
 @shared_task(name="tickets.tasks.watchdog")

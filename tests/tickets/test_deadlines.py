@@ -292,3 +292,27 @@ def test_a_new_manager_is_told_in_their_language(world, customer_a, project_a):
     check(clock, clock.due_at + 31 * MINUTE)
     title = told(User.objects.get(username="mgr-zh"), "escalation").get().title
     assert "升级" in title
+
+
+def test_a_task_that_runs_a_moment_early_queues_itself_for_the_moment(world, customer_a, project_a, queued):
+    clock = first_response(urgent(customer_a, project_a))
+    check(clock, clock.warn_at)
+    queued.clear()
+    with travel(clock.due_at - datetime.timedelta(seconds=2)):
+        assert deadlines.clock_check(clock_id=clock.pk) == []
+        deadlines.requeue_if_early(clock.pk)
+    assert queued == [(clock.pk, clock.due_at)]
+    queued.clear()
+    with travel(clock.due_at - 10 * MINUTE):
+        deadlines.requeue_if_early(clock.pk)  # a stale task for a moment long ahead: the watchdog's
+    assert queued == []
+
+
+def test_no_chain_runs_on_a_resolved_ticket(world, customer_a, project_a, engineer):
+    ticket = urgent(customer_a, project_a)
+    with travel(T0 + MINUTE):
+        services.ticket_dispatch(ticket_id=ticket.pk, actor=engineer, engineer=engineer)
+        services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="resolved")
+    onsite = SLAClock.objects.get(ticket=ticket, metric="onsite_arrival")
+    assert check(onsite, onsite.due_at + MINUTE) == ["breached"]  # the engineer never arrived: missed
+    assert not Notification.objects.filter(reason="escalation").exists()  # but nobody is chased
