@@ -1,14 +1,18 @@
-"""API: /api/v1/notifications/, the caller's own. Webhooks are configured in the admin."""
+"""API: /api/v1/notifications/ and /api/v1/me/notification-preferences/, the caller's own.
+Webhooks are configured in the admin (personal ones also in the preferences page)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from notifications import services
-from notifications.models import Notification
+from notifications.models import Notification, Preference
+from servicedesk.api_input import StrictBooleanField
 from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 
 
@@ -78,3 +82,44 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """Mark all of the caller's notifications read."""
         marked = services.notifications_read_all(user=request.user)
         return Response({"marked": marked})
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    email = StrictBooleanField(required=False, help_text="Email besides the bell.")
+    webhook = StrictBooleanField(required=False, help_text="The personal webhook, if one is set up.")
+    quiet_from = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
+    quiet_until = serializers.TimeField(
+        required=False,
+        allow_null=True,
+        format="%H:%M",
+        help_text="Quiet hours in the user's time zone: email and webhook messages wait until then, "
+        "alerts to the emergency groups do not. Both or neither.",
+    )
+
+    class Meta:
+        model = Preference
+        fields = ["email", "webhook", "quiet_from", "quiet_until"]
+
+    def validate(self, data):
+        merged = {field: data.get(field, getattr(self.instance, field)) for field in self.Meta.fields}
+        if (merged["quiet_from"] is None) != (merged["quiet_until"] is None):
+            raise serializers.ValidationError({"quiet_until": [_("Give both ends of the quiet hours, or neither.")]})
+        return merged
+
+
+@extend_schema(tags=["notifications"])
+class PreferenceView(APIView):
+    """The caller's notification channels. The bell always gets everything."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: PreferenceSerializer})
+    def get(self, request):
+        return Response(PreferenceSerializer(services.preference_for(request.user)).data)
+
+    @extend_schema(request=PreferenceSerializer, responses={200: PreferenceSerializer})
+    def patch(self, request):
+        data = PreferenceSerializer(services.preference_for(request.user), data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        preference = services.preference_save(user=request.user, **data.validated_data)
+        return Response(PreferenceSerializer(preference).data)

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
 from customers.api import OrganisationViewSet, ProjectViewSet
-from notifications.api import NotificationViewSet
+from notifications.api import NotificationViewSet, PreferenceView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
 
@@ -28,6 +28,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("", include(router.urls)),
 ]
 

@@ -277,3 +277,16 @@ def test_a_delivery_of_a_deleted_user_goes_nowhere(engineer):
     notify(users=[user], key="e1", message=alert())
     user.delete()
     assert not Delivery.objects.exists() and not Notification.objects.exists()
+
+
+def test_channels_through_the_api(api, engineer):
+    client = api.as_user(engineer)
+    url = "/api/v1/me/notification-preferences/"
+    assert client.get(url).json() == {"email": True, "webhook": True, "quiet_from": None, "quiet_until": None}
+    answer = client.patch(url, {"quiet_from": "22:00", "quiet_until": "07:30", "email": False}, format="json")
+    assert answer.json() == {"email": False, "webhook": True, "quiet_from": "22:00", "quiet_until": "07:30"}
+    assert Preference.objects.get(user=engineer).quiet_until == datetime.time(7, 30)
+    refused = client.patch(url, {"quiet_from": None}, format="json")
+    assert refused.status_code == 400 and "quiet_until" in refused.json()["errors"]
+    assert client.patch(url, {"email": "no"}, format="json").status_code == 400
+    assert Preference.objects.get(user=engineer).quiet_from == datetime.time(22)  # nothing half-saved

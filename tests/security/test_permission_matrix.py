@@ -219,6 +219,8 @@ MATRIX = [
     Row("notification-detail", "get", signed_in(404, 401, customer_a=200), args=["notification_a"], api=True),
     Row("notification-read", "post", signed_in(404, 401, customer_a=200), args=["notification_a"], api=True),
     Row("notification-read-all", "post", signed_in(200, 401), data={}, api=True),
+    Row("api-notification-preferences", "get", signed_in(200, 401), api=True),
+    Row("api-notification-preferences", "patch", signed_in(200, 401), data={"email": False}, api=True),
     Row("calendar-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
     Row("calendar-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
     Row("calendar-detail", "get", signed_in(200, 401, customer_a=403, customer_b=403), args=["calendar"], api=True),
