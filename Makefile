@@ -104,6 +104,10 @@ bench-faults: $(VENV)/.installed-dev ## The load benchmark with PostgreSQL and R
 bench-queue: $(VENV)/.installed-dev ## The queue with 1,000,000 tickets on PostgreSQL: endpoint vs bare SQL, and the plan
 	$(BIN)/python bench/ticket_queue.py $(BENCH_ARGS)
 
+.PHONY: bench-deadlines
+bench-deadlines: $(VENV)/.installed-dev ## SLA deadlines: 1,000 breaches due at once on one worker; the watchdog on 1,000,000 clocks
+	$(BIN)/python bench/deadlines.py $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml

@@ -1,9 +1,11 @@
 """API: /api/v1/notifications/ and /api/v1/me/notification-preferences/, the caller's own.
 Webhooks are configured in the admin (personal ones also in the preferences page)."""
 
-import django_filters
+import datetime
+import re
+
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -13,7 +15,7 @@ from rest_framework.views import APIView
 from notifications import services
 from notifications.models import Notification, Preference
 from servicedesk.api_input import StrictBooleanField
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
+from servicedesk.filters import StrictBooleanFilter, StrictFilterSet, StrictIntegerFilter
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -42,7 +44,7 @@ class NotificationOutput(serializers.ModelSerializer):
 
 class NotificationFilter(StrictFilterSet):
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread (true) or read (false)")
-    ticket = django_filters.NumberFilter(field_name="ticket_id", label="About this ticket (its id)")
+    ticket = StrictIntegerFilter(field_name="ticket_id", label="About this ticket (its id)")
 
     class Meta:
         model = Notification
@@ -84,14 +86,31 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response({"marked": marked})
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00", "nullable": True}
+)
+class WallClockField(serializers.Field):
+    """A local wall-clock time "HH:MM" (no offset: the user's time zone applies)."""
+
+    default_error_messages = {"invalid": _('Use "HH:MM", from "00:00" to "23:59".')}
+
+    def to_internal_value(self, data):
+        match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", data) if isinstance(data, str) else None
+        if match is None:
+            self.fail("invalid")
+        return datetime.time(int(match[1]), int(match[2]))
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
+
 class PreferenceSerializer(serializers.ModelSerializer):
     email = StrictBooleanField(required=False, help_text="Email besides the bell.")
     webhook = StrictBooleanField(required=False, help_text="The personal webhook, if one is set up.")
-    quiet_from = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    quiet_until = serializers.TimeField(
+    quiet_from = WallClockField(required=False, allow_null=True)
+    quiet_until = WallClockField(
         required=False,
         allow_null=True,
-        format="%H:%M",
         help_text="Quiet hours in the user's time zone: email and webhook messages wait until then, "
         "alerts to the emergency groups do not. Both or neither.",
     )

@@ -209,7 +209,7 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(
         _("next attempt"),
         default=timezone.now,
-        help_text="when the sweeper tries it (again): after a failure, or after quiet hours",
+        help_text="not before: now, after a failure's backoff, or when the recipient's quiet hours end",
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

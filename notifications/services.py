@@ -136,16 +136,8 @@ def _post(webhook: Webhook, key: str, message: Message, send_at, title: str, bod
 
 
 def _deliver(*, key: str, send_at: datetime.datetime, **fields) -> None:
-    now = timezone.now()
-    delayed = send_at > now
-    delivery, created = Delivery.objects.get_or_create(
-        key=key,
-        defaults={
-            **fields,
-            "next_attempt_at": send_at if delayed else now + datetime.timedelta(seconds=_sweep_after()),
-        },
-    )
-    if created and not delayed:
+    delivery, created = Delivery.objects.get_or_create(key=key, defaults={**fields, "next_attempt_at": send_at})
+    if created and send_at <= timezone.now():
         transaction.on_commit(lambda pk=delivery.pk: delivery_enqueue(pk))
 
 
@@ -210,11 +202,8 @@ def _claim(delivery_id: int) -> tuple[Delivery, object] | None:
             and now - delivery.claimed_at < _claim_timeout()
         ):
             return None  # another attempt is sending it right now
-        if delivery.status == Delivery.Status.PENDING and (
-            delivery.next_attempt_at > now + datetime.timedelta(seconds=_sweep_after())  # held for quiet hours
-            or (delivery.attempts and delivery.next_attempt_at > now)  # backing off after a failure
-        ):
-            return None
+        if delivery.status == Delivery.Status.PENDING and delivery.next_attempt_at > now:
+            return None  # held for quiet hours, or backing off after a failure
         delivery.status, delivery.claim, delivery.claimed_at = Delivery.Status.SENDING, Delivery.new_claim(), now
         delivery.attempts += 1
         delivery.save(update_fields=["status", "claim", "claimed_at", "attempts"])
@@ -250,12 +239,13 @@ def delivery_send(*, delivery_id: int) -> bool:
 
 
 def deliveries_due(limit: int = 500) -> list[int]:
-    """What the sweeper sends: pending and due (a lost task, a retry after backoff, the end of
-    quiet hours), or claimed too long ago (the worker died)."""
+    """What the sweeper sends: pending and due for ``DELIVERY_SWEEP_AFTER_SECONDS`` (a lost
+    task, a retry after its backoff, the end of quiet hours: whatever a task has not picked up
+    by then), or claimed too long ago (the worker died)."""
     now = timezone.now()
     return list(
         Delivery.objects.filter(
-            Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+            Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now - datetime.timedelta(seconds=_sweep_after()))
             | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - _claim_timeout())
         )
         .order_by("next_attempt_at")

@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class StrictBooleanFormField(forms.Field):
@@ -20,6 +22,13 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """``?flag=true`` or ``?flag=false``; anything else is a 400 (django-filter reads "null" as unset)."""
 
     field_class = StrictBooleanFormField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StrictIntegerFilter(django_filters.NumberFilter):
+    """A whole number: ``?ticket=0.5`` is a 400, not a match on nothing."""
+
+    field_class = forms.IntegerField
 
 
 class StrictFilterSet(django_filters.FilterSet):

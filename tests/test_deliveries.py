@@ -102,7 +102,7 @@ def test_a_failure_is_recorded_and_retried_until_it_gives_up(engineer, django_ca
         datetime.timedelta(seconds=30), abs=datetime.timedelta(seconds=5)
     )
     assert delivery_send(delivery_id=delivery.pk) is False and delivery.attempts == 1
-    with time_machine.travel(delivery.next_attempt_at + datetime.timedelta(seconds=1)):
+    with time_machine.travel(delivery.next_attempt_at + datetime.timedelta(seconds=61)):
         assert deliveries_due() == [delivery.pk]
         sweep()
     delivery.refresh_from_db()

@@ -184,7 +184,7 @@ def test_quiet_hours_hold_email_until_they_end_but_not_urgent_alerts(engineer):
     with time_machine.travel(night, tick=False):
         assert delivery_send(delivery_id=held.pk) is False  # a task would not send it early
         assert delivery_send(delivery_id=Delivery.objects.get(key=f"e2:user:{engineer.pk}").pk) is True
-    with time_machine.travel(held.next_attempt_at + datetime.timedelta(seconds=1), tick=False):
+    with time_machine.travel(held.next_attempt_at + datetime.timedelta(seconds=61), tick=False):
         assert deliveries_due() == [held.pk]
         sweep()
     assert Delivery.objects.get(pk=held.pk).status == "sent"
@@ -221,6 +221,9 @@ def test_the_api_lists_the_callers_notifications_and_marks_them_read(api, engine
     theirs = Notification.objects.get(recipient=manager)
     assert client.get(f"/api/v1/notifications/{theirs.pk}/").status_code == 404
     assert client.get("/api/v1/notifications/?unread=maybe").status_code == 400
+    assert client.get("/api/v1/notifications/?ticket=1").json()["count"] == 2
+    assert client.get("/api/v1/notifications/?ticket=2").json()["count"] == 0
+    assert client.get("/api/v1/notifications/?ticket=0.5").status_code == 400
 
 
 def test_the_bell_counts_unread_and_opening_one_reads_it(client, engineer):
