@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='next_attempt_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, help_text='when the sweeper tries it (again): after a failure, or after quiet hours', verbose_name='next attempt'),
+            field=models.DateTimeField(default=django.utils.timezone.now, help_text="not before: now, after a failure's backoff, or when the recipient's quiet hours end", verbose_name='next attempt'),
         ),
         migrations.AddField(
             model_name='delivery',
