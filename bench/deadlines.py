@@ -21,6 +21,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -165,6 +166,11 @@ def scalar(cursor, sql: str, params=()):
     return cursor.fetchone()[0]
 
 
+def scalar_row(cursor, sql: str, params) -> tuple:
+    cursor.execute(sql, params)
+    return cursor.fetchone()
+
+
 def recreate(bench: Bench) -> None:
     """A fresh database: migrated, with the demo data and 200 generated projects."""
     bench.psql(f"DROP DATABASE IF EXISTS {bench.db_name}")
@@ -196,6 +202,58 @@ def vacuum(bench: Bench) -> None:
 
 def exists(bench: Bench) -> bool:
     return bench.psql(f"SELECT 1 FROM pg_database WHERE datname='{bench.db_name}'") == "1"
+
+
+def cpu_seconds() -> dict[int, tuple[str, int, float]]:
+    """Every process: pid -> (command line, parent pid, CPU seconds so far); for the whole
+    machine, pid 0: its idle time (idle and waiting for I/O), pid -1: all of its time."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    machine = [int(field) for field in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    processes = {0: ("idle", 0, (machine[3] + machine[4]) / ticks), -1: ("all", 0, sum(machine) / ticks)}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # user and system time
+        processes[int(stat.parent.name)] = (command.strip(), int(fields[1]), seconds)
+    return processes
+
+
+def cpu_split(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds used between two snapshots, by the worker, PostgreSQL (its backends for this
+    database and its own processes), Redis, this script and its shells, and everything else."""
+    children: dict[int, list[int]] = {}
+    for pid, (_command, parent, _seconds) in after.items():
+        children.setdefault(parent, []).append(pid)
+    ours, stack = set(), [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        ours.add(pid)
+        stack += children.get(pid, [])
+    used = {"worker": 0.0, "PostgreSQL": 0.0, "Redis": 0.0, "this script": 0.0, "other processes": 0.0}
+    for pid, (command, _parent, seconds) in after.items():
+        if pid <= 0:
+            continue
+        earlier = before.get(pid)
+        seconds -= earlier[2] if earlier and earlier[0] == command else 0.0
+        backend = re.match(r"postgres: [^:]+: \S+ (\S+) (\S+\(\d+\)|\[local\])", command)
+        if pid in ours:
+            used["worker" if "celery" in command else "this script"] += seconds
+        elif backend and backend.group(1) != BURST.db_name:
+            used["other processes"] += seconds
+        elif command.startswith(("postgres", "/usr/lib/postgresql/")):
+            used["PostgreSQL"] += seconds
+        elif "redis-server" in command:
+            used["Redis"] += seconds
+        else:
+            used["other processes"] += seconds
+    idle = after[0][2] - before[0][2]
+    # what processes that ended in between used: the one-task PostgreSQL backends, mostly
+    used["processes that ended"] = after[-1][2] - before[-1][2] - idle - sum(used.values())
+    used["idle"] = idle
+    return used
 
 
 # --- 1. the burst ---------------------------------------------------------------------------
@@ -284,7 +342,8 @@ SELECT c.id, c.breached_at IS NOT NULL,
     extract(epoch FROM (SELECT min(e.created_at) FROM tickets_ticketevent e
                         WHERE e.ticket_id = c.ticket_id AND e.kind = 'breached') - c.due_at),
     extract(epoch FROM n.created_at - c.due_at),
-    extract(epoch FROM d.sent_at - c.due_at)
+    extract(epoch FROM d.sent_at - c.due_at),
+    c.due_at, c.warned_at, c.escalation_position, c.escalation_next_at
 FROM tickets_slaclock c
 JOIN tickets_ticket t ON t.id = c.ticket_id
 LEFT JOIN notifications_notification n
@@ -301,6 +360,9 @@ SELECT count(*) FILTER (WHERE c.warned_at IS NOT NULL), count(*) FILTER (WHERE c
 FROM tickets_slaclock c JOIN tickets_ticket t ON t.id = c.ticket_id
 WHERE t.title LIKE %s AND c.metric = 'first_response'
 """
+
+# sessions ended so far (PostgreSQL 14+)
+SESSIONS = "SELECT sessions FROM pg_stat_database WHERE datname = %s"
 
 FORGET_BURST = """
 DELETE FROM tickets_escalationfire WHERE clock_id IN (
@@ -328,15 +390,23 @@ def prepare_burst_database(tickets: int) -> None:
     vacuum(BURST)
 
 
-def start_worker(concurrency: int):
+def start_worker(concurrency: int, db_reuse_max: int | None):
+    """One worker on the app's settings; with ``db_reuse_max``, on the app's settings plus
+    ``CELERY_DB_REUSE_MAX`` (a module written to var/bench), so that Celery's Django fixup keeps
+    the task's database connection instead of closing it around every task."""
     WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = WORKER_LOG.open("w")
+    env = dict(BURST.env)
+    if db_reuse_max:
+        shim = WORKER_LOG.parent / "deadlines_settings.py"
+        shim.write_text(f"from servicedesk.settings import *  # noqa: F403\n\nCELERY_DB_REUSE_MAX = {db_reuse_max}\n")
+        env.update(DJANGO_SETTINGS_MODULE="deadlines_settings", PYTHONPATH=str(shim.parent))
     command = [PYTHON, "-m", "celery", "-A", "servicedesk", "worker", "-Q", "default,emergency"]
     command += ["-c", str(concurrency), "-l", "warning", "--without-mingle", "--without-gossip"]
     command += ["-n", "bench-deadlines@%h"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=BURST.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    with WORKER_LOG.open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     control = Celery(broker=REDIS_URL).control
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -375,7 +445,7 @@ def burst(args: argparse.Namespace) -> None:
     shutil.rmtree(OUTBOX, ignore_errors=True)
     OUTBOX.mkdir(parents=True)
 
-    worker = start_worker(args.concurrency)
+    worker = start_worker(args.concurrency, args.db_reuse_max)
     try:
         lead = args.lead or min(240, 30 + 0.1 * args.burst)
         due = math.ceil(time.time() + lead)
@@ -405,6 +475,9 @@ def burst(args: argparse.Namespace) -> None:
             if warned < args.burst or queued or pending:
                 print("  WARNING: the set-up overran the due moment; raise --lead")
 
+            time.sleep(max(0.0, due - time.time()))
+            cpu_before = cpu_seconds()
+            sessions = scalar(cursor, SESSIONS, (BURST.db_name,))
             timeout = due + args.timeout
             while time.time() < timeout:
                 _warned, breached, told, _pending = scalar_row(cursor, PROGRESS, (leader, title))
@@ -412,6 +485,8 @@ def burst(args: argparse.Namespace) -> None:
                     break
                 time.sleep(0.5)
             done = time.time()
+            cpu = cpu_split(cpu_before, cpu_seconds())
+            sessions = scalar(cursor, SESSIONS, (BURST.db_name,)) - sessions
             while time.time() < timeout and scalar_row(cursor, PROGRESS, (leader, title))[3]:
                 time.sleep(0.5)  # the emails
             cursor.execute(LATENCIES, (leader, title))
@@ -421,23 +496,15 @@ def burst(args: argparse.Namespace) -> None:
     finally:
         stop_worker(worker)
     report_burst(args, rows, deliveries, done - due)
-    probe(args)
-
-
-def probe(args: argparse.Namespace) -> None:
-    runs = last_json(BURST.django_print(PROBE.format(count=20, title=BURST_TITLE)))[1:]  # the first warms up
-    seconds, queries, sql = (statistics.median(run[i] for run in runs) for i in range(3))
     print(
-        f"\none such breach checked in one process, nothing else running (median of {len(runs)}: "
-        f"{', '.join(runs[0][3])}): {seconds * 1000:.1f} ms, {queries:.0f} queries taking {sql * 1000:.1f} ms "
-        f"(commit not included); at {args.concurrency} processes that is at most "
-        f"{args.concurrency / seconds:.0f} clocks/s"
+        f"from the due moment until the last clock was done ({done - due:.1f} s on {os.cpu_count()} cores = "
+        f"{(done - due) * (os.cpu_count() or 1):.0f} CPU-s), CPU seconds used by: "
+        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
     )
-
-
-def scalar_row(cursor, sql: str, params) -> tuple:
-    cursor.execute(sql, params)
-    return cursor.fetchone()
+    print(f"PostgreSQL sessions opened and closed meanwhile: {sessions:,}")
+    if cpu["other processes"] > 0.1 * (done - due) * (os.cpu_count() or 1):
+        print("WARNING: other processes took more than a tenth of the CPU: the figures are slower than they should be")
+    probe(args)
 
 
 def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, waited: float) -> None:
@@ -447,6 +514,7 @@ def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, 
     print(
         f"\n{len(rows):,} first-response clocks due in the same second, among {2 * args.tickets:,} running clocks; "
         f"one worker, prefork concurrency {args.concurrency}"
+        + (f", CELERY_DB_REUSE_MAX={args.db_reuse_max}" if args.db_reuse_max else "")
     )
     print("\n| from the due moment to | clocks | median s | p90 s | p99 s | max s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -468,13 +536,31 @@ def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, 
     missing = [r for r in rows if r[1] is False or r[3] is None]
     if missing:
         print(f"\nNOT DONE {waited:.0f} s after the due moment: {len(missing)} clocks")
-        for clock_id, breached, *_rest in missing[:20]:
-            print(f"  clock {clock_id}: breached {breached}")
+        for clock_id, breached, _, told, _, due, warned, position, next_at in missing[:20]:
+            print(
+                f"  clock {clock_id}: due {clock_time(due)}, warned {clock_time(warned)}, breached {breached}, "
+                f"leader told {told is not None}, escalation steps taken {position}, next step {clock_time(next_at)}"
+            )
     errors = [line for line in WORKER_LOG.read_text().splitlines() if "ERROR" in line or "WARNING/" in line]
     errors = [line for line in errors if "SecurityWarning" not in line]
     print(f"worker log ({WORKER_LOG.relative_to(ROOT)}): {len(errors)} error or warning lines")
     for line in errors[:10]:
         print("  " + line[:200])
+
+
+def clock_time(moment) -> str:
+    return "-" if moment is None else f"{moment:%H:%M:%S.%f} UTC"
+
+
+def probe(args: argparse.Namespace) -> None:
+    runs = last_json(BURST.django_print(PROBE.format(count=20, title=BURST_TITLE)))[1:]  # the first warms up
+    seconds, queries, sql = (statistics.median(run[i] for run in runs) for i in range(3))
+    print(
+        f"\none such breach checked in one process, nothing else running (median of {len(runs)}: "
+        f"{', '.join(runs[0][3])}): {seconds * 1000:.1f} ms, {queries:.0f} queries taking {sql * 1000:.1f} ms "
+        f"(commit not included); at {args.concurrency} processes that is at most "
+        f"{args.concurrency / seconds:.0f} clocks/s"
+    )
 
 
 # --- 2. the watchdog ------------------------------------------------------------------------
@@ -543,11 +629,12 @@ SELECT count(*),
     count(*) FILTER (WHERE stopped_at IS NOT NULL),
     count(*) FILTER (WHERE paused_at IS NOT NULL AND stopped_at IS NULL),
     count(*) FILTER (WHERE breached_at IS NOT NULL),
+    count(*) FILTER (WHERE stopped_at IS NULL AND paused_at IS NULL AND breached_at IS NULL AND due_at <= now()),
     count(*) FILTER (WHERE stopped_at IS NULL AND paused_at IS NULL AND breached_at IS NULL
-                     AND due_at <= now() + interval '300 seconds'),
+                     AND due_at > now() AND due_at <= now() + interval '300 seconds'),
     count(*) FILTER (WHERE stopped_at IS NULL AND paused_at IS NULL AND breached_at IS NULL AND warned_at IS NULL
-                     AND warn_at <= now() + interval '300 seconds'),
-    count(*) FILTER (WHERE escalation_next_at <= now() + interval '300 seconds')
+                     AND warn_at > now() AND warn_at <= now() + interval '300 seconds'),
+    count(*) FILTER (WHERE escalation_next_at > now() AND escalation_next_at <= now() + interval '300 seconds')
 FROM tickets_slaclock
 """
 
@@ -575,10 +662,11 @@ def explain(cursor, query: str) -> list[str]:
 def watchdog(args: argparse.Namespace) -> None:
     prepare_watch_database(args.clocks)
     with cursor_on(WATCH) as cursor:
-        total, running, stopped, paused, breached, due, warn, escalation = scalar_row(cursor, CENSUS, ())
+        total, running, stopped, paused, breached, late, due, warn, escalation = scalar_row(cursor, CENSUS, ())
     print(
-        f"\n{total:,} SLA clocks: {running:,} running (not breached), {stopped:,} stopped, {paused:,} paused, "
-        f"{breached:,} breached; within the 300 s horizon: {due} due, {warn} warnings, {escalation} escalation steps"
+        f"\n{total:,} SLA clocks: {running:,} running (not breached; {late} of them past due), {stopped:,} stopped, "
+        f"{paused:,} paused, {breached:,} breached; within the 300 s horizon: {due} due, {warn} warnings, "
+        f"{escalation} escalation steps"
     )
     orm = last_json(WATCH.django_print(WATCHDOG_ORM.format(runs=args.runs)))
     queries = orm["queries"]
@@ -626,12 +714,9 @@ def describe(query: str) -> str:
 
 
 def load_note() -> str:
-    """The machine's load before the run: the figures assume nothing else runs."""
     load = os.getloadavg()[0]
     note = f"load average {load:.2f} on {os.cpu_count()} cores"
-    if load > 0.5:
-        note += ": something else is running, the figures will be slower"
-    print(note)
+    print(note + " (the figures assume nothing else runs: see 'other processes' below)")
     return note
 
 
@@ -642,6 +727,9 @@ def main() -> None:
     parser.add_argument("--clocks", type=int, default=1_000_000, help="SLA clocks for the watchdog")
     parser.add_argument("--runs", type=int, default=20, help="watchdog runs")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's prefork processes")
+    parser.add_argument(
+        "--db-reuse-max", type=int, help="run the worker with CELERY_DB_REUSE_MAX (connections kept across tasks)"
+    )
     parser.add_argument("--lead", type=float, help="seconds from the start of the filing to the due moment")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait after the due moment")
     parser.add_argument("--only", choices=["burst", "watchdog"])

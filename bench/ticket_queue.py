@@ -48,13 +48,13 @@ FROM generate_series({start}, {stop}) AS g JOIN projects p ON p.n = g % (SELECT 
 
 GENERATE_CLOCKS = """
 INSERT INTO tickets_slaclock (ticket_id, metric, target_minutes, calendar_id, started_at, due_at, paused_at,
-    paused_seconds, stopped_at, breached_at, version)
+    paused_seconds, stopped_at, breached_at, version, escalation_position)
 SELECT t.id, m.metric, 240, {calendar}, t.received_at,
     COALESCE(t.next_due_at, t.received_at + interval '4 hours'),
     CASE WHEN t.status = 'waiting_on_customer' AND m.metric = 'resolution' THEN now() END, 0,
     CASE WHEN t.status = 'closed' OR (m.metric = 'first_response' AND t.status <> 'new')
          THEN t.received_at + interval '2 hours' END,
-    NULL, 1
+    NULL, 1, 0
 FROM tickets_ticket t CROSS JOIN (VALUES ('first_response'), ('resolution')) AS m(metric)
 WHERE t.reference LIKE 'BN-%%' AND t.id > {after}
 """
