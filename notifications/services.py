@@ -70,7 +70,13 @@ def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key
     Returns how many people were newly told."""
     now = timezone.now()
     told = 0
-    for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
+    recipients = {u.pk: u for u in users if u is not None and u.is_active}
+    # each recipient's channels in two queries, not two per recipient
+    preferences = {p.user_id: p for p in Preference.objects.filter(user__in=recipients)}
+    personal_hooks: dict[int, list[Webhook]] = {}
+    for webhook in Webhook.objects.filter(user__in=recipients):
+        personal_hooks.setdefault(webhook.user_id, []).append(webhook)
+    for user in recipients.values():
         title, body = message.render(user.language, user)
         _notification, created = Notification.objects.get_or_create(
             key=f"{key}:user:{user.pk}",
@@ -88,7 +94,7 @@ def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key
         if not created:
             continue
         told += 1
-        preference = preference_for(user)
+        preference = preferences.get(user.pk) or Preference(user=user)
         send_at = now if message.urgent else _after_quiet_hours(user, preference, now)
         if user.email and preference.email:
             _deliver(
@@ -102,7 +108,7 @@ def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key
                 headers=message.headers,
             )
         if preference.webhook:
-            for webhook in user.webhooks.all():
+            for webhook in personal_hooks.get(user.pk, []):
                 _post(webhook, key, message, send_at, title, body, recipient=user)
     hooks = Webhook.objects.filter(Q(team__in=[t.pk for t in teams]) | Q(team=None, user=None))
     for webhook in hooks:

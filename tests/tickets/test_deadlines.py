@@ -316,3 +316,34 @@ def test_no_chain_runs_on_a_resolved_ticket(world, customer_a, project_a, engine
     onsite = SLAClock.objects.get(ticket=ticket, metric="onsite_arrival")
     assert check(onsite, onsite.due_at + MINUTE) == ["breached"]  # the engineer never arrived: missed
     assert not Notification.objects.filter(reason="escalation").exists()  # but nobody is chased
+
+
+def test_a_team_is_told_in_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    from notifications.services import Message, notify
+
+    for n in range(10):
+        user = UserFactory(username=f"member{n}")
+        world.technical_team.memberships.create(user=user)
+    message = Message(reason="escalation", subject="x", template="notifications/email/_footer.txt")
+    users = list(User.objects.filter(username__startswith="member"))
+    # per person only the two get_or_create writes (notification, email: a read, a savepoint, an
+    # insert, a release each); their channels and webhooks are read once for everyone
+    with django_assert_max_num_queries(4 + 8 * len(users)):
+        assert notify(users=users, teams=[world.technical_team], key="burst", message=message) == 10
+
+
+def test_a_policy_with_a_step_missing_its_target_is_refused_whole(world, api, admin_user):
+    from tickets.models import EscalationPolicy
+
+    answer = api.as_user(admin_user).post(
+        "/api/v1/escalation-policies/",
+        {"name": "Broken", "steps": [{"action": "notify_managers"}, {"action": "notify_team"}]},
+        format="json",
+    )
+    assert answer.status_code == 400 and "steps[1]" in answer.json()["errors"]
+    assert not EscalationPolicy.objects.filter(name="Broken").exists()  # nothing half-saved
+    assert api.post("/api/v1/escalation-policies/", {"name": "X", "steps": []}, format="json").status_code == 400
+    answer = api.post(
+        "/api/v1/escalation-policies/", {"name": "X", "steps": [{"action": "open_incident"}]}, format="json"
+    )
+    assert answer.status_code == 400  # not offered until the emergency module registers it
