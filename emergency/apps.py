@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EmergencyConfig(AppConfig):
     name = "emergency"
     verbose_name = _("Emergency plan")
+
+    def ready(self) -> None:
+        # tickets never imports emergency: the escalation engine learns at start-up that it
+        # may open incidents and whom the rota has on duty
+        from emergency import rotas, services
+        from tickets import escalation
+
+        escalation.register_action("open_incident", services.incident_from_escalation)
+        escalation.register_on_duty(rotas.on_duty_users)

@@ -1,5 +1,26 @@
-"""Pages of the emergency module; the URL namespace is reserved here for its issue to fill."""
+from django.urls import path
+
+from emergency import views
 
 app_name = "emergency"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("report/", views.incident_report, name="report"),
+    path("incidents/<int:pk>/", views.incident_detail, name="detail"),
+    path("incidents/<int:pk>/timeline/", views.incident_timeline, name="timeline"),
+    path("incidents/<int:pk>/step/", views.incident_step, name="step"),
+    path("incidents/<int:pk>/log/", views.incident_log, name="log"),
+    path("incidents/<int:pk>/grade/", views.incident_regrade, name="regrade"),
+    path("incidents/<int:pk>/arrive/", views.incident_arrive, name="arrive"),
+    path("incidents/<int:pk>/resources/<int:resource_id>/check/", views.resource_check, name="check_resource"),
+    path("incidents/<int:pk>/report.pdf", views.incident_pdf, name="pdf"),
+    path("groups/", views.groups, name="groups"),
+    path("rotas/", views.rota_list, name="rotas"),
+    path("rotas/<int:pk>/overrides/", views.rota_override, name="rota_override"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("risks/", views.risk_list, name="risks"),
+    path("risks/new/", views.risk_edit, name="risk_create"),
+    path("risks/<int:pk>/edit/", views.risk_edit, name="risk_edit"),
+    path("projects/<int:project_pk>/risks/", views.risk_sheet, name="risk_sheet"),
+]

@@ -31,10 +31,11 @@ class Reason(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA target breached")
     ESCALATION = "escalation", _("Escalation")
     ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
+    INCIDENT = "incident", _("Emergency incident")
 
 
 # What a team's or everyone's webhook gets unless its reasons say otherwise.
-ALERT_REASONS = [Reason.SLA_WARNING, Reason.SLA_BREACH, Reason.ESCALATION, Reason.ACKNOWLEDGED]
+ALERT_REASONS = [Reason.SLA_WARNING, Reason.SLA_BREACH, Reason.ESCALATION, Reason.ACKNOWLEDGED, Reason.INCIDENT]
 
 
 class Notification(models.Model):

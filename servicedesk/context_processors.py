@@ -1,8 +1,10 @@
-"""Template context shared by every page: the navigation for the user's role, and the bell."""
+"""Template context shared by every page: the navigation for the user's role, the bell, and
+(for staff) who is on duty."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from emergency.rotas import on_duty
 from notifications.selectors import unread_count
 
 
@@ -14,6 +16,7 @@ def navigation(request) -> dict:
         (_("Home"), reverse("home")),
         (_("Ticket queue") if user.is_staff_member else _("Tickets"), reverse("tickets:list")),
     ]
+    items.append((_("Incident board") if user.is_staff_member else _("Emergencies"), reverse("emergency:board")))
     if user.is_customer:
         items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))
     else:
@@ -24,6 +27,8 @@ def navigation(request) -> dict:
         items.append((_("Administration"), reverse("admin:index")))
     current = request.path
     return {
+        # staff see who the liaison on duty is on every page
+        "on_duty": on_duty() if user.is_staff_member else [],
         "unread_notifications": unread_count(user),
         "nav_items": [
             {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}

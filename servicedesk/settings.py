@@ -244,10 +244,18 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": 60.0},
     "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
     "sla-watchdog": {"task": "tickets.tasks.watchdog", "schedule": SLA_WATCHDOG_SECONDS},
+    "incident-deadlines": {
+        "task": "emergency.tasks.deadlines",
+        "schedule": env.float("INCIDENT_DEADLINE_SECONDS", default=60.0),
+    },
 }
 # Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
 # is lost by a restart, and no shelve file can be left half-written by a killed process.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+
+# PDF reports (incident reports, reviews) embed this TrueType font (a .ttc: its first face); it
+# must cover Chinese. `make install` puts Debian's fonts-wqy-microhei there.
+PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # Absolute links in emails and webhook messages start with this.
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, now

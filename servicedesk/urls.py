@@ -7,6 +7,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
 from customers.api import OrganisationViewSet, ProjectViewSet
+from emergency.api import (
+    GradingMatrixViewSet,
+    IncidentViewSet,
+    OnDutyView,
+    ResponsePlanViewSet,
+    RiskViewSet,
+    RotaViewSet,
+)
 from notifications.api import NotificationViewSet, PreferenceView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
@@ -24,11 +32,17 @@ router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("grading-matrix", GradingMatrixViewSet, basename="grading-rule")
+router.register("response-plans", ResponsePlanViewSet, basename="response-plan")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("rotas", RotaViewSet, basename="rota")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
+    path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
     path("", include(router.urls)),
 ]
 

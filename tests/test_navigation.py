@@ -10,9 +10,17 @@ def _nav(client, user):
 
 
 def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admin_user):
-    assert _nav(client, customer_a) == ["Home", "Tickets", "My organisation", "Projects", "API"]
-    assert _nav(client, engineer) == ["Home", "Ticket queue", "Organisations", "Projects", "API"]
-    assert _nav(client, admin_user) == ["Home", "Ticket queue", "Organisations", "Projects", "API", "Administration"]
+    assert _nav(client, customer_a) == ["Home", "Tickets", "Emergencies", "My organisation", "Projects", "API"]
+    assert _nav(client, engineer) == ["Home", "Ticket queue", "Incident board", "Organisations", "Projects", "API"]
+    assert _nav(client, admin_user) == [
+        "Home",
+        "Ticket queue",
+        "Incident board",
+        "Organisations",
+        "Projects",
+        "API",
+        "Administration",
+    ]
 
 
 def test_the_home_page_of_staff_shows_the_emergency_groups(client, manager):

@@ -304,6 +304,7 @@ class TicketEvent(models.Model):
         ESCALATED = "escalated", _("Escalation step")
         ESCALATION_ACKNOWLEDGED = "escalation_ack", _("Escalation acknowledged")
         RATED = "rated", _("Resolution rated")
+        INCIDENT = "incident", _("Emergency incident opened")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

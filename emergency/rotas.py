@@ -1,0 +1,201 @@
+"""Who is on duty: the turns of a rota, overrides laid over them, and the iCalendar feeds.
+
+A turn ``k`` starts at the hand-over time (wall clock, in the rota's time zone) on
+``starts_on + k * shift_days`` and ends where turn ``k + 1`` starts; members take turns in
+their order. An override covers whatever turn it overlaps; of two overlapping overrides the
+later-created wins.
+"""
+
+import datetime
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from emergency.models import Rota, RotaMember, RotaOverride
+from servicedesk.errors import ServiceDeskError
+
+FEED_SALT = "emergency.calendar"
+FEED_PAST = datetime.timedelta(days=30)
+FEED_AHEAD = datetime.timedelta(days=120)
+
+
+@dataclass(frozen=True)
+class Shift:
+    rota: Rota
+    user: User
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    override: RotaOverride | None = None
+
+
+def active_rotas() -> QuerySet[Rota]:
+    return Rota.objects.filter(is_active=True).prefetch_related(
+        Prefetch("members", queryset=RotaMember.objects.select_related("user").order_by("position"))
+    )
+
+
+def _turn_start(rota: Rota, turn: int) -> datetime.datetime:
+    day = rota.starts_on + datetime.timedelta(days=turn * rota.shift_days)
+    local = datetime.datetime.combine(day, rota.handover, tzinfo=ZoneInfo(rota.timezone))
+    return local.astimezone(datetime.UTC)
+
+
+def _turn_at(rota: Rota, at: datetime.datetime) -> int:
+    local = at.astimezone(ZoneInfo(rota.timezone))
+    days = (local.date() - rota.starts_on).days - (1 if local.time() < rota.handover else 0)
+    return days // rota.shift_days
+
+
+def _turns(rota: Rota, start: datetime.datetime, end: datetime.datetime) -> list[Shift]:
+    members = [m.user for m in rota.members.all()]
+    if not members:
+        return []
+    shifts = []
+    turn = max(_turn_at(rota, start), 0)
+    while (turn_start := _turn_start(rota, turn)) < end:
+        turn_end = _turn_start(rota, turn + 1)
+        if turn_end > start:
+            shifts.append(Shift(rota, members[turn % len(members)], max(turn_start, start), min(turn_end, end)))
+        turn += 1
+    return shifts
+
+
+def rota_shifts(
+    rota: Rota, start: datetime.datetime, end: datetime.datetime, overrides: Iterable[RotaOverride] | None = None
+) -> list[Shift]:
+    """The rota's shifts between ``start`` and ``end``, overrides applied, adjacent pieces of
+    the same person's duty joined."""
+    if overrides is None:
+        overrides = rota.overrides.filter(starts_at__lt=end, ends_at__gt=start).select_related("user")
+    overrides = sorted(overrides, key=lambda o: (o.created_at or start, o.pk or 0))
+    turns = _turns(rota, start, end)
+    cuts = {start, end}
+    cuts.update(s.starts_at for s in turns)
+    for override in overrides:
+        cuts.update(t for t in (override.starts_at, override.ends_at) if start < t < end)
+    points = sorted(cuts)
+    pieces: list[Shift] = []
+    for piece_start, piece_end in itertools.pairwise(points):
+        covering = [o for o in overrides if o.starts_at <= piece_start and o.ends_at >= piece_end]
+        if covering:
+            shift = Shift(rota, covering[-1].user, piece_start, piece_end, covering[-1])
+        else:
+            turn = next((s for s in turns if s.starts_at <= piece_start < s.ends_at), None)
+            if turn is None:
+                continue
+            shift = Shift(rota, turn.user, piece_start, piece_end)
+        last = pieces[-1] if pieces else None
+        if last and last.user == shift.user and last.override == shift.override and last.ends_at == piece_start:
+            pieces[-1] = Shift(rota, last.user, last.starts_at, piece_end, last.override)
+        else:
+            pieces.append(shift)
+    return pieces
+
+
+def on_duty(now: datetime.datetime | None = None) -> list[Shift]:
+    """Who is on duty now on each active rota, and until when (the real hand-over: the search
+    looks a whole turn ahead)."""
+    now = now or timezone.now()
+    duties = []
+    for rota in active_rotas():
+        shifts = rota_shifts(rota, now, now + datetime.timedelta(days=rota.shift_days + 1))
+        if shifts and shifts[0].starts_at == now:
+            duties.append(shifts[0])
+    return duties
+
+
+def on_duty_users(now: datetime.datetime) -> QuerySet[User]:
+    """The liaison(s) on duty: registered with the escalation engine as the on-duty finder."""
+    return User.objects.filter(pk__in=[shift.user.pk for shift in on_duty(now)], is_active=True)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rota_save(*, rota: Rota | None = None, members: list[User] | None = None, **fields) -> Rota:
+    rota = rota or Rota()
+    if "timezone" in fields:
+        try:
+            ZoneInfo(fields["timezone"])
+        except (ValueError, KeyError):
+            raise ServiceDeskError(_("Unknown time zone."), field="timezone") from None
+    for name, value in fields.items():
+        setattr(rota, name, value)
+    rota.full_clean()
+    rota.save()
+    if members is not None:
+        if any(not user.is_staff_member for user in members):
+            raise ServiceDeskError(_("Only staff users can be on a rota."), field="members")
+        rota.members.all().delete()
+        RotaMember.objects.bulk_create(
+            RotaMember(rota=rota, position=index, user=user) for index, user in enumerate(members)
+        )
+    return rota
+
+
+@transaction.atomic
+def override_add(
+    *, rota: Rota, user: User, starts_at: datetime.datetime, ends_at: datetime.datetime, reason: str, actor: User
+) -> RotaOverride:
+    if not user.is_staff_member:
+        raise ServiceDeskError(_("Only staff users can be on a rota."), field="user")
+    override = RotaOverride(rota=rota, user=user, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor)
+    override.full_clean()
+    override.save()
+    return override
+
+
+# --- iCalendar ----------------------------------------------------------------------------
+
+
+def feed_token(kind: str, pk: int) -> str:
+    return signing.Signer(salt=FEED_SALT).sign(f"{kind}:{pk}")
+
+
+def feed_subject(token: str) -> tuple[str, int] | None:
+    try:
+        kind, pk = signing.Signer(salt=FEED_SALT).unsign(token).split(":")
+        return kind, int(pk)
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def feed_url(kind: str, pk: int) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("emergency:calendar_feed", args=[feed_token(kind, pk)])
+
+
+def calendar_feed(*, rota: Rota | None = None, user: User | None = None, now: datetime.datetime | None = None) -> bytes:
+    """An iCalendar of a rota's shifts, or of one person's shifts on every active rota."""
+    now = now or timezone.now()
+    start, end = now - FEED_PAST, now + FEED_AHEAD
+    rotas = [rota] if rota else list(active_rotas().filter(Q(members__user=user) | Q(overrides__user=user)).distinct())
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//After-sales service desk//Liaison rota//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", rota.name if rota else _("On duty: %(name)s") % {"name": user})
+    for each in rotas:
+        for shift in rota_shifts(each, start, end):
+            if user is not None and shift.user.pk != user.pk:
+                continue
+            event = icalendar.Event()
+            event.add("uid", f"rota-{each.pk}-{shift.user.pk}-{int(shift.starts_at.timestamp())}@servicedesk")
+            event.add("dtstamp", now)
+            event.add("dtstart", shift.starts_at)
+            event.add("dtend", shift.ends_at)
+            event.add("summary", _("On duty: %(rota)s (%(name)s)") % {"rota": each.name, "name": shift.user})
+            if shift.override and shift.override.reason:
+                event.add("description", shift.override.reason)
+            calendar.add_component(event)
+    return calendar.to_ical()
