@@ -5,6 +5,7 @@ import datetime
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -44,6 +45,7 @@ from tickets.selectors import ticket_list
 STAFF = User.objects.exclude(role=User.Role.CUSTOMER)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKeyField(StrictPrimaryKeyRelatedField):
     """A reference to a row the caller can see: another organisation's is "does not exist"."""
 
@@ -268,7 +270,7 @@ class EntryOutput(serializers.ModelSerializer):
         return str(entry.actor) if entry.actor_id else None
 
 
-class AssignInput(serializers.Serializer):
+class IncidentAssignInput(serializers.Serializer):
     people = StrictPrimaryKeyRelatedField(queryset=STAFF, many=True)
 
 
@@ -276,7 +278,7 @@ class ResourceCheckInput(serializers.Serializer):
     checked = StrictBooleanField(default=True)
 
 
-class ArriveInput(serializers.Serializer):
+class IncidentArriveInput(serializers.Serializer):
     work_done = StrictCharField(required=False, allow_blank=True, default="")
 
 
@@ -367,11 +369,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         services.incident_regrade(incident_id=incident.pk, actor=request.user, **self._input(RegradeInput))
         return self._answer(incident)
 
-    @extend_schema(request=AssignInput, responses={200: IncidentOutput})
+    @extend_schema(request=IncidentAssignInput, responses={200: IncidentOutput})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         incident = self.get_object()
-        services.incident_assign(incident_id=incident.pk, actor=request.user, **self._input(AssignInput))
+        services.incident_assign(incident_id=incident.pk, actor=request.user, **self._input(IncidentAssignInput))
         return self._answer(incident)
 
     @extend_schema(request=ResourceCheckInput, responses={200: ResourceOutput})
@@ -384,12 +386,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(ResourceOutput(resource).data)
 
-    @extend_schema(request=ArriveInput, responses={200: DispatchOutput})
+    @extend_schema(request=IncidentArriveInput, responses={200: DispatchOutput})
     @action(detail=True, methods=["post"])
     def arrive(self, request, pk=None):
         """The dispatched engineer is on site."""
         incident = self.get_object()
-        dispatch = services.incident_arrive(incident_id=incident.pk, actor=request.user, **self._input(ArriveInput))
+        dispatch = services.incident_arrive(
+            incident_id=incident.pk, actor=request.user, **self._input(IncidentArriveInput)
+        )
         return Response(DispatchOutput(dispatch).data)
 
 

@@ -66,7 +66,7 @@ class AssessForm(StepForm):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Level.choices)
     grade = forms.ChoiceField(
         label=_("Grade"),
-        choices=[("", _("As the matrix says"))] + Grade.choices,
+        choices=[("", _("As the matrix says")), *Grade.choices],
         required=False,
         help_text=_("Choose a grade only to override the matrix, and say why."),
     )

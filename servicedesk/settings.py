@@ -293,6 +293,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # choice sets used by several fields get one name each
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "tickets.models.Ticket.Category",
+        "ChannelEnum": "tickets.models.Ticket.Channel",
+        "StatusEnum": "tickets.models.Ticket.Status",
+        "IncidentGradeEnum": "emergency.models.Grade",
+        "LevelEnum": "emergency.models.Level",
+        "IncidentStatusEnum": "emergency.models.Incident.Status",
+        "IncidentChannelEnum": "emergency.models.Incident.Channel",
+        "IncidentEntryKindEnum": "emergency.models.IncidentEntry.Kind",
+        "ResourceKindEnum": "emergency.models.ResourceKind",
+        "RiskCategoryEnum": "emergency.models.Risk.Category",
+        "RiskStatusEnum": "emergency.models.Risk.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "servicedesk.api.add_error_responses",

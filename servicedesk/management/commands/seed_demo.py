@@ -14,6 +14,9 @@ from accounts import services as account_services
 from accounts.models import Team, TeamMembership, User
 from customers import services as customer_services
 from customers.models import Organisation, Project
+from emergency import rotas
+from emergency import services as emergency_services
+from emergency.models import Rota
 from tickets import calendars, policies
 from tickets import services as ticket_services
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket
@@ -119,6 +122,43 @@ DEFAULT_TARGETS = [
     ("low", "first_response", 480, "business"),
     ("low", "resolution", 4800, "business"),
 ]
+DEMO_RISKS = [
+    # project code, category, risk, likelihood, impact, mitigation
+    ("ebw-scada", "hardware", "SCADA server disk failure", 3, 4, "RAID 10; spare disks in stock."),
+    (
+        "ebw-scada",
+        "network",
+        "Link to the pumping stations lost",
+        2,
+        5,
+        "Backup 4G link; local control.",
+    ),
+    (
+        "ebw-scada",
+        "virus",
+        "Ransomware on operator workstations",
+        2,
+        5,
+        "Whitelisting, offline backups.",
+    ),
+    (
+        "ngh-records",
+        "data",
+        "Records database corruption",
+        2,
+        5,
+        "Log shipping; monthly restore test.",
+    ),
+    (
+        "ngh-records",
+        "software",
+        "Application cluster crash under load",
+        3,
+        4,
+        "Load tests; two warm nodes.",
+    ),
+    ("ngh-records", "disaster", "Flooding of the basement data centre", 1, 5, "Backups at the second site."),
+]
 DEMO_TICKETS = [
     # reporter, title, priority, description
     (
@@ -198,6 +238,7 @@ class Command(BaseCommand):
                 )
                 created += 1
         created += self._sla_defaults()
+        created += self._emergency_plan(admin)
         if not Ticket.objects.exists():
             for username, title, priority, description in DEMO_TICKETS:
                 reporter = User.objects.get(username=username)
@@ -209,6 +250,40 @@ class Command(BaseCommand):
                 )
                 created += 1
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
+
+    def _emergency_plan(self, admin: User) -> int:
+        """A weekly liaison rota (liaison, then tech; hand-over Monday 09:00 Shanghai time) and
+        the risk sheets of the demo projects."""
+        created = 0
+        if not Rota.objects.exists():
+            monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+            rotas.rota_save(
+                name="Emergency liaison rota",
+                description="Reachable round the clock on the service hotline.",
+                timezone="Asia/Shanghai",
+                handover=datetime.time(9, 0),
+                shift_days=7,
+                starts_on=monday,
+                members=[User.objects.get(username="liaison"), User.objects.get(username="tech")],
+            )
+            created += 1
+        owner = User.objects.get(username="tech")
+        for code, category, title, likelihood, impact, mitigation in DEMO_RISKS:
+            project = Project.objects.filter(code=code).first()
+            if project and not project.risks.filter(title=title).exists():
+                emergency_services.risk_save(
+                    actor=admin,
+                    project=project,
+                    category=category,
+                    title=title,
+                    likelihood=likelihood,
+                    impact=impact,
+                    mitigation=mitigation,
+                    owner=owner,
+                    review_date=timezone.localdate() + datetime.timedelta(days=90),
+                )
+                created += 1
+        return created
 
     def _sla_defaults(self) -> int:
         """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)
