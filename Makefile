@@ -25,10 +25,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 .PHONY: system-deps
-system-deps: ## Install the Debian packages the project needs (gettext, venv), when missing
+system-deps: ## Install the Debian packages the project needs (gettext, venv, a Chinese font for PDFs), when missing
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -316,7 +316,8 @@ def incident_transition(*, incident_id: int, actor: User, to: str, **data: Any) 
     note = (data.get("note") or "").strip()
     if note:
         _entry(incident, actor, Kind.NOTE, public=bool(data.get("public")), text=note)
-    _tell_step(incident, actor, entry)
+    if to not in TELL_THEMSELVES:
+        _tell_step(incident, actor, entry)
     return incident
 
 
@@ -385,7 +386,7 @@ def _activate(incident: Incident, actor: User, now, data: Mapping[str, Any]) -> 
     plan = _plan_for(incident.grade)
     _start_clocks(incident, plan)
     incident.save()
-    responders = _assign(incident, actor, data.get("responders") or [])
+    entry = _assign(incident, actor, data.get("responders") or [])
     _allocate(incident, plan)
     users, teams = _plan_recipients(incident, plan)
     notify(
@@ -396,17 +397,18 @@ def _activate(incident: Incident, actor: User, now, data: Mapping[str, Any]) -> 
             incident, gettext_noop("[%(reference)s] %(grade)s plan activated: %(title)s"), urgent=_is_urgent(incident)
         ),
     )
-    return {"plan": plan.name, "responders": responders}
+    return {"plan": plan.name, "responders": entry.data["people"] if entry else []}
 
 
-def _assign(incident: Incident, actor: User, people: Iterable[User]) -> list[str]:
+def _assign(incident: Incident, actor: User, people: Iterable[User]) -> IncidentEntry | None:
+    """Add people to the incident; the timeline entry, or None when nobody was new."""
     people = [p for p in people if p not in incident.responders.all()]
     if any(not person.is_staff_member or not person.is_active for person in people):
         raise ServiceDeskError(_("Only active staff can be assigned."), field="responders")
-    if people:
-        incident.responders.add(*people)
-        _entry(incident, actor, Kind.ASSIGNED, people=[str(p) for p in people])
-    return [str(p) for p in people]
+    if not people:
+        return None
+    incident.responders.add(*people)
+    return _entry(incident, actor, Kind.ASSIGNED, people=[str(p) for p in people])
 
 
 def _remote(incident: Incident, actor: User, now, data) -> dict:
@@ -487,6 +489,10 @@ def _closed(incident: Incident, actor: User, now, data) -> dict:
     return {}
 
 
+# steps whose own function tells the people concerned (the leadership group of the
+# assessment, the plan's recipients of its activation)
+TELL_THEMSELVES = {Status.ASSESSED, Status.PLAN_ACTIVATED}
+
 STEPS = {
     Status.ASSESSED: _assess,
     Status.PLAN_ACTIVATED: _activate,
@@ -528,7 +534,7 @@ def incident_regrade(*, incident_id: int, actor: User, **data: Any) -> Incident:
         incident.response_breached_at = incident.recovery_breached_at = None
         _allocate(incident, plan)
     incident.save()
-    _entry(
+    entry = _entry(
         incident,
         actor,
         Kind.GRADED,
@@ -541,7 +547,7 @@ def incident_regrade(*, incident_id: int, actor: User, **data: Any) -> Incident:
     notify(
         users=[u for u in team_members(kind=Team.Kind.LEADERSHIP) if u.pk != actor.pk]
         + list(incident.responders.all()),
-        key=f"incident:{incident.pk}:grade:{timezone.now().timestamp():.0f}",
+        key=f"incident:{incident.pk}:entry:{entry.pk}",
         message=_message(
             incident,
             gettext_noop("[%(reference)s] Re-graded %(grade)s: %(title)s"),
@@ -568,10 +574,11 @@ def incident_log(
 def incident_assign(*, incident_id: int, actor: User, people: Iterable[User]) -> Incident:
     incident = _open_for_staff(incident_id, actor)
     people = [p for p in people if p not in incident.responders.all()]
-    if _assign(incident, actor, people):
+    entry = _assign(incident, actor, people)
+    if entry:
         notify(
             users=[p for p in people if p.pk != actor.pk],
-            key=f"incident:{incident.pk}:assigned:{timezone.now().timestamp():.0f}",
+            key=f"incident:{incident.pk}:entry:{entry.pk}",
             message=_message(
                 incident, gettext_noop("[%(reference)s] You are assigned: %(title)s"), urgent=_is_urgent(incident)
             ),

@@ -1,4 +1,7 @@
-"""System checks: under ``check --deploy``, warn when production runs on the embedded defaults."""
+"""System checks: under ``check --deploy``, warn when production runs on the embedded defaults;
+always, when the PDF font is missing."""
+
+from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -24,3 +27,18 @@ def embedded_defaults_check(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register()
+def pdf_font_check(app_configs, **kwargs):
+    """Incident reports are PDFs in Chinese as well as English: they need a font with both."""
+    if Path(settings.PDF_FONT).is_file():
+        return []
+    return [
+        Warning(
+            f"The PDF font {settings.PDF_FONT} is missing: PDF reports will fail.",
+            hint="Run `make install` (it installs Debian's fonts-wqy-microhei) or set PDF_FONT to a font "
+            "that covers Chinese.",
+            id="servicedesk.W003",
+        )
+    ]

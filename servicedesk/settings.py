@@ -324,5 +324,7 @@ LOGGING = {
     "loggers": {
         "django": {"level": env.str("LOG_LEVEL", default="INFO")},
         "django.db.backends": {"level": "WARNING"},
+        # some forty INFO lines per PDF while fpdf2 subsets the font
+        "fontTools": {"level": "WARNING"},
     },
 }
