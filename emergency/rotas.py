@@ -191,9 +191,10 @@ def calendar_feed(*, rota: Rota | None = None, user: User | None = None, now: da
                 continue
             event = icalendar.Event()
             event.add("uid", f"rota-{each.pk}-{shift.user.pk}-{int(shift.starts_at.timestamp())}@servicedesk")
-            event.add("dtstamp", now)
-            event.add("dtstart", shift.starts_at)
-            event.add("dtend", shift.ends_at)
+            event.add("dtstamp", now.astimezone(datetime.UTC))
+            # in UTC whatever zone ``now`` came in: a TZID would need a VTIMEZONE the feed lacks
+            event.add("dtstart", shift.starts_at.astimezone(datetime.UTC))
+            event.add("dtend", shift.ends_at.astimezone(datetime.UTC))
             event.add("summary", _("On duty: %(rota)s (%(name)s)") % {"rota": each.name, "name": shift.user})
             if shift.override and shift.override.reason:
                 event.add("description", shift.override.reason)

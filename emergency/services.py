@@ -10,7 +10,9 @@ webhooks go out after commit).
 import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -237,7 +239,8 @@ def incident_create(
             else Incident.Channel.PHONE
         )
     incident = Incident(
-        reference=_next_reference(now.year),
+        # numbered by the desk's local year, as tickets are (01-01 07:00 Shanghai is still 2026 in UTC)
+        reference=_next_reference(timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).year),
         organisation_id=project.organisation_id,
         project=project,
         ticket=ticket,

@@ -7,6 +7,7 @@ page or API answer that customer B receives must not contain a trace of organisa
 A new URL fails ``test_every_url_is_in_the_matrix`` until it has its row here.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from emergency import rotas, services
 from notifications.models import Notification
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
+from tests.emergency.conftest import create_emergency_defaults
 from tickets.calendars import calendar_save
 from tickets.policies import escalation_policy_save, policy_save
 from tickets.services import ticket_create
@@ -35,6 +38,8 @@ MARKERS_OF_A = [
     "zephyr-cust-a",
     "Zephyr fault A",
     "zephyr-log-a",
+    "Zephyr incident A",
+    "Zephyr risk A",
 ]
 
 
@@ -245,6 +250,231 @@ MATRIX = [
     Row("escalation-policy-detail", "patch", signed_in(403, 401, admin=200), args=CONFIG_READ.args, data={}, api=True),
     Row("escalation-policy-detail", "put", signed_in(403, 401, admin=400), args=CONFIG_READ.args, data={}, api=True),
     Row("escalation-policy-detail", "delete", signed_in(403, 401, admin=405), args=CONFIG_READ.args, api=True),
+    # --- emergency: pages (incident A is on site: an engineer is on the way) -----------------
+    Row("emergency:board", "get", signed_in(200, 302)),
+    Row("emergency:report", "get", signed_in(200, 302)),
+    Row(
+        "emergency:report",
+        "post",
+        signed_in(302, 302, customer_b=200),  # customer B: the form again, project A is no choice
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "title": "Gateway down",
+            "symptoms": "No gateway answers",
+            "reporter_name": "Bob Zhou",
+        },
+    ),
+    Row("emergency:detail", "get", signed_in(200, 302, customer_b=404), args=["incident_a"]),
+    Row("emergency:timeline", "get", signed_in(200, 302, customer_b=404), args=["incident_a"]),
+    # staff move it on (the manager and admin see the step refused: a message, no change)
+    Row(
+        "emergency:step",
+        "post",
+        STAFF_ACTION.expected,
+        args=["incident_a"],
+        data={"to": "recovered", "recovered-to": "recovered"},
+    ),
+    Row("emergency:log", "post", STAFF_ACTION.expected, args=["incident_a"], data={"kind": "note", "text": "Called"}),
+    Row(
+        "emergency:regrade",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404, engineer=403),  # grading: managers or the groups
+        args=["incident_a"],
+        data={"grade": "urgent", "grade_reason": "Spreading"},
+    ),
+    Row("emergency:arrive", "post", STAFF_ACTION.expected, args=["incident_a"], data={"work_done": "New disk"}),
+    Row(
+        "emergency:check_resource",
+        "post",
+        STAFF_ACTION.expected,
+        args=["incident_a", "resource_a"],
+        data={"checked": "true"},
+    ),
+    Row("emergency:pdf", "get", signed_in(200, 302, customer_a=403, customer_b=404), args=["incident_a"]),
+    Row("emergency:groups", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    Row("emergency:rotas", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    Row(
+        "emergency:rota_override",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403, engineer=403),
+        args=["rota"],
+        data=lambda world: {
+            "user": world["users"]["engineer"].pk,
+            "starts_at": "2026-12-01T09:00",
+            "ends_at": "2026-12-02T09:00",
+            "reason": "Leave",
+        },
+    ),
+    # the calendar feed: the signed token stands in for a login; a bad one is not found
+    Row("emergency:calendar_feed", "get", everyone(200), args=["feed_token"]),
+    Row("emergency:calendar_feed", "get", everyone(404), args=["bad_feed_token"]),
+    Row("emergency:risks", "get", signed_in(200, 302)),
+    Row("emergency:risk_sheet", "get", signed_in(200, 302, customer_b=404), args=["project_a"]),
+    Row("emergency:risk_create", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    RISK_FORM := Row(
+        "emergency:risk_create",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "category": "network",
+            "title": "Core switch",
+            "likelihood": 3,
+            "impact": 4,
+            "status": "open",
+        },
+    ),
+    # staff only: every customer gets 403 before the risk is looked up
+    Row("emergency:risk_edit", "get", signed_in(200, 302, customer_a=403, customer_b=403), args=["risk_a"]),
+    Row("emergency:risk_edit", "post", RISK_FORM.expected, args=["risk_a"], data=RISK_FORM.data),
+    # --- emergency: API ------------------------------------------------------------------
+    Row("incident-list", "get", signed_in(200, 401), api=True),
+    Row(
+        "incident-list",
+        "post",
+        signed_in(201, 401, customer_b=400),  # customer B: project A does not exist
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "title": "Gateway down",
+            "symptoms": "No gateway answers",
+            "reporter_name": "Bob Zhou",
+        },
+        api=True,
+    ),
+    Row("incident-detail", "get", signed_in(200, 401, customer_b=404), args=["incident_a"], api=True),
+    Row("incident-detail", "patch", signed_in(405, 401), args=["incident_a"], data={"title": "x"}, api=True),
+    Row("incident-detail", "put", signed_in(405, 401), args=["incident_a"], data={}, api=True),
+    Row("incident-detail", "delete", signed_in(405, 401), args=["incident_a"], api=True),
+    # the engineer moves it on; the manager and admin then ask for a step out of order
+    Row(
+        "incident-transition",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=200),
+        args=["incident_a"],
+        data={"to": "recovered"},
+        api=True,
+    ),
+    Row("incident-timeline", "get", signed_in(200, 401, customer_b=404), args=["incident_a"], api=True),
+    Row(
+        "incident-log",
+        "post",
+        signed_in(201, 401, customer_a=403, customer_b=404),
+        args=["incident_a"],
+        data={"kind": "note", "text": "Called the customer"},
+        api=True,
+    ),
+    Row(
+        "incident-grade",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404, engineer=403),  # grading: managers or the groups
+        args=["incident_a"],
+        data={"grade": "urgent", "grade_reason": "Spreading"},
+        api=True,
+    ),
+    Row(
+        "incident-assign",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["incident_a"],
+        data=lambda world: {"people": [world["users"]["engineer"].pk]},
+        api=True,
+    ),
+    Row(
+        "incident-check",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["incident_a", "resource_a"],
+        data={"checked": True},
+        api=True,
+    ),
+    # the engineer arrives; nobody else is on the way afterwards
+    Row(
+        "incident-arrive",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=200),
+        args=["incident_a"],
+        data={"work_done": "New disk"},
+        api=True,
+    ),
+    STAFF_READ := Row("grading-rule-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row("grading-rule-list", "post", signed_in(405, 401, customer_a=403, customer_b=403), data={}, api=True),
+    Row("response-plan-list", "get", STAFF_READ.expected, api=True),
+    Row("response-plan-list", "post", signed_in(405, 401, customer_a=403, customer_b=403), data={}, api=True),
+    Row("response-plan-detail", "get", STAFF_READ.expected, args=["plan"], api=True),
+    Row(
+        "response-plan-detail",
+        "patch",
+        signed_in(405, 401, customer_a=403, customer_b=403),
+        args=["plan"],
+        data={"name": "x"},
+        api=True,
+    ),
+    Row("risk-list", "get", signed_in(200, 401), api=True),
+    Row(
+        "risk-list",
+        "post",
+        signed_in(201, 401, customer_a=403, customer_b=403),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "category": "network",
+            "title": "Core switch",
+            "likelihood": 3,
+            "impact": 4,
+        },
+        api=True,
+    ),
+    Row("risk-detail", "get", signed_in(200, 401, customer_b=404), args=["risk_a"], api=True),
+    Row(
+        "risk-detail",
+        "patch",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["risk_a"],
+        data={"likelihood": 4},
+        api=True,
+    ),
+    Row("risk-detail", "put", signed_in(400, 401, customer_a=403, customer_b=404), args=["risk_a"], data={}, api=True),
+    Row("risk-detail", "delete", signed_in(405, 401), args=["risk_a"], api=True),  # nothing is deleted
+    Row("rota-list", "get", STAFF_READ.expected, api=True),
+    # the manager creates it; the admin then sends the same name again
+    Row(
+        "rota-list",
+        "post",
+        signed_in(403, 401, manager=201, admin=400),
+        data=lambda world: {
+            "name": "Night rota",
+            "timezone": "Asia/Shanghai",
+            "handover": "09:00",
+            "shift_days": 7,
+            "starts_on": "2026-01-05",
+            "members": [world["users"]["engineer"].pk],
+        },
+        api=True,
+    ),
+    Row("rota-detail", "get", STAFF_READ.expected, args=["rota"], api=True),
+    Row(
+        "rota-detail",
+        "patch",
+        signed_in(403, 401, manager=200, admin=200),
+        args=["rota"],
+        data={"description": "Nights"},
+        api=True,
+    ),
+    Row("rota-detail", "put", signed_in(403, 401, manager=400, admin=400), args=["rota"], data={}, api=True),
+    Row("rota-detail", "delete", signed_in(403, 401, manager=405, admin=405), args=["rota"], api=True),
+    Row("rota-shifts", "get", STAFF_READ.expected, args=["rota"], api=True),
+    Row(
+        "rota-overrides",
+        "post",
+        signed_in(403, 401, manager=201, admin=201),
+        args=["rota"],
+        data=lambda world: {
+            "user": world["users"]["engineer"].pk,
+            "starts_at": "2026-12-01T09:00:00+08:00",
+            "ends_at": "2026-12-02T09:00:00+08:00",
+        },
+        api=True,
+    ),
+    Row("api-on-duty", "get", STAFF_READ.expected, api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -301,6 +531,30 @@ def world(db):
         description="Zephyr fault A: the gateway restarts",
         attachments=[SimpleUploadedFile("zephyr-log-a.txt", b"Zephyr-Org-A gateway log\n", content_type="text/plain")],
     )
+    notification_a = Notification.objects.get(recipient=users["customer_a"])
+    # incident A, reported by customer A, graded, its plan active, an engineer on the way
+    create_emergency_defaults()
+    incident_a = services.incident_create(
+        actor=users["customer_a"],
+        project=project_a,
+        title="Zephyr incident A",
+        symptoms="Zephyr incident A: the historian is down",
+    )
+    for to, data in [
+        ("assessed", {"grade": "important"}),
+        ("plan_activated", {}),
+        ("remote_handling", {}),
+        ("onsite", {"engineer": users["engineer"]}),
+    ]:
+        incident_a = services.incident_transition(incident_id=incident_a.pk, actor=users["manager"], to=to, **data)
+    rota = rotas.rota_save(
+        name="Liaison rota",
+        timezone="Asia/Shanghai",
+        handover=datetime.time(9),
+        shift_days=7,
+        starts_on=datetime.date(2026, 1, 5),
+        members=[users["engineer"], users["manager"]],
+    )
     return {
         "org_a": org_a,
         "project_a": project_a,
@@ -311,10 +565,24 @@ def world(db):
         "attachment_a": ticket_a.attachments.get(),
         "calendar": calendar,
         "policy": policy,
-        "notification_a": Notification.objects.get(recipient=users["customer_a"]),
+        "notification_a": notification_a,
         "escalation_policy": escalation_policy_save(
             name="Matrix", steps=[{"action": "notify_managers", "delay_minutes": 0}]
         ),
+        "incident_a": incident_a,
+        "resource_a": incident_a.resources.first(),
+        "plan": incident_a.plan,
+        "risk_a": services.risk_save(
+            actor=users["engineer"],
+            project=project_a,
+            category="hardware",
+            title="Zephyr risk A",
+            likelihood=3,
+            impact=4,
+        ),
+        "rota": rota,
+        "feed_token": rotas.feed_token("rota", rota.pk),
+        "bad_feed_token": "rota:1:bad-signature",
     }
 
 
