@@ -5,6 +5,7 @@ import datetime
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -165,6 +166,16 @@ class IncidentOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    # the vendor's working notes: a customer gets them empty
+    INTERNAL = {"assessment": "", "grade_reason": "", "responders": [], "resources": [], "review_actions": []}
+
+    def to_representation(self, incident):
+        data = super().to_representation(incident)
+        request = self.context.get("request")
+        if request is not None and not request.user.is_staff_member:
+            data.update(self.INTERNAL)
+        return data
 
     def get_ticket_reference(self, incident) -> str | None:
         return incident.ticket.reference if incident.ticket_id else None
@@ -349,7 +360,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         incident = self.get_object()
         after = request.query_params.get("after")
         if after is not None and not after.isdigit():
-            raise ValidationError({"after": ["A whole number."]})
+            raise ValidationError({"after": [_("A whole number.")]})
         entries = selectors.timeline(incident=incident, user=request.user, after=int(after) if after else None)
         return Response(EntryOutput(entries, many=True).data)
 
@@ -666,9 +677,15 @@ def _window(params) -> tuple[datetime.datetime, int]:
             start = parsed.to_internal_value(params["from"])
         except serializers.ValidationError as error:
             errors["from"] = error.detail
+        else:
+            if not rotas.FIRST_YEAR <= start.year <= rotas.LAST_YEAR:
+                errors["from"] = [
+                    _("A moment between the years %(first)s and %(last)s.")
+                    % {"first": rotas.FIRST_YEAR, "last": rotas.LAST_YEAR}
+                ]
     days = params.get("days", "28")
     if not days.isdigit() or not 1 <= int(days) <= 366:
-        errors["days"] = ["A whole number from 1 to 366."]
+        errors["days"] = [_("A whole number from 1 to %(maximum)d.") % {"maximum": 366}]
     if errors:
         raise ValidationError(errors)
     return start, int(days)

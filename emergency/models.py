@@ -272,7 +272,7 @@ class IncidentEntry(models.Model):
         NOTE = "note", _("Note")
         ACTION = "action", _("Action taken")
         ASSIGNED = "assigned", _("People assigned")
-        RESOURCE = "resource", _("Resource allocated")
+        RESOURCE = "resource", _("Resource checked off")
         DISPATCH = "dispatch", _("Engineer dispatched")
         ARRIVAL = "arrival", _("Arrived on site")
         BREACH = "breach", _("Target breached")

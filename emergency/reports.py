@@ -55,7 +55,7 @@ class _Report(FPDF):
         for style in ("", "B"):  # the font has no bold face: headings are bold in name only
             self.add_font(FONT, style, font, collection_font_number=0)
         self.set_lang(language)
-        self.set_title(f"{_('Emergency incident report')} {reference}")
+        self.set_title(_("Emergency incident report %(reference)s") % {"reference": reference})
         self.set_auto_page_break(auto=True, margin=18)
         self.add_page()
         self.set_font(FONT, size=10)
@@ -137,7 +137,13 @@ def _when(value: datetime.datetime | None) -> str:
 
 def _facts(pdf: _Report, incident: Incident) -> None:
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 9, f"{_('Emergency incident report')}  {incident.reference}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0,
+        9,
+        _("Emergency incident report %(reference)s") % {"reference": incident.reference},
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 7, incident.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=10)

@@ -28,6 +28,8 @@ from servicedesk.errors import ServiceDeskError
 FEED_SALT = "emergency.calendar"
 FEED_PAST = datetime.timedelta(days=30)
 FEED_AHEAD = datetime.timedelta(days=120)
+# the years a rota and a shift query may reach: far from the ends of ``datetime``'s range
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,12 @@ def rota_save(*, rota: Rota | None = None, members: list[User] | None = None, **
             ZoneInfo(fields["timezone"])
         except (ValueError, KeyError):
             raise ServiceDeskError(_("Unknown time zone."), field="timezone") from None
+    starts_on = fields.get("starts_on")
+    if starts_on is not None and not FIRST_YEAR <= starts_on.year <= LAST_YEAR:
+        raise ServiceDeskError(
+            _("The first shift must start between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field="starts_on",
+        )
     for name, value in fields.items():
         setattr(rota, name, value)
     rota.full_clean()

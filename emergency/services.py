@@ -368,6 +368,9 @@ def _grade(incident: Incident, data: Mapping[str, Any], *, first: bool) -> None:
     if grade not in Grade.values:
         raise ServiceDeskError(_("Choose a grade: general, important, urgent or critical."), field="grade")
     levels = [data.get(name) or "" for name in ("severity", "scope_level", "urgency")]
+    if not first and not any(levels):
+        # re-grading without new levels: the assessed levels (and so the matrix's grade) stand
+        levels = [incident.severity, incident.scope_level, incident.urgency]
     if any(levels) and not all(levels):
         raise ServiceDeskError(_("Give severity, scope and urgency together, or none of them."), field="severity")
     suggested = grade_by_matrix(severity=levels[0], scope=levels[1], urgency=levels[2]) if all(levels) else ""
@@ -427,7 +430,7 @@ def _remote(incident: Incident, actor: User, now, data) -> dict:
 
 def _onsite(incident: Incident, actor: User, now, data) -> dict:
     engineer = data.get("engineer")
-    if engineer is None or not engineer.is_staff_member:
+    if engineer is None or not engineer.is_staff_member or not engineer.is_active:
         raise ServiceDeskError(_("Choose the engineer who goes on site."), field="engineer")
     expected = data.get("expected_arrival_at")
     if expected is not None and expected < now - datetime.timedelta(minutes=1):
@@ -533,8 +536,11 @@ def incident_regrade(*, incident_id: int, actor: User, **data: Any) -> Incident:
     if incident.plan_id:
         plan = _plan_for(incident.grade)
         _start_clocks(incident, plan)
-        # a new target starts over: whether it is breached is decided afresh
-        incident.response_breached_at = incident.recovery_breached_at = None
+        # new targets: a target already met is judged against its new due moment; one still
+        # running is left to the sweep
+        for target, done in (("response", incident.responded_at), ("recovery", incident.recovered_at)):
+            due = getattr(incident, f"{target}_due_at")
+            setattr(incident, f"{target}_breached_at", done if done and done > due else None)
         _allocate(incident, plan)
     incident.save()
     entry = _entry(

@@ -296,7 +296,7 @@ def calendar_feed(request, token: str):
         raise Http404
     kind, pk = subject
     if kind == "rota":
-        body = rotas.calendar_feed(rota=get_object_or_404(Rota, pk=pk))
+        body = rotas.calendar_feed(rota=get_object_or_404(Rota, pk=pk, is_active=True))
     else:
         from accounts.models import User
 

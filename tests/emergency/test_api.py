@@ -722,3 +722,37 @@ def test_the_response_plans_list_four_plans_with_their_resources(api, engineer, 
     one = api.get(f"/api/v1/response-plans/{critical['id']}/")
     assert one.status_code == 200 and one.json() == critical
     assert api.as_user(customer_a).get("/api/v1/response-plans/").status_code == 403
+
+
+def test_a_customer_gets_the_vendors_working_notes_empty(api, groups, project_a, customer_a):
+    from emergency import services as incident_services
+
+    incident = incident_services.incident_create(actor=customer_a, project=project_a, title="Down", symptoms="S")
+    incident_services.incident_transition(
+        incident_id=incident.pk, actor=groups.tech, to="assessed", grade="urgent", assessment="Probably the SAN"
+    )
+    incident_services.incident_transition(
+        incident_id=incident.pk, actor=groups.tech, to="plan_activated", responders=[groups.eng2]
+    )
+    staff = api.as_user(groups.tech).get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert staff["assessment"] and staff["responders"] and staff["resources"]
+    mine = api.as_user(customer_a).get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert (mine["assessment"], mine["responders"], mine["resources"]) == ("", [], [])
+    assert mine["grade"] == "urgent" and mine["status"] == "plan_activated"
+
+
+def test_rota_dates_far_out_are_refused_not_a_500(api, manager, groups):
+    body = {
+        "name": "Far",
+        "timezone": "America/Los_Angeles",
+        "handover": "23:00",
+        "shift_days": 7,
+        "starts_on": "9999-12-31",
+        "members": [groups.liaison.pk],
+    }
+    answer = api.as_user(manager).post("/api/v1/rotas/", body, format="json")
+    assert answer.status_code == 400 and "starts_on" in answer.json()["errors"]
+    rota = api.post("/api/v1/rotas/", {**body, "starts_on": "2026-01-05"}, format="json").json()
+    far = api.get(f"/api/v1/rotas/{rota['id']}/shifts/?from=9999-12-31T00:00:00Z&days=366")
+    assert far.status_code == 400 and "from" in far.json()["errors"]
+    assert api.get("/api/v1/on-duty/").status_code == 200

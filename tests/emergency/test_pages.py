@@ -226,3 +226,16 @@ def test_risk_sheet_is_printable_and_scoped(client, engineer, project_a, custome
     assert client.get(reverse("emergency:risk_create")).status_code == 403
     client.force_login(customer_b)
     assert client.get(reverse("emergency:risk_sheet", args=[project_a.pk])).status_code == 404
+
+
+def test_an_inactive_rotas_feed_is_gone(client, groups):
+    rota = rotas.rota_save(
+        name="Old",
+        timezone="Asia/Shanghai",
+        handover=datetime.time(9),
+        shift_days=7,
+        starts_on=datetime.date(2026, 1, 5),
+        members=[groups.liaison],
+        is_active=False,
+    )
+    assert client.get(reverse("emergency:calendar_feed", args=[rotas.feed_token("rota", rota.pk)])).status_code == 404

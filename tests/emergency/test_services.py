@@ -415,3 +415,31 @@ def test_the_escalation_step_leaves_a_promoted_tickets_open_incident_alone(group
     services.incident_create(actor=groups.liaison, project=project_a, ticket=ticket)
     services.incident_from_escalation(ticket=ticket, clock=None, step=None)
     assert list(ticket.incidents.values_list("channel", flat=True)) == ["ticket"]
+
+
+def test_regrading_keeps_the_assessed_levels_and_judges_a_met_target_against_its_new_due(groups, project_a):
+    # given: assessed high/high/high (critical by the matrix) at 10:00, handling started at 10:45
+    with time_machine.travel(sh(2026, 11, 25, 10, 0), tick=False):
+        incident = report(groups, project_a)
+        move(incident, groups.tech, "assessed", grade="critical", severity="high", scope_level="high", urgency="high")
+        move(incident, groups.tech, "plan_activated")
+    with time_machine.travel(sh(2026, 11, 25, 10, 45), tick=False):
+        move(incident, groups.tech, "remote_handling")
+        # when: re-graded urgent without new levels (the page's form sends none)
+        incident = regrade(incident, groups.tech, "urgent")
+    # then: the matrix's grade stands beside the chosen one
+    assert (incident.severity, incident.suggested_grade, incident.grade) == ("high", "critical", "urgent")
+    # and: handling at 10:45 met the urgent response target (11:00); back to critical (10:30) it is late
+    assert incident.response_breached_at is None
+    with time_machine.travel(sh(2026, 11, 25, 10, 50), tick=False):
+        incident = regrade(incident, groups.tech, "critical", reason="Second cluster failed")
+    assert incident.response_breached_at == sh(2026, 11, 25, 10, 45)
+
+
+def test_an_inactive_engineer_is_not_sent_on_site(groups, project_a):
+    incident = walk(report(groups, project_a), groups, Status.REMOTE_HANDLING)
+    groups.eng2.is_active = False
+    groups.eng2.save()
+    with pytest.raises(ServiceDeskError):
+        move(incident, groups.tech, "onsite", engineer=groups.eng2)
+    assert Incident.objects.get(pk=incident.pk).status == Status.REMOTE_HANDLING
