@@ -24,6 +24,7 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # some 90 operations, 15 examples each
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ["admin", "customer"])
 def test_the_api_holds_its_schema_under_fuzzing(live_server, role):
