@@ -322,7 +322,9 @@ class IncidentResource(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(_("kind"), max_length=12, choices=ResourceKind.choices)
     description = models.CharField(_("description"), max_length=200)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
     checked_at = models.DateTimeField(_("in place at"), null=True, blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
