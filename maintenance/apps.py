@@ -4,4 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class MaintenanceConfig(AppConfig):
     name = "maintenance"
-    verbose_name = _("Maintenance")
+    verbose_name = _("Warranty and maintenance")
+
+    def ready(self) -> None:
+        # tickets never imports maintenance: its page learns at start-up to show the coverage
+        from maintenance import panels
+        from tickets.panels import register_panel
+
+        register_panel(panels.coverage_panel)

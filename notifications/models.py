@@ -32,6 +32,7 @@ class Reason(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
     INCIDENT = "incident", _("Emergency incident")
+    MAINTENANCE = "maintenance", _("Warranty and maintenance")
 
 
 # What a team's or everyone's webhook gets unless its reasons say otherwise.

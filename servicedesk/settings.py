@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "emergency.tasks.deadlines",
         "schedule": env.float("INCIDENT_DEADLINE_SECONDS", default=60.0),
     },
+    # maintenance: idempotent sweeps (each visit, reminder and invitation once, by its row)
+    "inspections-plan": {"task": "maintenance.tasks.plan_inspections", "schedule": 3600.0},
+    "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 900.0},
+    "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 3600.0},
+    "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
 }
 # Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
 # is lost by a restart, and no shelve file can be left half-written by a killed process.
@@ -256,6 +261,12 @@ CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 # PDF reports (incident reports, reviews) embed this TrueType font (a .ttc: its first face); it
 # must cover Chinese. `make install` puts Debian's fonts-wqy-microhei there.
 PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+# Warranties (maintenance/): "expiring" this many days before the last day covered, when the
+# manager and the customer contact are reminded. A survey link after a resolved ticket lasts
+# this many days.
+WARRANTY_EXPIRING_DAYS = env.int("WARRANTY_EXPIRING_DAYS", default=60)
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)
 
 # Absolute links in emails and webhook messages start with this.
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, now
@@ -306,6 +317,12 @@ SPECTACULAR_SETTINGS = {
         "ResourceKindEnum": "emergency.models.ResourceKind",
         "RiskCategoryEnum": "emergency.models.Risk.Category",
         "RiskStatusEnum": "emergency.models.Risk.Status",
+        "CauseEnum": "maintenance.models.Cause",
+        "DecisionEnum": "maintenance.models.Decision",
+        "ServiceEnum": "maintenance.models.Service",
+        "InspectionStatusEnum": "maintenance.models.Inspection.Status",
+        "ReturnVisitStatusEnum": "maintenance.models.ReturnVisit.Status",
+        "UpgradeStatusEnum": "maintenance.models.UpgradeNotice.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -305,6 +305,7 @@ class TicketEvent(models.Model):
         ESCALATION_ACKNOWLEDGED = "escalation_ack", _("Escalation acknowledged")
         RATED = "rated", _("Resolution rated")
         INCIDENT = "incident", _("Emergency incident opened")
+        COVERAGE = "coverage", _("Coverage decided")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

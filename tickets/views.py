@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from servicedesk.errors import NotAllowed, ServiceDeskError
-from tickets import escalation, selectors, services, sla
+from tickets import escalation, panels, selectors, services, sla
 from tickets.forms import (
     AssignForm,
     BulkAssignForm,
@@ -116,6 +116,7 @@ def ticket_detail(request, pk: int):
         "on_site": any(visit.arrived_at and visit.left_site_at is None for visit in visits),
         "reply_form": ReplyForm(user=user),
         "statuses": _allowed_statuses(ticket, user),
+        "panels": panels.render_panels(request, ticket),
     }
     if user.is_staff_member:
         escalated = [clock for clock, _state in ticket.clock_states if clock.escalation_policy_id]

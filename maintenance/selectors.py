@@ -1,0 +1,92 @@
+"""Read queries of the maintenance module, scoped to what the user may see: customers their
+own organisation's rows (others are not found), staff everything."""
+
+import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scoping import scope_to_user
+from maintenance import coverage
+from maintenance.models import (
+    BillableItem,
+    Coverage,
+    Inspection,
+    InspectionSchedule,
+    Release,
+    ReturnVisit,
+    ServiceContract,
+    UpgradeNotice,
+    Warranty,
+    WarrantyTerms,
+)
+
+ORG = "project__organisation"
+
+
+def terms_list() -> QuerySet[WarrantyTerms]:
+    return WarrantyTerms.objects.all()
+
+
+def warranty_list(*, user: User, status: str | None = None, today: datetime.date | None = None) -> QuerySet[Warranty]:
+    queryset = Warranty.objects.select_related("project__organisation", "terms", "asset")
+    if status:
+        queryset = queryset.filter(coverage.status_filter(status, today or timezone.localdate()))
+    return scope_to_user(queryset, user, organisation_field=ORG)
+
+
+def warranty_get(*, user: User, pk: int) -> Warranty:
+    return get_object_or_404(warranty_list(user=user), pk=pk)
+
+
+def contract_list(*, user: User) -> QuerySet[ServiceContract]:
+    return scope_to_user(
+        ServiceContract.objects.select_related("project__organisation", "asset"), user, organisation_field=ORG
+    )
+
+
+def ticket_coverage(*, ticket_id: int) -> Coverage | None:
+    return Coverage.objects.select_related("decided_by", "warranty", "contract").filter(ticket_id=ticket_id).first()
+
+
+def billable_items(*, ticket_id: int) -> QuerySet[BillableItem]:
+    return BillableItem.objects.filter(ticket_id=ticket_id).select_related("recorded_by")
+
+
+def schedule_list(*, user: User) -> QuerySet[InspectionSchedule]:
+    queryset = InspectionSchedule.objects.select_related("project__organisation", "engineer", "checklist")
+    return scope_to_user(queryset, user, organisation_field=ORG)
+
+
+def inspection_list(*, user: User) -> QuerySet[Inspection]:
+    queryset = Inspection.objects.select_related("project__organisation", "engineer", "schedule")
+    return scope_to_user(queryset, user, organisation_field=ORG)
+
+
+def inspection_get(*, user: User, pk: int) -> Inspection:
+    queryset = inspection_list(user=user).prefetch_related("answers", "photos")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def return_visit_list(*, user: User) -> QuerySet[ReturnVisit]:
+    queryset = ReturnVisit.objects.select_related("project__organisation", "staff", "ticket")
+    return scope_to_user(queryset, user, organisation_field=ORG)
+
+
+def release_list(*, user: User) -> QuerySet[Release]:
+    """Staff see every release; a customer those that reached one of its projects, with only
+    its own organisation's notices."""
+    notices = scope_to_user(
+        UpgradeNotice.objects.select_related("project", "installed_product", "done_by"), user, organisation_field=ORG
+    )
+    queryset = Release.objects.select_related("product").prefetch_related(Prefetch("notices", queryset=notices))
+    if user.is_authenticated and not user.is_staff_member:
+        queryset = queryset.filter(notices__in=notices).distinct()
+    return queryset
+
+
+def notice_list(*, user: User) -> QuerySet[UpgradeNotice]:
+    queryset = UpgradeNotice.objects.select_related("release__product", "project__organisation", "installed_product")
+    return scope_to_user(queryset, user, organisation_field=ORG)
