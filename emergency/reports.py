@@ -1,152 +1,41 @@
 """The printable incident report and post-incident review of an emergency incident (PDF).
 
-Rendered with fpdf2 in the font of ``settings.PDF_FONT`` (it must cover Chinese) and in the
-language asked for; times are shown in the current time zone.
+Rendered with ``servicedesk.pdf`` (fpdf2, in the font of ``settings.PDF_FONT``, which must cover
+Chinese) in the language asked for; times are shown in the current time zone.
 """
 
-import datetime
-from collections.abc import Iterable, Sequence
-from pathlib import Path
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from emergency.models import Grade, Incident, IncidentDispatch, IncidentEntry, IncidentResource, ReviewAction
 from emergency.selectors import clock_state
-
-FONT = "cjk"
-LINE = 5.5  # mm, for the 10 pt body text
-NONE = "—"
-ROW_LINES = 30  # the most lines in one table row
+from servicedesk.pdf import Report, field_label
+from servicedesk.pdf import when as _when
 
 
 def incident_pdf(incident: Incident, *, language: str) -> bytes:
     """The incident report: the facts, assessment, plan, people, resources, dispatches, the
     full timeline, verification and the post-incident review."""
-    font = Path(settings.PDF_FONT)
-    if not font.is_file():
-        raise ImproperlyConfigured(
-            f"PDF_FONT is {settings.PDF_FONT!r}, which is not a file: install a TrueType collection that "
-            "covers Chinese there (Debian: fonts-wqy-microhei) or point PDF_FONT at one."
-        )
     with override(language):
-        pdf = _Report(incident.reference, font, language)
+        title = _("Emergency incident report %(reference)s") % {"reference": incident.reference}
+        pdf = Report(reference=incident.reference, title=title, language=language)
         _facts(pdf, incident)
         _assessment(pdf, incident)
         _plan(pdf, incident)
         _dispatches(pdf, incident)
         _timeline(pdf, incident)
         _review(pdf, incident)
-        return bytes(pdf.output())
-
-
-class _Report(FPDF):
-    def __init__(self, reference: str, font: Path, language: str) -> None:
-        super().__init__(format="A4")
-        self.reference = reference
-        for style in ("", "B"):  # the font has no bold face: headings are bold in name only
-            self.add_font(FONT, style, font, collection_font_number=0)
-        self.set_lang(language)
-        self.set_title(_("Emergency incident report %(reference)s") % {"reference": reference})
-        self.set_auto_page_break(auto=True, margin=18)
-        self.add_page()
-        self.set_font(FONT, size=10)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font(FONT, size=8)
-        self.cell(self.epw / 2, 8, self.reference)
-        page = _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
-        self.cell(self.epw / 2, 8, page, align="R")
-
-    def heading(self, text: str) -> None:
-        if self.get_y() > self.page_break_trigger - 30:  # keep a heading with what follows it
-            self.add_page()
-        self.ln(3)
-        self.set_font(FONT, "B", 13)
-        self.multi_cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(150)
-        self.line(self.l_margin, self.get_y(), self.l_margin + self.epw, self.get_y())
-        self.ln(2)
-        self.set_font(FONT, size=10)
-
-    def note(self, text: str) -> None:
-        self.multi_cell(0, LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def facts(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Short label/value pairs, two columns, no borders."""
-        with self.table(
-            col_widths=(1, 2.6), first_row_as_headings=False, borders_layout="NONE", line_height=LINE, padding=0.8
-        ) as table:
-            for label, value in pairs:
-                row = table.row()
-                row.cell(label, style=FontFace(emphasis="BOLD", color=90))
-                row.cell(value or NONE)
-
-    def label(self, text: str) -> None:
-        if self.get_y() > self.page_break_trigger - 3 * LINE:  # not alone at the foot of a page
-            self.add_page()
-        self.set_font(FONT, "B", 10)
-        self.set_text_color(90)
-        self.multi_cell(0, LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font(FONT, size=10)
-        self.set_text_color(0)
-
-    def paragraph(self, label: str, value: str) -> None:
-        """A long text under its label, wrapped (and split over pages); nothing if it is empty."""
-        if value.strip():
-            self.label(label)
-            self.multi_cell(0, LINE, value.strip(), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.ln(1.5)
-
-    def grid(self, headings: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float]) -> None:
-        """A table as wide as the page, its heading row repeated on every page."""
-        style = FontFace(emphasis="BOLD")
-        with self.table(col_widths=widths, line_height=LINE, padding=1, text_align="LEFT", headings_style=style) as t:
-            t.row(headings)
-            for cells in rows:
-                for part in self._split([cell or NONE for cell in cells], widths):
-                    t.row(part)
-
-    def _split(self, cells: Sequence[str], widths: Sequence[float]) -> list[list[str]]:
-        """A row of a pasted log or a long note, cut into rows short enough for a page (fpdf2
-        does not break a row across pages)."""
-        lines = [
-            self.multi_cell(self.epw * width / sum(widths) - 2, LINE, cell, dry_run=True, output="LINES")
-            for cell, width in zip(cells, widths, strict=True)
-        ]
-        most = max(len(cell) for cell in lines)
-        return [["\n".join(cell[start : start + ROW_LINES]) for cell in lines] for start in range(0, most, ROW_LINES)]
+        return pdf.render()
 
 
 def _label(name: str, model: type[models.Model] = Incident) -> str:
-    return capfirst(str(model._meta.get_field(name).verbose_name))
+    return field_label(model, name)
 
 
-def _when(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _facts(pdf: _Report, incident: Incident) -> None:
-    pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(
-        0,
-        9,
-        _("Emergency incident report %(reference)s") % {"reference": incident.reference},
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 7, incident.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, size=10)
+def _facts(pdf: Report, incident: Incident) -> None:
+    pdf.cover(_("Emergency incident report %(reference)s") % {"reference": incident.reference}, incident.title)
     pdf.note(f"{_label('status')}: {incident.get_status_display()}")
     reporter = incident.reporter_name + (f", {incident.reporter_phone}" if incident.reporter_phone else "")
     pdf.heading(_("The report"))
@@ -167,7 +56,7 @@ def _facts(pdf: _Report, incident: Incident) -> None:
         pdf.paragraph(_label(name), getattr(incident, name))
 
 
-def _assessment(pdf: _Report, incident: Incident) -> None:
+def _assessment(pdf: Report, incident: Incident) -> None:
     pdf.heading(_("Assessment and grading"))
     levels = [
         (_label(name), getattr(incident, f"get_{name}_display")()) for name in ("severity", "scope_level", "urgency")
@@ -185,7 +74,7 @@ def _assessment(pdf: _Report, incident: Incident) -> None:
         pdf.paragraph(_label(name), getattr(incident, name))
 
 
-def _plan(pdf: _Report, incident: Incident) -> None:
+def _plan(pdf: Report, incident: Incident) -> None:
     pdf.heading(_("Response plan and targets"))
     if incident.plan_id is None:
         pdf.note(_("No plan activated yet."))
@@ -223,7 +112,7 @@ def _plan(pdf: _Report, incident: Incident) -> None:
     )
 
 
-def _dispatches(pdf: _Report, incident: Incident) -> None:
+def _dispatches(pdf: Report, incident: Incident) -> None:
     pdf.heading(_("On-site support"))
     dispatches = incident.dispatches.select_related("engineer")
     if not dispatches:
@@ -254,7 +143,7 @@ def _what(entry: IncidentEntry) -> str:
     return f"{what}\n{entry.text}" if entry.text else what
 
 
-def _timeline(pdf: _Report, incident: Incident) -> None:
+def _timeline(pdf: Report, incident: Incident) -> None:
     pdf.heading(_("Timeline"))
     entries = incident.entries.select_related("actor").order_by("created_at", "pk")
     pdf.grid(
@@ -264,7 +153,7 @@ def _timeline(pdf: _Report, incident: Incident) -> None:
     )
 
 
-def _review(pdf: _Report, incident: Incident) -> None:
+def _review(pdf: Report, incident: Incident) -> None:
     pdf.heading(_("Verification"))
     if incident.verified_at is None:
         pdf.note(_("Not verified yet."))

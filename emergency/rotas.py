@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import icalendar
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from emergency.models import Rota, RotaMember, RotaOverride
+from servicedesk import feeds
 from servicedesk.errors import ServiceDeskError
 
 FEED_SALT = "emergency.calendar"
@@ -169,19 +167,15 @@ def override_add(
 
 
 def feed_token(kind: str, pk: int) -> str:
-    return signing.Signer(salt=FEED_SALT).sign(f"{kind}:{pk}")
+    return feeds.feed_token(salt=FEED_SALT, kind=kind, pk=pk)
 
 
 def feed_subject(token: str) -> tuple[str, int] | None:
-    try:
-        kind, pk = signing.Signer(salt=FEED_SALT).unsign(token).split(":")
-        return kind, int(pk)
-    except (signing.BadSignature, ValueError):
-        return None
+    return feeds.feed_subject(token, salt=FEED_SALT)
 
 
 def feed_url(kind: str, pk: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("emergency:calendar_feed", args=[feed_token(kind, pk)])
+    return feeds.feed_url("emergency:calendar_feed", feed_token(kind, pk))
 
 
 def calendar_feed(*, rota: Rota | None = None, user: User | None = None, now: datetime.datetime | None = None) -> bytes:
@@ -189,10 +183,8 @@ def calendar_feed(*, rota: Rota | None = None, user: User | None = None, now: da
     now = now or timezone.now()
     start, end = now - FEED_PAST, now + FEED_AHEAD
     rotas = [rota] if rota else list(active_rotas().filter(Q(members__user=user) | Q(overrides__user=user)).distinct())
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//After-sales service desk//Liaison rota//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", rota.name if rota else _("On duty: %(name)s") % {"name": user})
+    name = rota.name if rota else _("On duty: %(name)s") % {"name": user}
+    calendar = feeds.calendar(product="Liaison rota", name=name)
     for each in rotas:
         for shift in rota_shifts(each, start, end):
             if user is not None and shift.user.pk != user.pk:

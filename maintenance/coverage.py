@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,7 +94,8 @@ def _in_force(queryset: QuerySet, *, project_id: int, asset_id: int | None, on: 
     and of those the one that runs longest."""
     assets = Q(asset=None) | Q(asset_id=asset_id) if asset_id else Q(asset=None)
     rows = queryset.filter(assets, project_id=project_id, start_date__lte=on, end_date__gte=on)
-    return rows.order_by("asset_id", "-end_date", "pk").first()  # NULL sorts last on both databases
+    # NULLS LAST spelled out: SQLite sorts NULL first in ascending order, PostgreSQL last
+    return rows.order_by(F("asset_id").asc(nulls_last=True), "-end_date", "pk").first()
 
 
 def verdict(

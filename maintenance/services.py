@@ -10,8 +10,10 @@ import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil import rrule
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -35,6 +37,7 @@ from maintenance.models import (
     InspectionAnswer,
     InspectionPhoto,
     InspectionSchedule,
+    Product,
     Release,
     ReturnVisit,
     Service,
@@ -50,7 +53,17 @@ from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets.models import Ticket, TicketEvent
 
 SURVEY_SALT = "maintenance.survey"
-RULE_LIMIT = 1000  # occurrences looked at when checking a rule
+RULE_LIMIT = 1000  # visit dates taken from one window
+RULE_YEARS = 10  # a rule must give a date within this many years of its first visit
+# Visits whose dates passed while beat was down are still made (and then flagged overdue),
+# back this far (so a schedule entered with a past first visit makes at most a month of them).
+PLAN_BACK_DAYS = 31
+
+
+def desk_date(moment: datetime.datetime | None = None) -> datetime.date:
+    """The date of ``moment`` (default: now) in the service desk's time zone, whoever asks: the
+    pages activate each user's own zone, which must not change a coverage decision."""
+    return timezone.localdate(moment or timezone.now(), ZoneInfo(settings.TIME_ZONE))
 
 
 def _require_staff(actor: User) -> None:
@@ -89,6 +102,12 @@ def customer_contacts(project: Project) -> list[User]:
 @transaction.atomic
 def terms_save(*, terms: WarrantyTerms | None = None, **fields: Any) -> WarrantyTerms:
     terms = terms or WarrantyTerms()
+    duration = fields.get("duration_months", terms.duration_months)
+    if terms.pk and duration != terms.duration_months and terms.warranties.exists():
+        # the warranties' stored end dates follow from the duration: they would be wrong
+        raise ServiceDeskError(
+            _("Warranties use these terms: create new terms for another duration."), field="duration_months"
+        )
     _assign(terms, fields)
     _validated(terms)
     return terms
@@ -116,9 +135,13 @@ def warranty_save(
         raise ServiceDeskError(_("The project has no final acceptance date: give the start date."), field="start_date")
     _check_asset(project, asset)
     warranty = warranty or Warranty()
-    changed = warranty.pk is None or warranty.end_date != coverage.period_end(start_date, terms.duration_months)
+    try:
+        end_date = coverage.period_end(start_date, terms.duration_months)
+    except (ValueError, OverflowError) as error:  # past the year 9999
+        raise ServiceDeskError(_("The warranty would end after the last date there is."), field="start_date") from error
+    changed = warranty.pk is None or warranty.end_date != end_date
     _assign(warranty, {"project": project, "terms": terms, "start_date": start_date, "asset": asset, "notes": notes})
-    warranty.end_date = coverage.period_end(start_date, terms.duration_months)
+    warranty.end_date = end_date
     if changed:
         warranty.expiry_reminded_at = None  # a new end date is worth a new reminder
     _validated(warranty)
@@ -174,7 +197,7 @@ def _ticket(ticket_id: int) -> Ticket:
 def ticket_verdict(ticket: Ticket, cause: str | None) -> coverage.Verdict:
     """The verdict for a ticket: on the local date it was received, for a repair."""
     return coverage.verdict(
-        project_id=ticket.project_id, on=timezone.localdate(ticket.received_at), cause=cause, service=Service.REPAIR
+        project_id=ticket.project_id, on=desk_date(ticket.received_at), cause=cause, service=Service.REPAIR
     )
 
 
@@ -231,14 +254,23 @@ def parse_rule(rule: str, first_date: datetime.date) -> rrule.rrule:
     start = datetime.datetime.combine(first_date, datetime.time())
     try:
         parsed = rrule.rrulestr(text, dtstart=start, forceset=False)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, AttributeError) as error:
         raise ServiceDeskError(
-            _("Not an RFC 5545 recurrence rule: %(error)s") % {"error": error}, field="rule"
+            _("Not an RFC 5545 recurrence rule; for example FREQ=MONTHLY;INTERVAL=3."), field="rule"
         ) from error
     if not isinstance(parsed, rrule.rrule) or "FREQ" not in text.upper():
         raise ServiceDeskError(_("Give one rule with FREQ, for example FREQ=MONTHLY;INTERVAL=3."), field="rule")
     if parsed._freq in (rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY):
         raise ServiceDeskError(_("Visits repeat daily at most."), field="rule")
+    if parsed._interval < 1:  # dateutil loops forever on INTERVAL=0 and fails on a negative one
+        raise ServiceDeskError(_("The interval must be 1 or more."), field="rule")
+    # dateutil would search to the year 9999 for a date that never comes (31 February)
+    horizon = start + relativedelta(years=RULE_YEARS)
+    if parsed.replace(until=min(parsed._until or horizon, horizon)).after(start, inc=True) is None:
+        raise ServiceDeskError(
+            _("The rule gives no date within %(years)d years of the first visit.") % {"years": RULE_YEARS},
+            field="rule",
+        )
     return parsed
 
 
@@ -247,7 +279,8 @@ def occurrences(schedule: InspectionSchedule, start: datetime.date, end: datetim
     parsed = parse_rule(schedule.rule, schedule.first_date)
     after = datetime.datetime.combine(start, datetime.time())
     before = datetime.datetime.combine(end, datetime.time())
-    return [moment.date() for moment in parsed.between(after, before, inc=True)][:RULE_LIMIT]
+    bounded = parsed.replace(until=min(parsed._until or before, before))  # never a search past ``end``
+    return [moment.date() for moment in bounded.between(after, before, inc=True)][:RULE_LIMIT]
 
 
 @transaction.atomic
@@ -300,7 +333,8 @@ def inspections_plan(*, today: datetime.date | None = None) -> int:
     for schedule in schedules:
         end = today + datetime.timedelta(days=schedule.lead_days)
         try:
-            dates = occurrences(schedule, max(today, schedule.first_date), end)
+            since = max(today - datetime.timedelta(days=PLAN_BACK_DAYS), schedule.first_date)
+            dates = occurrences(schedule, since, end)
         except ServiceDeskError:
             continue  # a rule that no longer parses creates nothing; the page shows the error
         existing = set(schedule.inspections.filter(due_date__in=dates).values_list("due_date", flat=True))
@@ -605,6 +639,23 @@ def survey_answer(*, token: str, score: int, comment: str = "") -> Ticket:
 # --- releases and upgrades ----------------------------------------------------------------
 
 
+@transaction.atomic
+def product_save(*, product: Product | None = None, **fields: Any) -> Product:
+    product = product or Product()
+    _assign(product, fields)
+    _validated(product)
+    return product
+
+
+@transaction.atomic
+def release_save(*, release: Release | None = None, **fields: Any) -> Release:
+    """Record a release; it reaches the projects when it is published (``release_publish``)."""
+    release = release or Release()
+    _assign(release, fields)
+    _validated(release)
+    return release
+
+
 def _installations(release: Release) -> Iterable[InstalledProduct]:
     return (
         InstalledProduct.objects.filter(project__is_active=True, name__iexact=release.product.name)
@@ -621,7 +672,7 @@ def release_publish(*, release_id: int, actor: User) -> int:
     if not actor.can_manage:
         raise NotAllowed(_("Managers publish releases."))
     release = Release.objects.select_for_update().select_related("product").get(pk=release_id)
-    today = timezone.localdate()
+    today = desk_date()
     service = coverage.RELEASE_SERVICES[release.kind]
     reached = set(release.notices.values_list("installed_product_id", flat=True))
     count = 0

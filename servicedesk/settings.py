@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
         "InspectionStatusEnum": "maintenance.models.Inspection.Status",
         "ReturnVisitStatusEnum": "maintenance.models.ReturnVisit.Status",
         "UpgradeStatusEnum": "maintenance.models.UpgradeNotice.Status",
+        "WarrantyStatusEnum": "maintenance.api.WARRANTY_STATUSES",
+        "UpgradeStepEnum": "maintenance.api.TRACK_STATUSES",
+        "BillableItemKindEnum": "maintenance.models.BillableItem.Kind",
+        "InspectionKindEnum": "maintenance.models.Inspection.Kind",
+        "ReleaseKindEnum": "maintenance.models.Release.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

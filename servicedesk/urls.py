@@ -15,6 +15,19 @@ from emergency.api import (
     RiskViewSet,
     RotaViewSet,
 )
+from maintenance.api import (
+    BillableItemViewSet,
+    ContractViewSet,
+    InspectionScheduleViewSet,
+    InspectionViewSet,
+    ProductViewSet,
+    ReleaseViewSet,
+    ReturnVisitViewSet,
+    TicketCoverageView,
+    UpgradeNoticeViewSet,
+    WarrantyTermsViewSet,
+    WarrantyViewSet,
+)
 from notifications.api import NotificationViewSet, PreferenceView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
@@ -37,12 +50,23 @@ router.register("grading-matrix", GradingMatrixViewSet, basename="grading-rule")
 router.register("response-plans", ResponsePlanViewSet, basename="response-plan")
 router.register("risks", RiskViewSet, basename="risk")
 router.register("rotas", RotaViewSet, basename="rota")
+router.register("warranty-terms", WarrantyTermsViewSet, basename="warranty-terms")
+router.register("warranties", WarrantyViewSet, basename="warranty")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register(r"tickets/(?P<ticket_id>[0-9]+)/billable-items", BillableItemViewSet, basename="billable-item")
+router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("return-visits", ReturnVisitViewSet, basename="return-visit")
+router.register("products", ProductViewSet, basename="product")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("upgrade-notices", UpgradeNoticeViewSet, basename="upgrade-notice")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
+    path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
     path("", include(router.urls)),
 ]
 

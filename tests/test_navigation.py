@@ -10,12 +10,29 @@ def _nav(client, user):
 
 
 def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admin_user):
-    assert _nav(client, customer_a) == ["Home", "Tickets", "Emergencies", "My organisation", "Projects", "API"]
-    assert _nav(client, engineer) == ["Home", "Ticket queue", "Incident board", "Organisations", "Projects", "API"]
+    assert _nav(client, customer_a) == [
+        "Home",
+        "Tickets",
+        "Emergencies",
+        "Warranty and service",
+        "My organisation",
+        "Projects",
+        "API",
+    ]
+    assert _nav(client, engineer) == [
+        "Home",
+        "Ticket queue",
+        "Incident board",
+        "Maintenance",
+        "Organisations",
+        "Projects",
+        "API",
+    ]
     assert _nav(client, admin_user) == [
         "Home",
         "Ticket queue",
         "Incident board",
+        "Maintenance",
         "Organisations",
         "Projects",
         "API",

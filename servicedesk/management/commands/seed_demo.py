@@ -1,5 +1,6 @@
 """Demo data: two customer organisations with a delivered project each, the emergency groups,
-and the demo users (password ``ServiceDesk-2026``). Idempotent: running it again changes
+the warranties, inspections and a release of the maintenance module, and the demo users
+(password ``ServiceDesk-2026``). Idempotent: running it again changes
 nothing that is already there (a password someone changed stays changed).
 """
 
@@ -17,6 +18,19 @@ from customers.models import Organisation, Project
 from emergency import rotas
 from emergency import services as emergency_services
 from emergency.models import Rota
+from maintenance import coverage
+from maintenance import services as maintenance_services
+from maintenance.models import (
+    AnswerKind,
+    Cause,
+    ChecklistItem,
+    ChecklistTemplate,
+    Product,
+    Release,
+    ReturnVisit,
+    Section,
+    WarrantyTerms,
+)
 from tickets import calendars, policies
 from tickets import services as ticket_services
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket
@@ -159,6 +173,24 @@ DEMO_RISKS = [
     ),
     ("ngh-records", "disaster", "Flooding of the basement data centre", 1, 5, "Backups at the second site."),
 ]
+DEMO_WARRANTY = "Standard 2-year warranty"
+DEMO_CHECKLIST = "Quarterly inspection"
+DEMO_CHECKS = [
+    # section, check, answer, unit
+    (Section.SYSTEM_STATUS, "All servers and services running", AnswerKind.PASS_FAIL, ""),
+    (Section.SYSTEM_STATUS, "No hardware alarms (disks, fans, power supplies)", AnswerKind.PASS_FAIL, ""),
+    (Section.SYSTEM_STATUS, "System logs reviewed, no unexplained errors", AnswerKind.PASS_FAIL, ""),
+    (Section.PERFORMANCE, "Peak CPU load", AnswerKind.VALUE, "%"),
+    (Section.PERFORMANCE, "Free disk space on the data volume", AnswerKind.VALUE, "%"),
+    (Section.PERFORMANCE, "Tuning advice", AnswerKind.TEXT, ""),
+    (Section.RISK, "Last backup restored in a test", AnswerKind.PASS_FAIL, ""),
+    (Section.RISK, "Security patches up to date", AnswerKind.PASS_FAIL, ""),
+    (Section.RISK, "Open risks reviewed with the customer", AnswerKind.PASS_FAIL, ""),
+]
+# project code, first visit (days from today): the first visits of each quarter fall within the lead time
+DEMO_SCHEDULES = [("ebw-scada", 10), ("ngh-records", 24)]
+# product, version, kind, notes: a release of a product the demo projects run at an older version
+DEMO_RELEASE = ("SCADA Server", "4.3.0", Release.Kind.MINOR, "Faster historian sync; fixes alarm flooding.")
 DEMO_TICKETS = [
     # reporter, title, priority, description
     (
@@ -239,6 +271,7 @@ class Command(BaseCommand):
                 created += 1
         created += self._sla_defaults()
         created += self._emergency_plan(admin)
+        created += self._maintenance()
         if not Ticket.objects.exists():
             for username, title, priority, description in DEMO_TICKETS:
                 reporter = User.objects.get(username=username)
@@ -283,6 +316,84 @@ class Command(BaseCommand):
                     review_date=timezone.localdate() + datetime.timedelta(days=90),
                 )
                 created += 1
+        return created
+
+    def _maintenance(self) -> int:
+        """Warranties from the acceptance dates, a service contract where one has expired, a
+        quarterly inspection per project, a release for the SCADA server, a return visit."""
+        created = 0
+        today = timezone.localdate()
+        terms = WarrantyTerms.objects.filter(name=DEMO_WARRANTY).first()
+        if terms is None:
+            terms = maintenance_services.terms_save(
+                name=DEMO_WARRANTY,
+                duration_months=24,
+                covered_causes=[Cause.PRODUCT_QUALITY, Cause.INSTALLATION],
+                description="Repairs, replacements, patches and minor upgrades for two years from final acceptance.",
+            )
+            created += 1
+        checklist = ChecklistTemplate.objects.filter(name=DEMO_CHECKLIST).first()
+        if checklist is None:
+            checklist = ChecklistTemplate.objects.create(
+                name=DEMO_CHECKLIST, description="System status, performance and tuning, risk assessment."
+            )
+            ChecklistItem.objects.bulk_create(
+                ChecklistItem(
+                    template=checklist, position=index, section=section, label=label, answer_kind=kind, unit=unit
+                )
+                for index, (section, label, kind, unit) in enumerate(DEMO_CHECKS)
+            )
+            created += 1
+        engineer, manager = User.objects.get(username="engineer"), User.objects.get(username="manager")
+        for code, days in DEMO_SCHEDULES:
+            project = Project.objects.filter(code=code).first()
+            if project is None:
+                continue
+            warranty = project.warranties.order_by("-end_date").first()
+            if warranty is None and project.final_acceptance_date:
+                warranty = maintenance_services.warranty_save(project=project, terms=terms)
+                created += 1
+            if warranty and warranty.end_date < today and not project.contracts.exists():
+                start = warranty.end_date + datetime.timedelta(days=1)  # paid cover where the free one ends
+                maintenance_services.contract_save(
+                    project=project,
+                    number=f"SC-{code.upper()}-{start.year}",
+                    start_date=start,
+                    end_date=coverage.period_end(start, 12 * max(1, today.year - start.year + 1)),
+                    service_level="7x24 hotline, 4-hour on-site response",
+                    price_terms="Annual fee, invoiced quarterly; parts at list price less 10%.",
+                )
+                created += 1
+            if not project.inspection_schedules.filter(name=DEMO_CHECKLIST).exists():
+                maintenance_services.schedule_save(
+                    project=project,
+                    name=DEMO_CHECKLIST,
+                    rule="FREQ=MONTHLY;INTERVAL=3",
+                    first_date=today + datetime.timedelta(days=days),
+                    engineer=engineer,
+                    checklist=checklist,
+                )
+                created += 1
+        created += maintenance_services.inspections_plan(today=today)
+        name, version, kind, notes = DEMO_RELEASE
+        product, made = Product.objects.get_or_create(name=name)
+        release, made_release = Release.objects.get_or_create(
+            product=product, version=version, defaults={"kind": kind, "notes": notes, "released_on": today}
+        )
+        created += made + made_release
+        if release.published_at is None:
+            maintenance_services.release_publish(release_id=release.pk, actor=manager)
+        project = Project.objects.filter(code="ngh-records").first()
+        if project and not ReturnVisit.objects.filter(project=project).exists():
+            maintenance_services.return_visit_save(
+                actor=manager,
+                project=project,
+                ticket=project.tickets.order_by("pk").first(),
+                scheduled_for=today + datetime.timedelta(days=7),
+                staff=manager,
+                contact_name="Bob Zhou",
+            )
+            created += 1
         return created
 
     def _sla_defaults(self) -> int:
