@@ -3,6 +3,9 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -26,6 +29,14 @@ from tickets.models import Ticket
 
 DATE = {"type": "date"}
 SCORES = [(score, str(score)) for score in range(1, 6)]
+
+
+def _size_checked(image: UploadedFile | None) -> UploadedFile | None:
+    if image is not None and image.size > settings.ATTACHMENT_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The photo is too large: at most %(size)s.") % {"size": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
+        )
+    return image
 
 
 def _staff():
@@ -185,6 +196,10 @@ class InspectionRecordForm(forms.Form):
     recommendations = forms.CharField(
         label=_("Recommendations"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    photo = forms.ImageField(
+        label=_("Add a photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
     def __init__(self, *args: Any, inspection: Inspection, **kwargs: Any) -> None:
         self.rows = list(inspection.answers.all())
@@ -219,6 +234,9 @@ class InspectionRecordForm(forms.Form):
                 ),
             )
 
+    def clean_photo(self) -> UploadedFile | None:
+        return _size_checked(self.cleaned_data.get("photo"))
+
     def lines(self) -> list[dict[str, Any]]:
         """The checklist rows with their bound fields, for the template."""
         return [
@@ -249,10 +267,11 @@ class CancelForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    image = forms.ImageField(
-        label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"})
-    )
+    image = forms.ImageField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+    def clean_image(self) -> UploadedFile | None:
+        return _size_checked(self.cleaned_data.get("image"))
 
 
 class TicketReferenceField(forms.CharField):

@@ -528,13 +528,14 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
         "show_results": user.is_staff_member or completed,
         "completed": completed,
     }
+    shown = {}
     if user.is_staff_member and inspection.is_open:
-        context["record_form"] = forms.get("record_form") or InspectionRecordForm(inspection=inspection)
-        context["photo_form"] = forms.get("photo_form") or PhotoForm()
+        shown["record_form"] = forms.get("record_form") or InspectionRecordForm(inspection=inspection)
         if user.can_manage:
             context["cancel_form"] = CancelForm()
-    else:
-        for form in forms.values():  # refused because the visit has closed meanwhile: say so
+        context.update(shown)
+    for name, form in forms.items():
+        if name not in shown:  # a form the page does not show (the visit closed meanwhile): its errors as messages
             _form_messages(request, form)
     return context
 
@@ -545,22 +546,40 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "maintenance/inspection_detail.html", _inspection_context(request, inspection))
 
 
-def _record(request: HttpRequest, inspection: Inspection, form: InspectionRecordForm) -> bool:
-    """Save the posted checklist through the service; False (errors on the form) if refused."""
+def _save_visit(
+    request: HttpRequest, inspection: Inspection, form: InspectionRecordForm, *, photo_required: bool = False
+) -> bool:
+    """Save the posted checklist through the service, then the photo it carries; False (the
+    errors on the form) if refused. Bad input saves nothing: the form checks the photo first."""
     if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    if photo_required and data["photo"] is None:
+        form.add_error("photo", _("Choose a photo to upload."))
         return False
     try:
         services.inspection_record(
             inspection_id=inspection.pk,
             actor=request.user,
             answers=form.answers(),
-            findings=form.cleaned_data["findings"],
-            recommendations=form.cleaned_data["recommendations"],
+            findings=data["findings"],
+            recommendations=data["recommendations"],
         )
+        if data["photo"] is not None:
+            services.photo_add(
+                inspection_id=inspection.pk, actor=request.user, image=data["photo"], caption=data["caption"]
+            )
     except ServiceDeskError as error:
+        if error.field == "image":
+            error.field = "photo"
         _form_error(form, error)
         return False
     return True
+
+
+def _refused(request: HttpRequest, inspection: Inspection, **forms: Any) -> HttpResponse:
+    context = _inspection_context(request, inspection, **forms)
+    return render(request, "maintenance/inspection_detail.html", context, status=400)
 
 
 @login_required
@@ -568,10 +587,9 @@ def _record(request: HttpRequest, inspection: Inspection, form: InspectionRecord
 def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     _staff_only(request.user)
-    form = InspectionRecordForm(request.POST, inspection=inspection)
-    if not _record(request, inspection, form):
-        context = _inspection_context(request, inspection, record_form=form)
-        return render(request, "maintenance/inspection_detail.html", context, status=400)
+    form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
+    if not _save_visit(request, inspection, form):
+        return _refused(request, inspection, record_form=form)
     messages.success(request, _("Your answers were saved."))
     return redirect("maintenance:inspection_detail", inspection.pk)
 
@@ -584,10 +602,9 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     _staff_only(request.user)
     if "findings" in request.POST:
-        form = InspectionRecordForm(request.POST, inspection=inspection)
-        if not _record(request, inspection, form):
-            context = _inspection_context(request, inspection, record_form=form)
-            return render(request, "maintenance/inspection_detail.html", context, status=400)
+        form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
+        if not _save_visit(request, inspection, form):
+            return _refused(request, inspection, record_form=form)
     try:
         services.inspection_complete(inspection_id=inspection.pk, actor=request.user)
     except ServiceDeskError as error:
@@ -618,19 +635,25 @@ def inspection_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a photo: from the visit's page, with the checklist it carries saved first; or
+    alone (``image`` and ``caption``)."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     _staff_only(request.user)
-    form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
+    if "findings" in request.POST:
+        form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
+        if not _save_visit(request, inspection, form, photo_required=True):
+            return _refused(request, inspection, record_form=form)
+    else:
+        form = PhotoForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _refused(request, inspection, photo_form=form)
         try:
             services.photo_add(inspection_id=inspection.pk, actor=request.user, **form.cleaned_data)
         except ServiceDeskError as error:
             _form_error(form, error)
-        else:
-            messages.success(request, _("The photo was added."))
-            return redirect(reverse("maintenance:inspection_detail", args=[inspection.pk]) + "#photos")
-    context = _inspection_context(request, inspection, photo_form=form)
-    return render(request, "maintenance/inspection_detail.html", context, status=400)
+            return _refused(request, inspection, photo_form=form)
+    messages.success(request, _("The photo was added."))
+    return redirect(reverse("maintenance:inspection_detail", args=[inspection.pk]) + "#photos")
 
 
 def _visible_inspection(request: HttpRequest, pk: int) -> Inspection:

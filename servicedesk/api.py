@@ -23,6 +23,11 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":  # DRF would read it as page 1
+            raise exceptions.ValidationError({self.page_query_param: [_("A whole number from 1.")]})
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:

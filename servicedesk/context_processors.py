@@ -18,7 +18,7 @@ def navigation(request) -> dict:
     ]
     items.append((_("Incident board") if user.is_staff_member else _("Emergencies"), reverse("emergency:board")))
     items.append(
-        (_("Maintenance") if user.is_staff_member else _("Warranty and service"), reverse("maintenance:overview"))
+        (_("Maintenance") if user.is_staff_member else _("Warranty"), reverse("maintenance:overview"))
     )
     if user.is_customer:
         items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))

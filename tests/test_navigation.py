@@ -14,7 +14,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Home",
         "Tickets",
         "Emergencies",
-        "Warranty and service",
+        "Warranty",
         "My organisation",
         "Projects",
         "API",

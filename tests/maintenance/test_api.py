@@ -373,7 +373,7 @@ def test_the_warranty_list_query_count_does_not_grow(api, customer_a, terms, cou
         services.warranty_save(project=project, terms=terms, asset=asset)
     client = api.as_user(customer_a)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(3):
         assert len(client.get(WARRANTIES).json()["results"]) == count
 
 
@@ -473,8 +473,9 @@ def test_the_contract_list_query_count_does_not_grow(api, engineer, project_a, c
             end_date=datetime.date(2026, 12, 31),
         )
 
-    with django_assert_max_num_queries(5):
-        assert len(api.as_user(engineer).get(CONTRACTS).json()["results"]) == count
+    client = api.as_user(engineer)
+    with django_assert_max_num_queries(3):
+        assert len(client.get(CONTRACTS).json()["results"]) == count
 
 
 # --- the coverage of a ticket: the "done when" --------------------------------------
@@ -675,7 +676,7 @@ def test_a_manager_schedules_quarterly_inspections_that_the_customer_reads(
     ],
 )
 def test_a_bad_schedule_is_refused_and_nothing_is_saved(api, manager, engineer, project_a, checklist, extra, field):
-    data = schedule_data(project_a, engineer, checklist, **extra)
+    data = {**schedule_data(project_a, engineer, checklist), **extra}
 
     assert_bad(api.as_user(manager).post(SCHEDULES, data, format="json"), field)
 
@@ -787,7 +788,8 @@ def test_an_engineer_records_and_completes_a_visit_and_the_customer_gets_the_rep
     assert [p["caption"] for p in body["photos"]] == ["Cabinet"]
     assert body["photos"][0]["url"].endswith(reverse("maintenance:photo", args=[visit.pk, photo.pk]))
     assert api.as_user(customer_b).get(url).status_code == 404
-    assert_bad(client.post(f"{url}record/", {"findings": "More"}, format="json"))  # closed: no field
+    response = api.as_user(engineer).post(f"{url}record/", {"findings": "More"}, format="json")
+    assert_bad(response)  # closed: the visit can no longer change
     visit.refresh_from_db()
     assert visit.findings == "Backups do not restore."
 
@@ -938,8 +940,9 @@ def test_the_inspection_list_query_count_does_not_grow(
             checklist=checklist,
         )
 
-    with django_assert_max_num_queries(5):
-        assert len(api.as_user(customer_a).get(INSPECTIONS).json()["results"]) == count
+    client = api.as_user(customer_a)
+    with django_assert_max_num_queries(3):
+        assert len(client.get(INSPECTIONS).json()["results"]) == count
 
 
 # --- return visits --------------------------------------------------------------------------
@@ -968,6 +971,7 @@ def test_staff_plan_a_return_visit_and_record_what_the_customer_said(api, engine
     body = api.as_user(customer_a).get(url).json()
     assert (body["status"], body["satisfaction"], body["suggestions"]) == ("done", 5, "Call first")
     assert body["done_at"] is not None
+    client = api.as_user(engineer)
     assert_bad(client.post(f"{url}done/", {"notes": "Again", "satisfaction": 4}, format="json"))  # not planned
     assert_bad(client.patch(url, {"contact_name": "Bob"}, format="json"))
     assert ReturnVisit.objects.get().satisfaction == 5
@@ -1050,8 +1054,9 @@ def test_the_return_visit_list_query_count_does_not_grow(
             staff=engineer,
         )
 
-    with django_assert_max_num_queries(5):
-        assert len(api.as_user(engineer).get(RETURN_VISITS).json()["results"]) == count
+    client = api.as_user(engineer)
+    with django_assert_max_num_queries(3):
+        assert len(client.get(RETURN_VISITS).json()["results"]) == count
 
 
 # --- products, releases and upgrade notices -------------------------------------------------
@@ -1201,7 +1206,8 @@ def test_the_release_and_notice_lists_query_count_does_not_grow(
         services.notice_update(notice_id=notice.pk, actor=manager, status="done" if n % 2 else "declined")
 
     for user in (manager, customer_a):
-        with django_assert_max_num_queries(6):
-            assert len(api.as_user(user).get(RELEASES).json()["results"]) == count
-        with django_assert_max_num_queries(5):
-            assert len(api.as_user(user).get(NOTICES).json()["results"]) == count * count
+        client = api.as_user(user)
+        with django_assert_max_num_queries(4):
+            assert len(client.get(RELEASES).json()["results"]) == count
+        with django_assert_max_num_queries(3):
+            assert len(client.get(NOTICES).json()["results"]) == count * count

@@ -20,6 +20,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from emergency import rotas, services
+from maintenance import services as maintenance_services
+from maintenance.models import ChecklistTemplate
 from notifications.models import Notification
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
@@ -40,6 +42,7 @@ MARKERS_OF_A = [
     "zephyr-log-a",
     "Zephyr incident A",
     "Zephyr risk A",
+    "Zephyr findings A",
 ]
 
 
@@ -327,6 +330,159 @@ MATRIX = [
     # staff only: every customer gets 403 before the risk is looked up
     Row("emergency:risk_edit", "get", signed_in(200, 302, customer_a=403, customer_b=403), args=["risk_a"]),
     Row("emergency:risk_edit", "post", RISK_FORM.expected, args=["risk_a"], data=RISK_FORM.data),
+    # --- maintenance: pages ---------------------------------------------------------------
+    Row("maintenance:overview", "get", signed_in(200, 302)),
+    Row("maintenance:warranties", "get", signed_in(200, 302)),
+    Row("maintenance:warranty_detail", "get", signed_in(200, 302, customer_b=404), args=["warranty_a"]),
+    # managers only: every other role gets 403 before anything is looked up
+    MANAGER_PAGE := Row("maintenance:warranty_create", "get", signed_in(403, 302, manager=200, admin=200)),
+    MANAGER_FORM := Row(
+        "maintenance:warranty_create",
+        "post",
+        signed_in(403, 302, manager=302, admin=302),
+        data=lambda world: {"project": world["project_a"].pk, "terms": world["terms"].pk, "start_date": "2026-01-01"},
+    ),
+    Row("maintenance:warranty_edit", "get", MANAGER_PAGE.expected, args=["warranty_a"]),
+    Row("maintenance:warranty_edit", "post", MANAGER_FORM.expected, args=["warranty_a"], data=MANAGER_FORM.data),
+    Row("maintenance:contracts", "get", signed_in(200, 302)),
+    Row("maintenance:contract_create", "get", MANAGER_PAGE.expected),
+    # the manager adds the contract; the admin then sends the same number (the form again)
+    Row(
+        "maintenance:contract_create",
+        "post",
+        signed_in(403, 302, manager=302, admin=200),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "number": "SC-NEW",
+            "start_date": "2029-01-01",
+            "end_date": "2029-12-31",
+        },
+    ),
+    Row("maintenance:contract_edit", "get", MANAGER_PAGE.expected, args=["contract_a"]),
+    Row(
+        "maintenance:contract_edit",
+        "post",
+        MANAGER_FORM.expected,
+        args=["contract_a"],
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "number": "SC-A",
+            "start_date": "2027-07-01",
+            "end_date": "2028-12-31",
+        },
+    ),
+    Row("maintenance:coverage_decide", "post", STAFF_ACTION.expected, args=["ticket_a"], data={"cause": "misuse"}),
+    Row(
+        "maintenance:billable_add",
+        "post",
+        STAFF_ACTION.expected,
+        args=["ticket_a"],
+        data={"kind": "labour", "description": "Rewiring", "quantity": "2"},
+    ),
+    # the engineer removes it; it is gone for the manager and the admin
+    Row(
+        "maintenance:billable_remove",
+        "post",
+        signed_in(404, 302, customer_a=403, customer_b=404, engineer=302),
+        args=["ticket_a", "billable_item_a"],
+        data={},
+    ),
+    STAFF_PAGE := Row("maintenance:schedules", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    Row("maintenance:schedule_create", "get", MANAGER_PAGE.expected),
+    SCHEDULE_FORM := Row(
+        "maintenance:schedule_create",
+        "post",
+        MANAGER_FORM.expected,
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "name": "Half-yearly",
+            "rule": "FREQ=MONTHLY;INTERVAL=6",
+            "first_date": "2027-01-10",
+            "engineer": world["users"]["engineer"].pk,
+            "checklist": world["schedule_a"].checklist_id,
+            "lead_days": 30,
+        },
+    ),
+    Row("maintenance:schedule_edit", "get", MANAGER_PAGE.expected, args=["schedule_a"]),
+    Row("maintenance:schedule_edit", "post", MANAGER_FORM.expected, args=["schedule_a"], data=SCHEDULE_FORM.data),
+    Row("maintenance:inspections", "get", signed_in(200, 302)),
+    Row("maintenance:health_check_create", "get", STAFF_PAGE.expected),
+    Row(
+        "maintenance:health_check_create",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "kind": "health_check",
+            "title": "Health check",
+            "due_date": "2027-01-10",
+            "engineer": world["users"]["engineer"].pk,
+        },
+    ),
+    Row("maintenance:inspection_detail", "get", signed_in(200, 302, customer_b=404), args=["inspection_a"]),
+    Row("maintenance:inspection_record", "post", STAFF_ACTION.expected, args=["inspection_a"], data={"findings": "ok"}),
+    # the engineer completes it; for the manager and the admin it is closed already (a message)
+    Row("maintenance:inspection_complete", "post", STAFF_ACTION.expected, args=["inspection_a"], data={}),
+    Row(
+        "maintenance:inspection_cancel",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404, engineer=403),
+        args=["inspection_a"],
+        data={"reason": "Site closed"},
+    ),
+    # no image: the form again (400) for staff
+    Row(
+        "maintenance:photo_add",
+        "post",
+        signed_in(400, 302, customer_a=403, customer_b=404),
+        args=["inspection_a"],
+        data={},
+    ),
+    Row("maintenance:photo", "get", signed_in(200, 302, customer_b=404), args=["completed_a", "photo_a"]),
+    Row("maintenance:inspection_pdf", "get", signed_in(200, 302, customer_b=404), args=["completed_a"]),
+    # the signed token stands in for a login (a feed without organisation A's visits); a bad one is not found
+    Row("maintenance:calendar_feed", "get", everyone(200), args=["maintenance_feed_token"]),
+    Row("maintenance:calendar_feed", "get", everyone(404), args=["bad_feed_token"]),
+    Row("maintenance:return_visits", "get", STAFF_PAGE.expected),
+    Row("maintenance:return_visit_create", "get", STAFF_PAGE.expected),
+    Row(
+        "maintenance:return_visit_create",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "scheduled_for": "2027-01-10",
+            "staff": world["users"]["engineer"].pk,
+        },
+    ),
+    Row("maintenance:return_visit_done", "get", STAFF_PAGE.expected, args=["return_visit_a"]),
+    # the engineer records it; for the manager and the admin it is no longer planned (a message)
+    Row(
+        "maintenance:return_visit_done",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        args=["return_visit_a"],
+        data={"notes": "Happy", "satisfaction": 5},
+    ),
+    Row("maintenance:releases", "get", signed_in(200, 302)),
+    Row("maintenance:release_detail", "get", signed_in(200, 302, customer_b=404), args=["release_a"]),
+    Row(
+        "maintenance:release_publish",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404, engineer=403),
+        args=["release_a"],
+        data={},
+    ),
+    Row(
+        "maintenance:notice_update",
+        "post",
+        STAFF_ACTION.expected,
+        args=["notice_a"],
+        data={"status": "planned", "planned_for": "2027-01-10"},
+    ),
+    # no login: a forged link answers 400 with the reason, for everyone
+    Row("maintenance:survey", "get", everyone(400), args=["token"]),
+    Row("maintenance:survey", "post", everyone(400), args=["token"], data={"score": 5}),
     # --- emergency: API ------------------------------------------------------------------
     Row("incident-list", "get", signed_in(200, 401), api=True),
     Row(
@@ -475,6 +631,164 @@ MATRIX = [
         api=True,
     ),
     Row("api-on-duty", "get", STAFF_READ.expected, api=True),
+    # --- maintenance: API (organisation A's rows: see maintenance_world) ---------------------
+    Row("warranty-terms-list", "get", STAFF_READ.expected, api=True),
+    Row("warranty-terms-list", "post", signed_in(403, 401, admin=400), data={}, api=True),
+    Row("warranty-terms-detail", "get", STAFF_READ.expected, args=["terms"], api=True),
+    Row("warranty-terms-detail", "patch", signed_in(403, 401, admin=200), args=["terms"], data={}, api=True),
+    Row("warranty-terms-detail", "put", signed_in(403, 401, admin=400), args=["terms"], data={}, api=True),
+    Row("warranty-terms-detail", "delete", signed_in(403, 401, admin=405), args=["terms"], api=True),
+    MANAGERS_CREATE := Row("warranty-list", "post", signed_in(403, 401, manager=400, admin=400), data={}, api=True),
+    Row("warranty-list", "get", signed_in(200, 401), api=True),
+    SCOPED_READ := Row("warranty-detail", "get", signed_in(200, 401, customer_b=404), args=["warranty_a"], api=True),
+    MANAGERS_CHANGE := Row(
+        "warranty-detail",
+        "patch",
+        signed_in(403, 401, customer_b=404, manager=200, admin=200),
+        args=["warranty_a"],
+        data={"notes": "Checked"},
+        api=True,
+    ),
+    MANAGERS_REPLACE := Row(
+        "warranty-detail",
+        "put",
+        signed_in(403, 401, customer_b=404, manager=400, admin=400),
+        args=["warranty_a"],
+        data={},
+        api=True,
+    ),
+    Row("warranty-detail", "delete", signed_in(405, 401), args=["warranty_a"], api=True),
+    Row("warranty-coverage", "get", SCOPED_READ.expected, args=["warranty_a"], api=True),
+    Row("contract-list", "get", signed_in(200, 401), api=True),
+    Row("contract-list", "post", MANAGERS_CREATE.expected, data={}, api=True),
+    Row("contract-detail", "get", SCOPED_READ.expected, args=["contract_a"], api=True),
+    Row("contract-detail", "patch", MANAGERS_CHANGE.expected, args=["contract_a"], data={"notes": "x"}, api=True),
+    Row("contract-detail", "put", MANAGERS_REPLACE.expected, args=["contract_a"], data={}, api=True),
+    Row("contract-detail", "delete", signed_in(405, 401), args=["contract_a"], api=True),
+    Row("api-ticket-coverage", "get", SCOPED_READ.expected, args=["ticket_a"], api=True),
+    STAFF_DO := Row(
+        "api-ticket-coverage",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={"cause": "installation"},
+        api=True,
+    ),
+    Row("billable-item-list", "get", SCOPED_READ.expected, args=["ticket_a"], api=True),
+    Row(
+        "billable-item-list",
+        "post",
+        signed_in(201, 401, customer_a=403, customer_b=404),
+        args=["ticket_a"],
+        data={"kind": "part", "description": "PSU", "quantity": 1},
+        api=True,
+    ),
+    # the engineer removes it; it is gone for the manager and the admin
+    Row(
+        "billable-item-detail",
+        "delete",
+        signed_in(404, 401, customer_a=403, engineer=204),
+        args=["ticket_a", "billable_item_a"],
+        api=True,
+    ),
+    Row("inspection-schedule-list", "get", signed_in(200, 401), api=True),
+    Row("inspection-schedule-list", "post", MANAGERS_CREATE.expected, data={}, api=True),
+    Row("inspection-schedule-detail", "get", SCOPED_READ.expected, args=["schedule_a"], api=True),
+    Row(
+        "inspection-schedule-detail",
+        "patch",
+        MANAGERS_CHANGE.expected,
+        args=["schedule_a"],
+        data={"lead_days": 20},
+        api=True,
+    ),
+    Row("inspection-schedule-detail", "put", MANAGERS_REPLACE.expected, args=["schedule_a"], data={}, api=True),
+    Row("inspection-schedule-detail", "delete", signed_in(405, 401), args=["schedule_a"], api=True),
+    Row("inspection-list", "get", signed_in(200, 401), api=True),
+    Row("inspection-list", "post", signed_in(400, 401, customer_a=403, customer_b=403), data={}, api=True),
+    Row("inspection-detail", "get", SCOPED_READ.expected, args=["inspection_a"], api=True),
+    Row("inspection-record", "post", STAFF_DO.expected, args=["inspection_a"], data={"findings": "Fine"}, api=True),
+    # the engineer completes it; it can no longer change for the manager and the admin
+    Row(
+        "inspection-complete",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=200),
+        args=["inspection_a"],
+        data={},
+        api=True,
+    ),
+    # managers cancel: the manager does; the admin then finds it cancelled
+    Row(
+        "inspection-cancel",
+        "post",
+        signed_in(403, 401, customer_b=404, manager=200, admin=400),
+        args=["inspection_a"],
+        data={"reason": "Site closed"},
+        api=True,
+    ),
+    Row("return-visit-list", "get", signed_in(200, 401), api=True),
+    Row("return-visit-list", "post", signed_in(400, 401, customer_a=403, customer_b=403), data={}, api=True),
+    Row("return-visit-detail", "get", SCOPED_READ.expected, args=["return_visit_a"], api=True),
+    Row(
+        "return-visit-detail",
+        "patch",
+        STAFF_DO.expected,
+        args=["return_visit_a"],
+        data={"contact_name": "Alice Wu"},
+        api=True,
+    ),
+    Row(
+        "return-visit-detail",
+        "put",
+        signed_in(400, 401, customer_a=403, customer_b=404),
+        args=["return_visit_a"],
+        data={},
+        api=True,
+    ),
+    Row("return-visit-detail", "delete", signed_in(405, 401), args=["return_visit_a"], api=True),
+    # the engineer records it done; it is no longer planned for the manager and the admin
+    Row(
+        "return-visit-done",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=200),
+        args=["return_visit_a"],
+        data={"notes": "Happy with the service", "satisfaction": 5},
+        api=True,
+    ),
+    Row("product-list", "get", STAFF_READ.expected, api=True),
+    Row("product-list", "post", signed_in(403, 401, manager=400, admin=400), data={}, api=True),
+    Row("product-detail", "get", STAFF_READ.expected, args=["product"], api=True),
+    Row(
+        "product-detail",
+        "patch",
+        signed_in(403, 401, manager=200, admin=200),
+        args=["product"],
+        data={"description": "Gateways"},
+        api=True,
+    ),
+    Row("product-detail", "put", signed_in(403, 401, manager=400, admin=400), args=["product"], data={}, api=True),
+    Row("product-detail", "delete", signed_in(403, 401, manager=405, admin=405), args=["product"], api=True),
+    Row("release-list", "get", signed_in(200, 401), api=True),
+    Row("release-list", "post", MANAGERS_CREATE.expected, data={}, api=True),
+    Row("release-detail", "get", SCOPED_READ.expected, args=["release_a"], api=True),
+    Row(
+        "release-publish",
+        "post",
+        signed_in(403, 401, customer_b=404, manager=200, admin=200),
+        args=["release_a"],
+        data={},
+        api=True,
+    ),
+    Row("upgrade-notice-list", "get", signed_in(200, 401), api=True),
+    Row("upgrade-notice-detail", "get", SCOPED_READ.expected, args=["notice_a"], api=True),
+    Row(
+        "upgrade-notice-track",
+        "post",
+        STAFF_DO.expected,
+        args=["notice_a"],
+        data={"status": "planned", "planned_for": "2026-12-01"},
+        api=True,
+    ),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -583,6 +897,81 @@ def world(db):
         "rota": rota,
         "feed_token": rotas.feed_token("rota", rota.pk),
         "bad_feed_token": "rota:1:bad-signature",
+        **maintenance_world(project_a, users, ticket_a),
+        **maintenance_pages_world(project_a, users),
+    }
+
+
+def maintenance_world(project_a, users, ticket_a) -> dict[str, Any]:
+    """Organisation A's maintenance rows: warranty terms and a warranty, a service contract, a
+    quarterly schedule, an open health check with its findings written, a planned return
+    visit, billable work on ticket A, and a release of the product project A runs, published."""
+    engineer, manager = users["engineer"], users["manager"]
+    terms = maintenance_services.terms_save(name="Standard 2 years", duration_months=24)
+    checklist = ChecklistTemplate.objects.create(name="Quarterly inspection")
+    inspection = maintenance_services.health_check_create(
+        actor=manager, project=project_a, engineer=engineer, due_date=datetime.date(2026, 12, 1), title="Health check"
+    )
+    maintenance_services.inspection_record(inspection_id=inspection.pk, actor=engineer, findings="All fine so far")
+    product = maintenance_services.product_save(name="Zephyr-Product-A")
+    release = maintenance_services.release_save(product=product, version="2.0", released_on=datetime.date(2026, 1, 1))
+    maintenance_services.release_publish(release_id=release.pk, actor=manager)
+    return {
+        "terms": terms,
+        "warranty_a": maintenance_services.warranty_save(project=project_a, terms=terms),
+        "contract_a": maintenance_services.contract_save(
+            project=project_a,
+            number="SC-A",
+            start_date=datetime.date(2027, 7, 1),
+            end_date=datetime.date(2028, 6, 30),
+        ),
+        "schedule_a": maintenance_services.schedule_save(
+            project=project_a,
+            name="Quarterly inspection",
+            rule="FREQ=MONTHLY;INTERVAL=3",
+            first_date=datetime.date(2026, 1, 15),
+            engineer=engineer,
+            checklist=checklist,
+        ),
+        "inspection_a": inspection,
+        "return_visit_a": maintenance_services.return_visit_save(
+            actor=engineer, project=project_a, scheduled_for=datetime.date(2026, 12, 1), staff=engineer
+        ),
+        "billable_item_a": maintenance_services.billable_item_add(
+            ticket_id=ticket_a.pk, actor=engineer, kind="labour", description="Repair", quantity=1
+        ),
+        "product": product,
+        "release_a": release,
+        "notice_a": release.notices.get(),
+    }
+
+
+def maintenance_pages_world(project_a, users) -> dict[str, Any]:
+    """For the pages besides: a completed visit of project A with its photo (the report and the
+    photo are served), and a calendar feed link that holds none of organisation A's visits."""
+    import io
+
+    from PIL import Image
+
+    from maintenance import calendars
+
+    engineer = users["engineer"]
+    completed = maintenance_services.health_check_create(
+        actor=engineer, project=project_a, engineer=engineer, due_date=datetime.date(2026, 1, 5), title="Done"
+    )
+    maintenance_services.inspection_record(inspection_id=completed.pk, actor=engineer, findings="Zephyr findings A")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    photo = maintenance_services.photo_add(
+        inspection_id=completed.pk,
+        actor=engineer,
+        image=SimpleUploadedFile("rack.png", buffer.getvalue(), content_type="image/png"),
+    )
+    maintenance_services.inspection_complete(inspection_id=completed.pk, actor=engineer)
+    return {
+        "completed_a": completed,
+        "photo_a": photo,
+        "maintenance_feed_token": calendars.feed_token("engineer", users["admin"].pk),
     }
 
 
