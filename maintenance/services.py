@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import PIL.Image
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -494,6 +495,13 @@ def photo_add(*, inspection_id: int, actor: User, image: UploadedFile, caption: 
     _require_open(inspection)
     if image.size > settings.ATTACHMENT_MAX_BYTES:
         raise ServiceDeskError(_("The photo is too large."), field="image")
+    try:  # the file must be a picture Pillow can read, whatever its name says
+        with PIL.Image.open(image) as picture:
+            picture.verify()
+    except (PIL.UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ServiceDeskError(_("The file is not a picture (JPEG, PNG, ...)."), field="image") from error
+    finally:
+        image.seek(0)
     photo = InspectionPhoto(inspection=inspection, image=image, caption=caption, uploaded_by=actor)
     _validated(photo)
     return photo

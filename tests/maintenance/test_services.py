@@ -723,3 +723,15 @@ def test_a_notice_takes_only_the_tracked_statuses_and_staff(notice, engineer, cu
         services.notice_update(notice_id=notice.pk, actor=customer_a, status=UpgradeNotice.Status.DECLINED)
     notice.refresh_from_db()
     assert notice.status == UpgradeNotice.Status.NOTIFIED
+
+
+def test_a_photo_must_be_a_picture_whatever_its_name(schedule_a, engineer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    services.inspections_plan(today=D(2026, 1, 10))
+    inspection = Inspection.objects.get()
+    fake = SimpleUploadedFile("rack.jpg", b"%PDF-1.4 not a picture", content_type="image/jpeg")
+    with pytest.raises(ServiceDeskError) as refused:
+        services.photo_add(inspection_id=inspection.pk, actor=engineer, image=fake)
+    assert refused.value.field == "image"
+    assert not inspection.photos.exists()
