@@ -924,7 +924,7 @@ class ReturnVisitInput(InputSerializer):
 class ReturnVisitDoneInput(serializers.Serializer):
     notes = StrictCharField(help_text="What the customer said.")
     satisfaction = StrictIntegerField(
-        min_value=1, max_value=5, required=False, allow_null=True, help_text="1 (very dissatisfied) to 5."
+        min_value=1, max_value=5, default=None, allow_null=True, help_text="1 (very dissatisfied) to 5; may be empty."
     )
     suggestions = StrictCharField(required=False, allow_blank=True, default="")
     contact_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="")

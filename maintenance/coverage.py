@@ -28,7 +28,7 @@ class Status:
 
 STATUS_LABELS = {
     Status.PENDING: gettext_lazy("Not yet started"),
-    Status.ACTIVE: gettext_lazy("Active"),
+    Status.ACTIVE: gettext_lazy("In force"),
     Status.EXPIRING: gettext_lazy("Expiring soon"),
     Status.EXPIRED: gettext_lazy("Expired"),
 }

@@ -139,7 +139,7 @@ def warranty_save(
     try:
         end_date = coverage.period_end(start_date, terms.duration_months)
     except (ValueError, OverflowError) as error:  # past the year 9999
-        raise ServiceDeskError(_("The warranty would end after the last date there is."), field="start_date") from error
+        raise ServiceDeskError(_("The warranty would end after the latest date the system supports."), field="start_date") from error
     changed = warranty.pk is None or warranty.end_date != end_date
     _assign(warranty, {"project": project, "terms": terms, "start_date": start_date, "asset": asset, "notes": notes})
     warranty.end_date = end_date
@@ -420,7 +420,7 @@ def inspection_record(
         result = given.get("result", row.result) or ""
         if result and (row.answer_kind != AnswerKind.PASS_FAIL or result not in InspectionAnswer.Result.values):
             raise ServiceDeskError(
-                _("“%(check)s” takes pass or fail only when it is a pass/fail check.") % {"check": row.label},
+                _("“%(check)s” is not a pass/fail check: give a value.") % {"check": row.label},
                 field="answers",
             )
         row.result = result

@@ -977,6 +977,17 @@ def test_staff_plan_a_return_visit_and_record_what_the_customer_said(api, engine
     assert ReturnVisit.objects.get().satisfaction == 5
 
 
+def test_a_customer_may_decline_to_give_a_score(api, engineer, project_a):
+    visit = services.return_visit_save(
+        actor=engineer, project=project_a, scheduled_for=datetime.date(2026, 2, 1), staff=engineer
+    )
+
+    response = api.as_user(engineer).post(f"{RETURN_VISITS}{visit.pk}/done/", {"notes": "No score"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["satisfaction"]) == ("done", None)
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [
