@@ -267,7 +267,9 @@ class ChecklistItem(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     section = models.CharField(_("section"), max_length=16, choices=Section.choices, default=Section.SYSTEM_STATUS)
     label = models.CharField(_("check"), max_length=200)
-    answer_kind = models.CharField(_("answer"), max_length=10, choices=AnswerKind.choices, default=AnswerKind.PASS_FAIL)
+    answer_kind = models.CharField(
+        _("answer type"), max_length=10, choices=AnswerKind.choices, default=AnswerKind.PASS_FAIL
+    )
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     guidance = models.CharField(_("guidance"), max_length=300, blank=True)
 
@@ -389,7 +391,7 @@ class InspectionAnswer(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     section = models.CharField(_("section"), max_length=16, choices=Section.choices)
     label = models.CharField(_("check"), max_length=200)
-    answer_kind = models.CharField(_("answer"), max_length=10, choices=AnswerKind.choices)
+    answer_kind = models.CharField(_("answer type"), max_length=10, choices=AnswerKind.choices)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     result = models.CharField(_("result"), max_length=4, choices=Result.choices, blank=True)
     value = models.CharField(_("value"), max_length=500, blank=True)

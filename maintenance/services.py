@@ -139,7 +139,9 @@ def warranty_save(
     try:
         end_date = coverage.period_end(start_date, terms.duration_months)
     except (ValueError, OverflowError) as error:  # past the year 9999
-        raise ServiceDeskError(_("The warranty would end after the latest date the system supports."), field="start_date") from error
+        raise ServiceDeskError(
+            _("The warranty would end after the latest date the system supports."), field="start_date"
+        ) from error
     changed = warranty.pk is None or warranty.end_date != end_date
     _assign(warranty, {"project": project, "terms": terms, "start_date": start_date, "asset": asset, "notes": notes})
     warranty.end_date = end_date

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -312,7 +313,7 @@ def coverage_decide(request: HttpRequest, ticket_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Coverage decided. %(reason)s") % {"reason": decided.reason})
     else:
-        messages.error(request, _("Choose the root cause from the list."))
+        messages.error(request, _("Choose a root cause from the list."))
     return _back_to_ticket(ticket)
 
 
@@ -461,7 +462,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         "show": show,
         "views": [
             ("open", _("Open")),
-            ("due", _("Due in %(days)d days") % {"days": DUE_DAYS}),
+            ("due", ngettext("Due in %(days)d day", "Due in %(days)d days", DUE_DAYS) % {"days": DUE_DAYS}),
             ("overdue", _("Overdue")),
             ("completed", _("Completed")),
             ("cancelled", _("Cancelled")),
@@ -831,7 +832,13 @@ def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceDeskError as error:
         _message_error(request, error)
     else:
-        messages.success(request, _("Published: %(count)d new upgrade notices sent.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "Published: %(count)d new upgrade notice sent.", "Published: %(count)d new upgrade notices sent.", count
+            )
+            % {"count": count},
+        )
     return redirect("maintenance:release_detail", release.pk)
 
 

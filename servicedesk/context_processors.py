@@ -17,17 +17,16 @@ def navigation(request) -> dict:
         (_("Ticket queue") if user.is_staff_member else _("Tickets"), reverse("tickets:list")),
     ]
     items.append((_("Incident board") if user.is_staff_member else _("Emergencies"), reverse("emergency:board")))
-    items.append(
-        (_("Maintenance") if user.is_staff_member else _("Warranty"), reverse("maintenance:overview"))
-    )
+    items.append((_("Maintenance") if user.is_staff_member else _("Warranty"), reverse("maintenance:overview")))
     if user.is_customer:
         items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))
     else:
         items.append((_("Organisations"), reverse("customers:organisation_list")))
     items.append((_("Projects"), reverse("customers:project_list")))
-    items.append((_("API"), reverse("api-docs")))
+    # the rest sits in the user menu: the bar stays on one line on a laptop screen
+    menu = [(_("API"), reverse("api-docs"))]
     if user.is_admin:
-        items.append((_("Administration"), reverse("admin:index")))
+        menu.append((_("Administration"), reverse("admin:index")))
     current = request.path
     return {
         # staff see who the liaison on duty is on every page
@@ -37,4 +36,5 @@ def navigation(request) -> dict:
             {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
             for label, url in items
         ],
+        "menu_items": [{"label": label, "url": url} for label, url in menu],
     }

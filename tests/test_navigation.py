@@ -6,7 +6,8 @@ pytestmark = pytest.mark.django_db
 
 def _nav(client, user):
     client.force_login(user)
-    return [item["label"] for item in client.get(reverse("home")).context["nav_items"]]
+    context = client.get(reverse("home")).context
+    return [item["label"] for item in context["nav_items"] + context["menu_items"]]
 
 
 def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admin_user):

@@ -43,6 +43,7 @@ def test_staff_see_every_organisation_and_the_api_docs_draw(page, log_in, manage
     expect(page.get_by_role("link", name="Organisation A")).to_be_visible()
     expect(page.get_by_role("link", name="Organisation B")).to_be_visible()
 
+    page.locator("#user-menu").click()  # the API docs are in the user menu
     page.get_by_role("link", name="API", exact=True).click()
     expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI drew the operations
     expect(page.get_by_text("/api/v1/projects/{id}/").first).to_be_visible()

@@ -561,6 +561,37 @@ def test_the_inspection_list_runs_a_fixed_number_of_queries(client, engineer, pr
     assert len(page.context["page"]) == 15
 
 
+@pytest.mark.parametrize(
+    "name", ["maintenance:contracts", "maintenance:schedules", "maintenance:return_visits", "maintenance:releases"]
+)
+def test_the_other_lists_run_a_fixed_number_of_queries(
+    client, manager, engineer, checklist, org_a, name, django_assert_max_num_queries
+):
+    from tests.customers.factories import ProjectFactory
+
+    for n in range(12):
+        project = ProjectFactory(organisation=org_a)
+        InstalledProduct.objects.create(project=project, name="Gateway", version="1.0")
+        services.contract_save(project=project, number=f"SC-{n}", start_date=D(2026, 1, 1), end_date=D(2026, 12, 31))
+        services.schedule_save(
+            project=project,
+            name=f"Schedule {n}",
+            rule="FREQ=MONTHLY;INTERVAL=3",
+            first_date=D(2026, 1, 1),
+            engineer=engineer,
+            checklist=checklist,
+        )
+        services.return_visit_save(actor=engineer, project=project, scheduled_for=D(2027, 1, n + 1), staff=engineer)
+    product = Product.objects.create(name="Gateway")
+    for n in range(12):
+        release = Release.objects.create(product=product, version=f"2.{n}", released_on=D(2026, 1, n + 1))
+        services.release_publish(release_id=release.pk, actor=manager)
+    client.force_login(manager)
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse(name))
+    assert len(page.context["page"]) == 12
+
+
 def test_staff_plan_a_health_check_with_a_checklist(client, engineer, manager, project_a, checklist):
     client.force_login(engineer)
     page = client.get(reverse("maintenance:health_check_create") + f"?project={project_a.pk}")
