@@ -67,7 +67,7 @@ from tickets.models import Ticket
 from tickets.selectors import ticket_get, ticket_list
 
 STAFF = User.objects.exclude(role=User.Role.CUSTOMER)
-WARRANTY_STATUSES = [(value, str(label)) for value, label in coverage.STATUS_LABELS.items()]
+WARRANTY_STATUSES = list(coverage.STATUS_LABELS.items())
 TRACK_STATUSES = [
     (value, label)
     for value, label in UpgradeNotice.Status.choices
@@ -309,8 +309,9 @@ class CoverageCheckQuery(serializers.Serializer):
     cause = serializers.ChoiceField(
         choices=Cause.choices,
         required=False,
-        help_text="Also judge a fault of this cause: the free/billable verdict for the warranty's project (and "
-        "asset) on that date, from this or another warranty or a service contract in force, for a repair.",
+        help_text="Also judge a fault of this cause on that day, if the warranty is in force then: the free/billable "
+        "verdict for a repair at the warranty's project (and asset), which the covered causes of the warranty (or of "
+        "a service contract in force) decide.",
     )
 
 
