@@ -49,3 +49,27 @@ class StaffReadAdminWrite(BasePermission):
         if not (user and user.is_authenticated and user.is_staff_member):
             return False
         return request.method in SAFE_METHODS or user.is_admin
+
+
+class ReadAnyWriteStaff(BasePermission):
+    """Everyone signed in reads within their scope; staff write (a customer writing to its own
+    organisation's row gets 403, to another's 404)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or user.is_staff_member or "pk" in view.kwargs
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or request.user.is_staff_member
+
+
+class StaffReadManagersWrite(BasePermission):
+    """Staff read; managers and admins write; customers neither."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff_member):
+            return False
+        return request.method in SAFE_METHODS or user.can_manage

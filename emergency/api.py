@@ -6,17 +6,15 @@ import datetime
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.permissions import IsStaffMember
+from accounts.permissions import IsStaffMember, ReadAnyWriteStaff, StaffReadManagersWrite
 from emergency import rotas, selectors, services
 from emergency.models import (
     Grade,
@@ -35,6 +33,7 @@ from emergency.models import (
 from servicedesk.api import WriteThroughServicesMixin
 from servicedesk.api_input import (
     InputSerializer,
+    ScopedPrimaryKeyField,
     StrictBooleanField,
     StrictCharField,
     StrictDateField,
@@ -44,18 +43,6 @@ from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 from tickets.selectors import ticket_list
 
 STAFF = User.objects.exclude(role=User.Role.CUSTOMER)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(StrictPrimaryKeyRelatedField):
-    """A reference to a row the caller can see: another organisation's is "does not exist"."""
-
-    def __init__(self, scope, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.scope(user=self.context["request"].user)
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -469,20 +456,6 @@ class ResponsePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 # --- risks --------------------------------------------------------------------------------
 
 
-class ReadAnyWriteStaff(BasePermission):
-    """Everyone signed in reads within their scope; staff write (a customer writing to its own
-    organisation's row gets 403, to another's 404)."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.is_staff_member or "pk" in view.kwargs
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or request.user.is_staff_member
-
-
 class RiskSerializer(InputSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     owner = StrictPrimaryKeyRelatedField(queryset=STAFF, required=False, allow_null=True)
@@ -605,14 +578,6 @@ class OverrideInput(serializers.Serializer):
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ManagersWrite(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff_member):
-            return False
-        return request.method in SAFE_METHODS or user.can_manage
-
-
 @extend_schema(tags=["rotas"])
 @extend_schema_view(
     create=extend_schema(responses={201: RotaSerializer}),
@@ -627,7 +592,7 @@ class RotaViewSet(
 ):
     """7x24 liaison rotas: staff read, managers change them and add overrides."""
 
-    permission_classes = [ManagersWrite]
+    permission_classes = [StaffReadManagersWrite]
     input_serializer = RotaSerializer
     output_serializer = RotaSerializer
     pagination_class = None

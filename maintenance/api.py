@@ -21,18 +21,17 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.permissions import ReadAnyWriteManagers, StaffReadAdminWrite
+from accounts.permissions import ReadAnyWriteManagers, ReadAnyWriteStaff, StaffReadAdminWrite, StaffReadManagersWrite
 from accounts.scoping import scope_to_user
 from customers.models import InstalledProduct
 from maintenance import coverage, selectors, services
@@ -57,8 +56,10 @@ from maintenance.models import (
 from servicedesk.api import WriteThroughServicesMixin
 from servicedesk.api_input import (
     InputSerializer,
+    ScopedPrimaryKeyField,
     StrictCharField,
     StrictDateField,
+    StrictDecimalField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
 )
@@ -76,27 +77,6 @@ TRACK_STATUSES = [
 
 
 # --- shared pieces ------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(StrictPrimaryKeyRelatedField):
-    """A reference to a row the caller can see: another organisation's is "does not exist"."""
-
-    def __init__(self, scope, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.scope(user=self.context["request"].user)
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """A JSON number (not a string, not a boolean)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _projects(user: User) -> QuerySet:
@@ -130,30 +110,6 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
     data = serializer_class(data=request.query_params.dict())
     data.is_valid(raise_exception=True)
     return dict(data.validated_data)
-
-
-class ReadAnyWriteStaff(BasePermission):
-    """Everyone signed in reads within their scope; staff write (a customer writing to its own
-    organisation's row gets 403, to another's 404)."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.is_staff_member or "pk" in view.kwargs
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or request.user.is_staff_member
-
-
-class StaffReadManagersWrite(BasePermission):
-    """Staff read; managers and admins write; customers neither."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff_member):
-            return False
-        return request.method in SAFE_METHODS or user.can_manage
 
 
 class CauseListField(serializers.ListField):

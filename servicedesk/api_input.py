@@ -8,6 +8,8 @@ send the wrong one have a bug we should tell them about. Input serializers deriv
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -74,3 +76,24 @@ class InputSerializer(serializers.ModelSerializer):
         models.DateField: StrictDateField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyField(StrictPrimaryKeyRelatedField):
+    """A reference to a row the caller can see: another organisation's is "does not exist"."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(user=self.context["request"].user)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number (not a string, not a boolean)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
