@@ -15,16 +15,12 @@ from emergency.api import (
     RiskViewSet,
     RotaViewSet,
 )
-from maintenance.api import (
+from maintenance.api.inspections import InspectionScheduleViewSet, InspectionViewSet, ReturnVisitViewSet
+from maintenance.api.releases import ProductViewSet, ReleaseViewSet, UpgradeNoticeViewSet
+from maintenance.api.warranties import (
     BillableItemViewSet,
     ContractViewSet,
-    InspectionScheduleViewSet,
-    InspectionViewSet,
-    ProductViewSet,
-    ReleaseViewSet,
-    ReturnVisitViewSet,
     TicketCoverageView,
-    UpgradeNoticeViewSet,
     WarrantyTermsViewSet,
     WarrantyViewSet,
 )
