@@ -1,8 +1,5 @@
-"""Pages of the maintenance module: the overview (staff numbers, the customer's warranty and
-service portal), warranties and contracts, the coverage actions of the ticket page, inspection
-schedules and visits (the engineer's checklist on a phone, photos, the PDF report), the
-iCalendar feeds of visits, return visits, releases with their upgrade notices, and the public
-satisfaction survey."""
+"""Pages: inspection schedules, visits (inspections and health checks) with their photos, PDF
+report and calendar feeds, and return visits."""
 
 import datetime
 import mimetypes
@@ -11,9 +8,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,331 +19,36 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from customers.models import Project
-from customers.selectors import project_get, project_list
-from maintenance import calendars, coverage, reports, selectors, services
+from customers.selectors import project_list
+from maintenance import calendars, reports, selectors, services
 from maintenance.forms import (
-    BillableItemForm,
     CancelForm,
-    ContractForm,
-    CoverageCheckForm,
-    CoverageForm,
     HealthCheckForm,
     InspectionRecordForm,
-    NoticeForm,
     PhotoForm,
     ReturnVisitDoneForm,
     ReturnVisitForm,
     ScheduleForm,
-    SurveyForm,
-    WarrantyForm,
 )
 from maintenance.models import (
-    Cause,
     Inspection,
     InspectionPhoto,
     InspectionSchedule,
     ReturnVisit,
-    Service,
-    SurveyInvitation,
-    UpgradeNotice,
 )
-from servicedesk.errors import NotAllowed, ServiceDeskError
-from tickets.models import Ticket
+from maintenance.views.shared import (
+    DUE_DAYS,
+    _form_error,
+    _form_messages,
+    _managers_only,
+    _mark_overdue,
+    _message_error,
+    _page,
+    _project_filter,
+    _staff_only,
+)
+from servicedesk.errors import ServiceDeskError
 from tickets.selectors import ticket_get
-
-DUE_DAYS = 14  # "due soon" on the overview and the inspection list
-PER_PAGE = 50
-OPEN_NOTICES = (UpgradeNotice.Status.NOTIFIED, UpgradeNotice.Status.PLANNED)
-
-
-def _staff_only(user: User) -> None:
-    if not user.is_staff_member:
-        raise PermissionDenied
-
-
-def _managers_only(user: User) -> None:
-    if not user.can_manage:
-        raise PermissionDenied
-
-
-def _form_error(form, error: ServiceDeskError) -> None:
-    """A refusal of the service shown on the form: on its field where the form has it."""
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(error.message)
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-def _message_error(request: HttpRequest, error: ServiceDeskError) -> None:
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
-
-
-def _form_messages(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
-def _page(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
-    """One page of the list, and the query string of the filters (for the page links)."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page")), params.urlencode()
-
-
-def _labels(values: list[str], choices) -> list[str]:
-    return [str(choices(value).label) for value in values if value in choices.values]
-
-
-def _with_state(warranties, today: datetime.date):
-    for warranty in warranties:
-        warranty.state = coverage.warranty_status(warranty, today)
-        warranty.state_label = coverage.STATUS_LABELS[warranty.state]
-    return warranties
-
-
-def _mark_overdue(inspections, today: datetime.date):
-    for inspection in inspections:
-        inspection.is_overdue = inspection.is_open and inspection.due_date < today
-    return inspections
-
-
-def _project_filter(request: HttpRequest) -> Project | None:
-    value = request.GET.get("project", "")
-    return project_get(user=request.user, pk=int(value)) if value.isdigit() else None
-
-
-# --- overview -----------------------------------------------------------------------------
-
-
-@login_required
-def overview(request: HttpRequest) -> HttpResponse:
-    """Staff: what needs attention, with links into the lists. Customers: their organisation's
-    warranties, contracts, visits with their reports, and release notices."""
-    user = request.user
-    today = timezone.localdate()
-    soon = today + datetime.timedelta(days=DUE_DAYS)
-    open_visits = selectors.inspection_list(user=user).filter(status__in=Inspection.OPEN_STATUSES)
-    if user.is_staff_member:
-        visits = open_visits.aggregate(
-            due=Count("pk", filter=Q(due_date__gte=today, due_date__lte=soon)),
-            overdue=Count("pk", filter=Q(due_date__lt=today)),
-        )
-        counts = {
-            "expiring": selectors.warranty_list(user=user, status=coverage.Status.EXPIRING, today=today).count(),
-            "due": visits["due"],
-            "overdue": visits["overdue"],
-            "return_visits": selectors.return_visit_list(user=user).filter(status=ReturnVisit.Status.PLANNED).count(),
-            "notices": selectors.notice_list(user=user).filter(status__in=OPEN_NOTICES).count(),
-        }
-        mine = _mark_overdue(open_visits.filter(engineer=user).order_by("due_date", "pk")[:10], today)
-        context = {
-            "counts": counts,
-            "mine": mine,
-            "due_days": DUE_DAYS,
-            "my_feed": calendars.feed_url("engineer", user.pk),
-        }
-        return render(request, "maintenance/overview.html", context)
-    visits = selectors.inspection_list(user=user)
-    context = {
-        "warranties": _with_state(list(selectors.warranty_list(user=user)[:50]), today),
-        "contracts": selectors.contract_list(user=user)[:50],
-        "upcoming": _mark_overdue(open_visits.order_by("due_date", "pk")[:10], today),
-        "reports": visits.filter(status=Inspection.Status.COMPLETED).order_by("-completed_at", "-pk")[:20],
-        "notices": selectors.notice_list(user=user).order_by("-created_at", "-pk")[:20],
-        "projects": [
-            (project, calendars.feed_url("project", project.pk))
-            for project in project_list(user=user).filter(is_active=True)[:20]
-        ],
-    }
-    return render(request, "maintenance/overview_customer.html", context)
-
-
-# --- warranties and contracts -------------------------------------------------------------
-
-
-@login_required
-def warranty_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    today = timezone.localdate()
-    status = request.GET.get("status", "")
-    if status not in coverage.STATUS_LABELS:
-        status = ""
-    warranties = selectors.warranty_list(user=user, status=status or None, today=today)
-    project = _project_filter(request)
-    if project:
-        warranties = warranties.filter(project=project)
-    page, params = _page(request, warranties)
-    _with_state(page, today)
-    context = {
-        "page": page,
-        "params": params,
-        "status": status,
-        "statuses": list(coverage.STATUS_LABELS.items()),
-        "project": project,
-    }
-    return render(request, "maintenance/warranty_list.html", context)
-
-
-@login_required
-def warranty_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The warranty's terms and period, and the answer to "is this day covered?"."""
-    warranty = selectors.warranty_get(user=request.user, pk=pk)
-    today = timezone.localdate()
-    _with_state([warranty], today)
-    form = CoverageCheckForm(request.GET if "date" in request.GET else None)
-    answer = None
-    if form.is_bound and form.is_valid():
-        covered, reason = coverage.warranty_in_force(warranty, form.cleaned_data["date"])
-        answer = {"covered": covered, "reason": reason}
-    terms = warranty.terms
-    context = {
-        "warranty": warranty,
-        "terms": terms,
-        "covered_causes": _labels(terms.covered_causes, Cause),
-        "excluded_causes": _labels(terms.excluded_causes, Cause),
-        "services_included": _labels(terms.services_included, Service),
-        "excluded_services": _labels(terms.excluded_services, Service),
-        "form": form,
-        "answer": answer,
-        "contracts": selectors.contract_list(user=request.user).filter(project=warranty.project_id),
-    }
-    return render(request, "maintenance/warranty_detail.html", context)
-
-
-@login_required
-def warranty_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = request.user
-    _managers_only(user)
-    warranty = selectors.warranty_get(user=user, pk=pk) if pk else None
-    initial = {"project": request.GET.get("project")} if warranty is None else None
-    form = WarrantyForm(request.POST or None, instance=warranty, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.warranty_save(
-                warranty=warranty,
-                project=data["project"],
-                terms=data["terms"],
-                start_date=data["start_date"],
-                asset=data["asset"],
-                notes=data["notes"],
-            )
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Warranty saved: covered from %(start)s through %(end)s.")
-                % {"start": saved.start_date.isoformat(), "end": saved.end_date.isoformat()},
-            )
-            return redirect("maintenance:warranty_detail", saved.pk)
-    title = _("Edit the warranty") if warranty else _("Add a warranty")
-    back = reverse("maintenance:warranty_detail", args=[warranty.pk]) if warranty else reverse("maintenance:warranties")
-    context = {"form": form, "title": title, "back": back, "form_id": "warranty-form"}
-    return render(request, "maintenance/form.html", context)
-
-
-@login_required
-def contract_list(request: HttpRequest) -> HttpResponse:
-    contracts = selectors.contract_list(user=request.user)
-    project = _project_filter(request)
-    if project:
-        contracts = contracts.filter(project=project)
-    page, params = _page(request, contracts)
-    today = timezone.localdate()
-    for contract in page:
-        contract.in_force = contract.start_date <= today <= contract.end_date
-        contract.causes = _labels(contract.covered_causes, Cause)
-        contract.services = _labels(contract.services_included, Service)
-    context = {"page": page, "params": params, "project": project}
-    return render(request, "maintenance/contract_list.html", context)
-
-
-@login_required
-def contract_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = request.user
-    _managers_only(user)
-    contract = get_object_or_404(selectors.contract_list(user=user), pk=pk) if pk else None
-    initial = {"project": request.GET.get("project")} if contract is None else None
-    form = ContractForm(request.POST or None, instance=contract, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            saved = services.contract_save(contract=contract, **fields)
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Service contract %(number)s saved.") % {"number": saved.number})
-            return redirect("maintenance:contracts")
-    title = (
-        _("Edit service contract %(number)s") % {"number": contract.number} if contract else _("Add a service contract")
-    )
-    context = {"form": form, "title": title, "back": reverse("maintenance:contracts"), "form_id": "contract-form"}
-    return render(request, "maintenance/form.html", context)
-
-
-# --- coverage of a ticket (the forms of the ticket page's panel) ----------------------------
-
-
-def _back_to_ticket(ticket: Ticket) -> HttpResponse:
-    return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#coverage")
-
-
-@login_required
-@require_POST
-def coverage_decide(request: HttpRequest, ticket_pk: int) -> HttpResponse:
-    ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
-    form = CoverageForm(request.POST)
-    if form.is_valid():
-        try:
-            decided = services.coverage_decide(
-                ticket_id=ticket.pk, actor=request.user, cause=form.cleaned_data["cause"]
-            )
-        except ServiceDeskError as error:
-            _message_error(request, error)
-        else:
-            messages.success(request, _("Coverage decided. %(reason)s") % {"reason": decided.reason})
-    else:
-        messages.error(request, _("Choose a root cause from the list."))
-    return _back_to_ticket(ticket)
-
-
-@login_required
-@require_POST
-def billable_add(request: HttpRequest, ticket_pk: int) -> HttpResponse:
-    ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
-    form = BillableItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.billable_item_add(ticket_id=ticket.pk, actor=request.user, **form.cleaned_data)
-        except ServiceDeskError as error:
-            _message_error(request, error)
-        else:
-            messages.success(request, _("The billable item was recorded."))
-    else:
-        _form_messages(request, form)
-    return _back_to_ticket(ticket)
-
-
-@login_required
-@require_POST
-def billable_remove(request: HttpRequest, ticket_pk: int, item_pk: int) -> HttpResponse:
-    ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
-    item = get_object_or_404(selectors.billable_items(ticket_id=ticket.pk), pk=item_pk)
-    try:
-        services.billable_item_remove(item=item, actor=request.user)
-    except ServiceDeskError as error:
-        _message_error(request, error)
-    else:
-        messages.success(request, _("The billable item was removed."))
-    return _back_to_ticket(ticket)
-
 
 # --- inspection schedules -----------------------------------------------------------------
 
@@ -791,93 +491,3 @@ def return_visit_done(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The return visit was recorded."))
                 return redirect("maintenance:return_visits")
     return render(request, "maintenance/return_visit_done.html", {"visit": visit, "form": form})
-
-
-# --- releases and upgrade notices ---------------------------------------------------------
-
-
-@login_required
-def release_list(request: HttpRequest) -> HttpResponse:
-    """Releases (a customer's: those that reached its projects), newest first; ``?open=1``
-    keeps those with upgrades not yet done or declined."""
-    releases = selectors.release_list(user=request.user)
-    only_open = request.GET.get("open") == "1"
-    if only_open:
-        releases = releases.filter(notices__status__in=OPEN_NOTICES).distinct()
-    page, params = _page(request, releases)
-    return render(request, "maintenance/release_list.html", {"page": page, "params": params, "only_open": only_open})
-
-
-@login_required
-def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    release = get_object_or_404(selectors.release_list(user=request.user), pk=pk)
-    notices = list(release.notices.all())
-    if request.user.is_staff_member:
-        for notice in notices:
-            if notice.status in OPEN_NOTICES:
-                notice.form = NoticeForm(
-                    initial={"status": notice.status, "planned_for": notice.planned_for, "notes": notice.notes},
-                    auto_id=f"notice-{notice.pk}-%s",
-                )
-    return render(request, "maintenance/release_detail.html", {"release": release, "notices": notices})
-
-
-@login_required
-@require_POST
-def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    release = get_object_or_404(selectors.release_list(user=request.user), pk=pk)
-    _managers_only(request.user)
-    try:
-        count = services.release_publish(release_id=release.pk, actor=request.user)
-    except ServiceDeskError as error:
-        _message_error(request, error)
-    else:
-        messages.success(
-            request,
-            ngettext(
-                "Published: %(count)d new upgrade notice sent.", "Published: %(count)d new upgrade notices sent.", count
-            )
-            % {"count": count},
-        )
-    return redirect("maintenance:release_detail", release.pk)
-
-
-@login_required
-@require_POST
-def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(selectors.notice_list(user=request.user), pk=pk)
-    _staff_only(request.user)
-    form = NoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.notice_update(notice_id=notice.pk, actor=request.user, **form.cleaned_data)
-        except ServiceDeskError as error:
-            _message_error(request, error)
-        else:
-            messages.success(request, _("The upgrade of %(project)s was updated.") % {"project": notice.project.name})
-    else:
-        _form_messages(request, form)
-    return redirect(reverse("maintenance:release_detail", args=[notice.release_id]) + f"#notice-{notice.pk}")
-
-
-# --- satisfaction survey (no login: the signed link is the key) ---------------------------
-
-
-def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """The satisfaction survey of a resolved ticket. A forged or expired link answers 400 with
-    the reason; a link already answered says so; the one answer becomes the ticket's rating."""
-    try:
-        ticket = services.survey_ticket(token)
-    except ServiceDeskError as error:
-        return render(request, "maintenance/survey.html", {"error": error.message}, status=400)
-    answered = (
-        ticket.rating is not None or SurveyInvitation.objects.filter(ticket=ticket, answered_at__isnull=False).exists()
-    )
-    form = None if answered else SurveyForm(request.POST or None)
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.survey_answer(token=token, **form.cleaned_data)
-        except ServiceDeskError as error:
-            return render(request, "maintenance/survey.html", {"ticket": ticket, "error": error.message}, status=400)
-        return render(request, "maintenance/survey.html", {"ticket": ticket, "thanks": True})
-    return render(request, "maintenance/survey.html", {"ticket": ticket, "form": form, "answered": answered})

@@ -1,0 +1,1 @@
+"""Pages of the maintenance module, by sub-domain."""
