@@ -46,6 +46,7 @@ from maintenance.views.shared import (
     _page,
     _project_filter,
     _staff_only,
+    _submitted,
 )
 from servicedesk.errors import ServiceDeskError
 from tickets.selectors import ticket_get
@@ -94,18 +95,13 @@ def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     schedule = get_object_or_404(selectors.schedule_list(user=user), pk=pk) if pk else None
     initial = {"project": request.GET.get("project")} if schedule is None else None
     form = ScheduleForm(request.POST or None, instance=schedule, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            saved = services.schedule_save(schedule=schedule, **fields)
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            dates = ", ".join(day.isoformat() for day in _with_next_dates([saved], timezone.localdate())[0].next_dates)
-            messages.success(
-                request, _("Schedule %(name)s saved. Next visits: %(dates)s.") % {"name": saved.name, "dates": dates}
-            )
-            return redirect("maintenance:schedules")
+    saved = _submitted(request, form, lambda **fields: services.schedule_save(schedule=schedule, **fields))
+    if saved is not None:
+        dates = ", ".join(day.isoformat() for day in _with_next_dates([saved], timezone.localdate())[0].next_dates)
+        messages.success(
+            request, _("Schedule %(name)s saved. Next visits: %(dates)s.") % {"name": saved.name, "dates": dates}
+        )
+        return redirect("maintenance:schedules")
     if schedule is not None and not form.is_bound:
         _with_next_dates([schedule], timezone.localdate())
     title = _("Edit the schedule %(name)s") % {"name": schedule.name} if schedule else _("Add an inspection schedule")
@@ -202,14 +198,10 @@ def health_check_create(request: HttpRequest) -> HttpResponse:
     _staff_only(user)
     initial = {"engineer": user.pk, "project": request.GET.get("project"), "due_date": timezone.localdate()}
     form = HealthCheckForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection = services.health_check_create(actor=user, **form.cleaned_data)
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Visit planned for %(date)s.") % {"date": inspection.due_date.isoformat()})
-            return redirect("maintenance:inspection_detail", inspection.pk)
+    inspection = _submitted(request, form, lambda **fields: services.health_check_create(actor=user, **fields))
+    if inspection is not None:
+        messages.success(request, _("Visit planned for %(date)s.") % {"date": inspection.due_date.isoformat()})
+        return redirect("maintenance:inspection_detail", inspection.pk)
     context = {
         "form": form,
         "title": _("Plan a health check"),
@@ -450,16 +442,10 @@ def return_visit_edit(request: HttpRequest) -> HttpResponse:
         ticket = ticket_get(user=user, pk=int(request.GET["ticket"]))
         initial.update(project=ticket.project_id, ticket=ticket.reference)
     form = ReturnVisitForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            visit = services.return_visit_save(actor=user, **form.cleaned_data)
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            messages.success(
-                request, _("Return visit planned for %(date)s.") % {"date": visit.scheduled_for.isoformat()}
-            )
-            return redirect("maintenance:return_visits")
+    visit = _submitted(request, form, lambda **fields: services.return_visit_save(actor=user, **fields))
+    if visit is not None:
+        messages.success(request, _("Return visit planned for %(date)s.") % {"date": visit.scheduled_for.isoformat()})
+        return redirect("maintenance:return_visits")
     context = {
         "form": form,
         "title": _("Plan a return visit"),

@@ -1,6 +1,8 @@
 """What the maintenance pages share: role checks, error display, paging, list decorations."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -57,6 +59,18 @@ def _page(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page")), params.urlencode()
+
+
+def _submitted(request: HttpRequest, form, save: Callable[..., Any]) -> Any | None:
+    """A POSTed, valid form saved through ``save(**cleaned_data)``; ``None`` (with the refusal
+    on the form) when there is nothing to save or the service refused it."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save(**form.cleaned_data)
+    except ServiceDeskError as error:
+        _form_error(form, error)
+        return None
 
 
 def _labels(values: list[str], choices) -> list[str]:

@@ -40,6 +40,7 @@ from maintenance.views.shared import (
     _page,
     _project_filter,
     _staff_only,
+    _submitted,
     _with_state,
 )
 from servicedesk.errors import ServiceDeskError
@@ -200,15 +201,10 @@ def contract_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     contract = get_object_or_404(selectors.contract_list(user=user), pk=pk) if pk else None
     initial = {"project": request.GET.get("project")} if contract is None else None
     form = ContractForm(request.POST or None, instance=contract, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            saved = services.contract_save(contract=contract, **fields)
-        except ServiceDeskError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Service contract %(number)s saved.") % {"number": saved.number})
-            return redirect("maintenance:contracts")
+    saved = _submitted(request, form, lambda **fields: services.contract_save(contract=contract, **fields))
+    if saved is not None:
+        messages.success(request, _("Service contract %(number)s saved.") % {"number": saved.number})
+        return redirect("maintenance:contracts")
     title = (
         _("Edit service contract %(number)s") % {"number": contract.number} if contract else _("Add a service contract")
     )
