@@ -264,7 +264,7 @@ class ChecklistTemplate(TimeStampedModel):
 
 class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, validators=[MaxValueValidator(1000)])
     section = models.CharField(_("section"), max_length=16, choices=Section.choices, default=Section.SYSTEM_STATUS)
     label = models.CharField(_("check"), max_length=200)
     answer_kind = models.CharField(
@@ -388,7 +388,7 @@ class InspectionAnswer(models.Model):
         FAIL = "fail", _("Fail")
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="answers")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(1000)])
     section = models.CharField(_("section"), max_length=16, choices=Section.choices)
     label = models.CharField(_("check"), max_length=200)
     answer_kind = models.CharField(_("answer type"), max_length=10, choices=AnswerKind.choices)
