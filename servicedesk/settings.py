@@ -248,14 +248,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "emergency.tasks.deadlines",
         "schedule": env.float("INCIDENT_DEADLINE_SECONDS", default=60.0),
     },
-    # maintenance: idempotent sweeps (each visit, reminder and invitation once, by its row)
-    "inspections-plan": {"task": "maintenance.tasks.plan_inspections", "schedule": 3600.0},
-    "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 900.0},
-    "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 3600.0},
+    # maintenance: idempotent sweeps (each visit, reminder and invitation once, by its row),
+    # often enough that a beat restarted now and then still runs them
+    "inspections-plan": {"task": "maintenance.tasks.plan_inspections", "schedule": 300.0},
+    "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 300.0},
+    "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 300.0},
     "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
 }
-# Beat keeps its schedule in memory: every entry runs at least once a minute or so, so nothing
-# is lost by a restart, and no shelve file can be left half-written by a killed process.
+# Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
+# restarts with beat), so nothing is lost by a restart, and no shelve file can be left
+# half-written by a killed process.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
 # PDF reports (incident reports, reviews) embed this TrueType font (a .ttc: its first face); it
