@@ -32,13 +32,16 @@ class WebhookRefused(Exception):
 
 def send(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
-        EmailMessage(
+        email = EmailMessage(
             subject=delivery.subject,
             body=delivery.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.address],
             headers={"Message-ID": message_id(delivery), **delivery.headers},
-        ).send()
+        )
+        for attachment in delivery.attachments:
+            email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+        email.send()
     else:
         post(delivery)
 

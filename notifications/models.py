@@ -33,6 +33,7 @@ class Reason(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
     INCIDENT = "incident", _("Emergency incident")
     MAINTENANCE = "maintenance", _("Warranty and maintenance")
+    TRAINING = "training", _("Training")
 
 
 # What a team's or everyone's webhook gets unless its reasons say otherwise.
@@ -202,6 +203,9 @@ class Delivery(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("message"))
     headers = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True, help_text='files of an email: [{"filename", "content" (text), "mimetype"}]'
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     claim = models.UUIDField(null=True, blank=True, help_text="the attempt that is sending it")
     claimed_at = models.DateTimeField(null=True, blank=True)

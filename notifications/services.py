@@ -52,9 +52,12 @@ class Message:
     reference: str = ""
     urgent: bool = False
     headers: dict = field(default_factory=dict)
+    # text files attached to the email (a calendar invitation): {"filename", "content", "mimetype"}
+    attachments: list[dict] = field(default_factory=list)
 
     def render(self, language: str, recipient: User | None = None) -> tuple[str, str]:
-        with translation.override(language or settings.LANGUAGE_CODE):
+        zone = (recipient.time_zone if recipient is not None else "") or settings.TIME_ZONE
+        with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
             subject = translation.gettext(self.subject) % self.context
             body = render_to_string(self.template, {**self.context, "recipient": recipient, "link": self.link})
         return subject[:255], body
@@ -106,6 +109,7 @@ def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key
                 subject=title,
                 body=body,
                 headers=message.headers,
+                attachments=message.attachments,
             )
         if preference.webhook:
             for webhook in personal_hooks.get(user.pk, []):

@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 300.0},
     "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 300.0},
     "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
+    "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
 }
 # Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
 # restarts with beat), so nothing is lost by a restart, and no shelve file can be left
@@ -269,6 +270,8 @@ PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microh
 # this many days.
 WARRANTY_EXPIRING_DAYS = env.int("WARRANTY_EXPIRING_DAYS", default=60)
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)
+# training: how long before a session its participants are reminded
+TRAINING_REMINDER_HOURS = env.int("TRAINING_REMINDER_HOURS", default=24)
 
 # Absolute links in emails and webhook messages start with this.
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, now
@@ -296,8 +299,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales service desk API",
-    "DESCRIPTION": "Tickets, SLA clocks, emergency incidents, warranty and maintenance. Authenticate with "
-    "`Authorization: Token <token>` (POST /api/v1/auth/token/). Every 4xx answer has the Error shape.",
+    "DESCRIPTION": "Tickets, SLA clocks, emergency incidents, warranty and maintenance, training and the "
+    "knowledge base. Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/token/). "
+    "Every 4xx answer has the Error shape.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -330,6 +334,15 @@ SPECTACULAR_SETTINGS = {
         "BillableItemKindEnum": "maintenance.models.BillableItem.Kind",
         "InspectionKindEnum": "maintenance.models.Inspection.Kind",
         "ReleaseKindEnum": "maintenance.models.Release.Kind",
+        "TopicKindEnum": "training.models.Topic.Kind",
+        "SessionFormatEnum": "training.models.TrainingSession.Format",
+        "SessionStatusEnum": "training.models.TrainingSession.Status",
+        "EnrolmentStatusEnum": "training.models.Enrolment.Status",
+        "AttendanceEnum": "training.models.Enrolment.Attendance",
+        "TrainingLanguageEnum": "training.models.Language",
+        "ArticleKindEnum": "training.models.Article.Kind",
+        "ArticleVisibilityEnum": "training.models.Article.Visibility",
+        "ArticleStatusEnum": "training.models.Article.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -3,6 +3,9 @@
 
 ``register_panel(render)``: ``render(request, ticket)`` returns the panel's HTML (``render_to_string``), or ``""``
 when it has nothing to show this user.
+
+``register_form_aside(render)``: ``render(request)`` returns what is shown beside the form that
+files a ticket (the knowledge base's suggestions), or ``""``.
 """
 
 from collections.abc import Callable
@@ -14,7 +17,9 @@ from django.utils.safestring import SafeString
 from tickets.models import Ticket
 
 Panel = Callable[[HttpRequest, Ticket], str]
+Aside = Callable[[HttpRequest], str]
 _panels: list[Panel] = []
+_asides: list[Aside] = []
 
 
 def register_panel(render: Panel) -> None:
@@ -25,3 +30,12 @@ def register_panel(render: Panel) -> None:
 def render_panels(request: HttpRequest, ticket: Ticket) -> SafeString:
     # a panel's template output is safe already; anything else is escaped
     return format_html_join("", "{}", ((render(request, ticket),) for render in _panels))
+
+
+def register_form_aside(render: Aside) -> None:
+    if render not in _asides:
+        _asides.append(render)
+
+
+def render_form_asides(request: HttpRequest) -> SafeString:
+    return format_html_join("", "{}", ((render(request),) for render in _asides))

@@ -90,7 +90,7 @@ def ticket_create(request):
         else:
             messages.success(request, _("Ticket %(reference)s was filed.") % {"reference": ticket.reference})
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/ticket_form.html", {"form": form})
+    return render(request, "tickets/ticket_form.html", {"form": form, "asides": panels.render_form_asides(request)})
 
 
 def _allowed_statuses(ticket, user):
