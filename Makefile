@@ -109,6 +109,10 @@ bench-queue: $(VENV)/.installed-dev ## The queue with 1,000,000 tickets on Postg
 bench-deadlines: $(VENV)/.installed-dev ## SLA deadlines: 1,000 breaches due at once on one worker; the watchdog on 1,000,000 clocks
 	$(BIN)/python bench/deadlines.py $(BENCH_ARGS)
 
+.PHONY: bench-kb
+bench-kb: $(VENV)/.installed-dev ## Knowledge-base search on 50,000 bilingual articles: selector vs bare SQL, the GIN plan, SQLite
+	$(BIN)/python bench/kb_search.py $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml

@@ -11,30 +11,38 @@ from notifications.selectors import unread_count
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = [
-        (_("Home"), reverse("home")),
-        (_("Ticket queue") if user.is_staff_member else _("Tickets"), reverse("tickets:list")),
-    ]
+        # the public knowledge base is open to visitors
+        kb = reverse("training:kb")
+        return {"nav_items": [{"label": _("Knowledge base"), "url": kb, "active": request.path.startswith(kb)}]}
+    # The bar holds what people work in every day and stays on one line on a 1280 px laptop
+    # screen, beside the language switcher, the liaison on duty (staff), the bell and the
+    # user menu; the rest sits in the user menu. Staff reach home through the brand.
+    items = [] if user.is_staff_member else [(_("Home"), reverse("home"))]
+    items.append((_("Ticket queue") if user.is_staff_member else _("Tickets"), reverse("tickets:list")))
     items.append((_("Incident board") if user.is_staff_member else _("Emergencies"), reverse("emergency:board")))
     items.append((_("Maintenance") if user.is_staff_member else _("Warranty"), reverse("maintenance:overview")))
+    items.append((_("Training"), reverse("training:home")))
+    items.append((_("Knowledge base"), reverse("training:kb")))
     if user.is_customer:
-        items.append((_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id])))
+        items.append((_("Projects"), reverse("customers:project_list")))
+        menu = [(_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id]))]
     else:
-        items.append((_("Organisations"), reverse("customers:organisation_list")))
-    items.append((_("Projects"), reverse("customers:project_list")))
-    # the rest sits in the user menu: the bar stays on one line on a laptop screen
-    menu = [(_("API"), reverse("api-docs"))]
+        menu = [
+            (_("Organisations"), reverse("customers:organisation_list")),
+            (_("Projects"), reverse("customers:project_list")),
+        ]
+    menu.append((_("API"), reverse("api-docs")))
     if user.is_admin:
         menu.append((_("Administration"), reverse("admin:index")))
     current = request.path
+    # the item whose address is the longest start of this page's (the knowledge base lives
+    # under /training/kb/, inside Training's address)
+    matches = [url for _label, url in items if current == url or (url != "/" and current.startswith(url))]
+    active = max(matches, key=len, default=None)
     return {
         # staff see who the liaison on duty is on every page
         "on_duty": on_duty() if user.is_staff_member else [],
         "unread_notifications": unread_count(user),
-        "nav_items": [
-            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
-            for label, url in items
-        ],
+        "nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items],
         "menu_items": [{"label": label, "url": url} for label, url in menu],
     }

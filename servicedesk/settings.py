@@ -340,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "training.models.Enrolment.Status",
         "AttendanceEnum": "training.models.Enrolment.Attendance",
         "TrainingLanguageEnum": "training.models.Language",
+        "LanguageEnum": "django.conf.settings.LANGUAGES",  # the user's own (MeOutput), as before training
         "ArticleKindEnum": "training.models.Article.Kind",
         "ArticleVisibilityEnum": "training.models.Article.Visibility",
         "ArticleStatusEnum": "training.models.Article.Status",

@@ -27,6 +27,9 @@ from maintenance.api.warranties import (
 from notifications.api import NotificationViewSet, PreferenceView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
+from training.api.articles import ArticleCategoryViewSet, ArticleViewSet
+from training.api.plans import TrainingPlanViewSet
+from training.api.sessions import EnrolmentViewSet, TrainingSessionViewSet
 
 admin.site.site_header = _("After-sales service desk administration")
 admin.site.site_title = _("After-sales service desk")
@@ -56,6 +59,11 @@ router.register("return-visits", ReturnVisitViewSet, basename="return-visit")
 router.register("products", ProductViewSet, basename="product")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("upgrade-notices", UpgradeNoticeViewSet, basename="upgrade-notice")
+router.register("trainings", TrainingPlanViewSet, basename="training-plan")
+router.register("training-sessions", TrainingSessionViewSet, basename="training-session")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
+router.register("articles", ArticleViewSet, basename="article")
+router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

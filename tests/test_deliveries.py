@@ -3,13 +3,14 @@ picked up by the sweeper when their task was lost."""
 
 import datetime
 import smtplib
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from notifications.models import Delivery
+from notifications.models import Delivery, Notification
 from notifications.services import Message, deliveries_due, delivery_send, notify
 from notifications.tasks import sweep
 
@@ -139,3 +140,70 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_sweeper_sends_later(
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
         sweep()
     assert Delivery.objects.get().status == "sent" and len(mail.outbox) == 1
+
+
+# --- attachments and time zones ---------------------------------------------------------------
+
+INVITE = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+
+
+def test_an_email_carries_its_attachments_on_every_attempt(engineer, django_capture_on_commit_callbacks):
+    attachment = {"filename": "invite.ics", "content": INVITE, "mimetype": "text/calendar; method=REQUEST"}
+    message = Message(
+        reason="training",
+        subject="Invitation",
+        template="notifications/email/_footer.txt",
+        attachments=[attachment],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[engineer], key="invite:1", message=message)
+    delivery = Delivery.objects.get()
+    assert delivery.attachments == [attachment]  # kept on the row: a retry sends the same file
+    (sent,) = mail.outbox
+    (part,) = [part for part in sent.message().walk() if part.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST" and part.get_filename() == "invite.ics"
+    assert part.get_payload(decode=True).decode() == INVITE
+    # a resent copy (the "sent" record was lost) carries it again
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now())
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        sweep()
+    assert [p.get_filename() for p in mail.outbox[1].message().walk() if p.get_filename()] == ["invite.ics"]
+
+
+def test_a_message_without_attachments_is_plain_text(engineer, django_capture_on_commit_callbacks):
+    _queue(engineer, capture=django_capture_on_commit_callbacks)[0]()
+    assert mail.outbox[0].message().get_content_type() == "text/plain"
+    assert Delivery.objects.get().attachments == []
+
+
+def test_a_message_is_rendered_in_each_recipients_time_zone(engineer, manager):
+    # given: one reader in New York, one with no zone of their own (the desk's, Asia/Shanghai)
+    engineer.time_zone, engineer.language = "America/New_York", "en"
+    engineer.save()
+    manager.time_zone, manager.language = "", "en"
+    manager.save()
+    ticket = SimpleNamespace(reference="SD-1", organisation="Org", get_priority_display="Normal", assignee="x")
+    message = Message(
+        reason="sla_warning",
+        subject="[%(reference)s] Due soon",
+        template="notifications/email/sla_alert.txt",
+        context={
+            "reference": "SD-1",
+            "reason": "sla_warning",
+            "ticket": ticket,
+            "clock": SimpleNamespace(due_at=datetime.datetime(2026, 3, 1, 14, 30, tzinfo=datetime.UTC)),
+            "metric": "resolution",
+            "title": "Printer",
+        },
+    )
+    zone_before = timezone.get_current_timezone_name()
+    # when
+    notify(users=[engineer, manager], key="zones:1", message=message)
+    # then: each body in its reader's zone, and the caller's zone is left as it was
+    bodies = {row.recipient: row.body for row in Notification.objects.all()}
+    assert "is due at 2026-03-01 09:30 EST." in bodies[engineer]
+    assert "is due at 2026-03-01 22:30 CST." in bodies[manager]
+    assert Delivery.objects.get(recipient=engineer).body == bodies[engineer]
+    assert timezone.get_current_timezone_name() == zone_before
+    # without a recipient (a team's webhook): the desk's zone
+    assert "22:30 CST" in message.render("en")[1]

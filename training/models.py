@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -71,7 +71,9 @@ class Topic(models.Model):
         default=1,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0, validators=[MaxValueValidator(1000)])
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0, validators=[MaxValueValidator(1000)]
+    )
 
     class Meta:
         verbose_name = _("topic")
@@ -99,7 +101,9 @@ class TrainingSession(TimeStampedModel):
         TrainingPlan, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("training plan")
     )
     title = models.CharField(_("title"), max_length=200)
-    format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.ONSITE)
+    format = models.CharField(
+        pgettext_lazy("training session", "format"), max_length=20, choices=Format.choices, default=Format.ONSITE
+    )
     location = models.CharField(
         _("address or venue"), max_length=300, blank=True, help_text=_("Where: the site address or the venue.")
     )
@@ -257,7 +261,9 @@ class Feedback(models.Model):
 class Category(models.Model):
     name = models.CharField(_("name (English)"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0, validators=[MaxValueValidator(1000)])
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0, validators=[MaxValueValidator(1000)]
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -304,7 +310,7 @@ class Article(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("article status", "Published")
         ARCHIVED = "archived", _("Archived")
 
     title = models.CharField(_("title"), max_length=200)
@@ -343,7 +349,7 @@ class Article(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
     )
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(pgettext_lazy("article", "published at"), null=True, blank=True)
     # what search reads: the words and Chinese bigrams of everything above (training.search)
     search_document = models.TextField(editable=False, blank=True, default="")
     search_vector = SearchColumn(null=True, editable=False)

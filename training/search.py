@@ -11,8 +11,9 @@ two-character word has no trigram in common with a longer run).
 
 - PostgreSQL: ``Article.search_vector`` holds ``to_tsvector('english', …)`` of the cut text,
   weighted (title A; category, tags and products B; body C) and GIN-indexed. English words are
-  stemmed ("failing" finds "failure"'s "fail"); Chinese pieces pass through the English
-  configuration unchanged. The query is the OR of its terms (the last English word as a
+  stemmed by Snowball ("failing", "failed" and "fails" are all "fail"; "failure" is "failur",
+  which only the prefix of a word still being typed reaches); Chinese pieces pass through the
+  English configuration unchanged. The query is the OR of its terms (the last English word as a
   prefix, for search as you type), ranked by ``ts_rank`` so the article matching most terms,
   and in its title, comes first.
 - SQLite (a laptop's few articles): each term is a substring test on the cut text, scored in
@@ -20,6 +21,7 @@ two-character word has no trigram in common with a longer run).
 """
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -29,7 +31,8 @@ from training.models import Article
 
 # CJK unified ideographs (with extension A and the compatibility block)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_HAN}]+|[^\W_]+")
+# a run of Chinese, or a run of other letters and digits: "RAID阵列" is "raid" and "阵列"
+_TOKEN = re.compile(rf"[{_HAN}]+|[^\W_{_HAN}]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}
 SQLITE_WEIGHTS = {"A": 10, "B": 4, "C": 2}
@@ -40,7 +43,8 @@ def terms(text: str, *, unigrams: bool = False) -> list[str]:
     """The terms of ``text``: lower-case words, and Chinese runs cut into bigrams (and, for
     indexing, single characters too, so a one-character query is found)."""
     out: list[str] = []
-    for token in _TOKEN.findall(text.lower()):
+    # NFKC: the full-width letters and digits of a Chinese input method ("ＲＡＩＤ") are plain ones
+    for token in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
         if not _IS_HAN.match(token):
             out.append(token)
             continue
@@ -92,8 +96,9 @@ def search(queryset: QuerySet[Article], text: str) -> QuerySet[Article]:
 
 def _search_postgresql(queryset: QuerySet[Article], words: list[str], text: str) -> QuerySet[Article]:
     # the English word still being typed (the text ends with it): "print" finds "printer"
-    last = _TOKEN.findall(text.lower())[-1]
-    prefix = last if not _IS_HAN.match(last) and text.lower().endswith(last) else None
+    typed = unicodedata.normalize("NFKC", text).lower()
+    last = _TOKEN.findall(typed)[-1]
+    prefix = last if not _IS_HAN.match(last) and typed.endswith(last) else None
     query = None
     for word in words:
         if word == prefix:

@@ -35,6 +35,7 @@ def session_list(*, user: User) -> QuerySet[TrainingSession]:
             seats_taken=Count("enrolments", filter=SEATED, distinct=True),
             waiting=Count("enrolments", filter=WAITING, distinct=True),
         )
+        .order_by("starts_at", "pk")  # with the counts, Meta.ordering no longer applies
     )
     return scope_to_user(queryset, user, organisation_field=f"plan__{ORG}")
 

@@ -10,11 +10,13 @@ Rules: docs/training.md and docs/knowledge-base.md.
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +44,7 @@ from training.models import (
 )
 
 # what changes a session's invitation: enrolled people get the new one
-INVITATION_FIELDS = ("title", "format", "location", "meeting_link", "starts_at", "ends_at")
+INVITATION_FIELDS = ("title", "format", "location", "meeting_link", "starts_at", "ends_at", "trainer_id")
 # the same person saying the same article solved it again within this time counts once
 DEFLECTION_WINDOW = datetime.timedelta(hours=1)
 
@@ -90,7 +92,7 @@ def plan_save(
     _require_staff(actor)
     plan = plan or TrainingPlan(created_by=actor)
     _assign(plan, fields)
-    if not plan.project.is_active and not plan.pk:
+    if not plan.pk and plan.project_id is not None and not plan.project.is_active:  # no project: full_clean says so
         raise ServiceDeskError(_("This project is no longer active."), field="project")
     _validated(plan)
     if topics is not None:
@@ -108,8 +110,8 @@ def plan_save(
     return plan
 
 
-def _check_trainer(trainer: User) -> None:
-    if not trainer.is_staff_member or not trainer.is_active:
+def _check_trainer(trainer: User | None) -> None:
+    if trainer is None or not trainer.is_staff_member or not trainer.is_active:
         raise ServiceDeskError(_("The trainer must be an active member of staff."), field="trainer")
 
 
@@ -127,8 +129,12 @@ def session_save(
     before = {name: getattr(session, name) for name in INVITATION_FIELDS} if session else {}
     session = session or TrainingSession()
     _assign(session, fields)
+    if not session.pk and session.plan_id is not None:
+        plan = session.plan
+        if not plan.is_active or not plan.project.is_active:
+            raise ServiceDeskError(_("This plan or its project is no longer active."), field="plan")
     if "trainer" in fields:
-        _check_trainer(session.trainer)
+        _check_trainer(fields["trainer"])
     seated = session.enrolments.filter(status=Enrolment.Status.ENROLLED).count() if session.pk else 0
     if session.capacity is not None and session.capacity < seated:
         message = _("%(count)d people are enrolled: cancel enrolments before making it smaller.") % {"count": seated}
@@ -164,7 +170,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str) -> TrainingSess
     session.save(update_fields=["status", "cancel_reason", "revision", "updated_at"])
     active = session.enrolments.exclude(status=Enrolment.Status.CANCELLED).select_related("contact")
     for enrolment in active:
-        _tell_enrolment(enrolment, "session_cancelled")
+        _tell_enrolment(enrolment, "session_cancelled", had_seat=enrolment.status == Enrolment.Status.ENROLLED)
     return session
 
 
@@ -246,8 +252,8 @@ def enrolment_cancel(*, enrolment_id: int, actor: User) -> Enrolment:
     enrolment.status = Enrolment.Status.CANCELLED
     enrolment.cancelled_at = timezone.now()
     enrolment.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _tell_enrolment(enrolment, "cancelled", had_seat=was_seated)
     if was_seated:
-        _tell_enrolment(enrolment, "cancelled")
         _seat_waiting(session)
     return enrolment
 
@@ -269,7 +275,11 @@ def _seat_waiting(session: TrainingSession) -> None:
 def waiting_position(enrolment: Enrolment) -> int | None:
     if enrolment.status != Enrolment.Status.WAITLISTED:
         return None
-    ahead = enrolment.session.enrolments.filter(status=Enrolment.Status.WAITLISTED, queued_at__lt=enrolment.queued_at)
+    # the line is ordered by (queued_at, pk): two queued at the same moment are told apart
+    ahead = enrolment.session.enrolments.filter(
+        Q(queued_at__lt=enrolment.queued_at) | Q(queued_at=enrolment.queued_at, pk__lt=enrolment.pk),
+        status=Enrolment.Status.WAITLISTED,
+    )
     return ahead.count() + 1
 
 
@@ -284,17 +294,23 @@ _SUBJECTS = {
 }
 
 
-def _tell_enrolment(enrolment: Enrolment, event: str) -> None:
-    """Tell the participant, with the calendar invitation (or its cancellation) attached."""
+def _zone_of(user: User) -> ZoneInfo:
+    return ZoneInfo(user.time_zone or settings.TIME_ZONE)
+
+
+def _tell_enrolment(enrolment: Enrolment, event: str, *, had_seat: bool = True) -> None:
+    """Tell the participant, with the calendar invitation (or, to someone who had a seat, its
+    cancellation) attached."""
     session = enrolment.session
     attachments = []
     if event in ("enrolled", "seated", "changed", "reminder"):
         attachments = [calendars.invitation_attachment(enrolment, method="REQUEST")]
-    elif event in ("cancelled", "session_cancelled") and enrolment.status != Enrolment.Status.WAITLISTED:
+    elif event in ("cancelled", "session_cancelled") and had_seat:
         attachments = [calendars.invitation_attachment(enrolment, method="CANCEL")]
     notify(
         users=[enrolment.contact],
-        key=f"enrolment:{enrolment.pk}:{event}:{session.revision}:{enrolment.queued_at.timestamp():.0f}",
+        # queued_at to the microsecond: cancelling and enrolling again within a second is told again
+        key=f"enrolment:{enrolment.pk}:{event}:{session.revision}:{enrolment.queued_at.timestamp():.6f}",
         message=Message(
             reason=Reason.TRAINING,
             subject=_SUBJECTS[event],
@@ -305,7 +321,8 @@ def _tell_enrolment(enrolment: Enrolment, event: str) -> None:
                 "enrolment": enrolment,
                 "position": waiting_position(enrolment),
                 "title": session.title,
-                "date": timezone.localtime(session.starts_at).date().isoformat(),
+                # the subject's date in the participant's time zone, as the body's times
+                "date": timezone.localtime(session.starts_at, _zone_of(enrolment.contact)).date().isoformat(),
             },
             url=reverse("training:session_detail", args=[session.pk]),
             attachments=attachments,
@@ -426,6 +443,8 @@ def article_save(
     _assign(article, fields)
     if article.translation_of_id and article.translation_of_id == article.pk:
         raise ServiceDeskError(_("An article is not its own translation."), field="translation_of")
+    if article.translation_of_id and article.translation_of.language == article.language:
+        raise ServiceDeskError(_("A translation is in the other language."), field="translation_of")
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
     article._history_user = actor

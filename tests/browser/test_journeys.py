@@ -39,6 +39,7 @@ def test_the_language_switch_shows_the_portal_in_chinese(page, log_in, customer_
 
 def test_staff_see_every_organisation_and_the_api_docs_draw(page, log_in, manager, project_a, project_b, password):
     log_in("mgr", password)
+    page.locator("#user-menu").click()  # organisations and projects are in the user menu
     page.get_by_role("link", name="Organisations", exact=True).click()
     expect(page.get_by_role("link", name="Organisation A")).to_be_visible()
     expect(page.get_by_role("link", name="Organisation B")).to_be_visible()
@@ -46,7 +47,8 @@ def test_staff_see_every_organisation_and_the_api_docs_draw(page, log_in, manage
     page.locator("#user-menu").click()  # the API docs are in the user menu
     page.get_by_role("link", name="API", exact=True).click()
     expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI drew the operations
-    expect(page.get_by_text("/api/v1/projects/{id}/").first).to_be_visible()
+    # Swagger UI draws only the operations near the viewport: the first ones, in path order
+    expect(page.get_by_text("/api/v1/article-categories/").first).to_be_visible()
 
 
 def test_logging_out_returns_to_the_login_page(page, log_in, engineer, password):

@@ -11,10 +11,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -43,6 +45,9 @@ MARKERS_OF_A = [
     "Zephyr incident A",
     "Zephyr risk A",
     "Zephyr findings A",
+    "Zephyr training A",
+    "Zephyr session A",
+    "Zephyr article A",
 ]
 
 
@@ -54,6 +59,7 @@ class Row:
     args: list[str] = field(default_factory=list)  # names of objects in the world, resolved per run
     data: dict[str, Any] | Callable[[dict], dict] | None = None  # a callable gets the world
     api: bool = False
+    query: Callable[[dict], dict] | None = None  # the URL's query string, from the world
 
 
 def everyone(code: int, **overrides: int) -> dict[str, int]:
@@ -483,6 +489,224 @@ MATRIX = [
     # no login: a forged link answers 400 with the reason, for everyone
     Row("maintenance:survey", "get", everyone(400), args=["token"]),
     Row("maintenance:survey", "post", everyone(400), args=["token"], data={"score": 5}),
+    # --- training: pages (organisation A's plan; session A: online, next week, trained by the
+    # engineer, customer A enrolled; the open session: nobody enrolled; the held session: ended
+    # yesterday, trained by someone else, customer A present; see training_world) ------------
+    Row("training:home", "get", signed_in(200, 302)),
+    Row("training:home", "get", signed_in(200, 302), data={"when": "past"}),
+    Row("training:plans", "get", signed_in(200, 302)),
+    Row("training:plan_detail", "get", signed_in(200, 302, customer_b=404), args=["training_plan_a"]),
+    # staff only: every customer gets 403 before anything is looked up
+    Row("training:plan_create", "get", STAFF_PAGE.expected),
+    TRAINING_STAFF_FORM := Row(
+        "training:plan_create",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "title": "Administrator training",
+            "audience": "",
+            "notes": "",
+            "topics-TOTAL_FORMS": "1",
+            "topics-INITIAL_FORMS": "0",
+            "topics-0-kind": "operation",
+            "topics-0-title": "Daily operation",
+            "topics-0-hours": "2",
+        },
+    ),
+    Row("training:plan_edit", "get", STAFF_PAGE.expected, args=["training_plan_a"]),
+    Row(
+        "training:plan_edit",
+        "post",
+        TRAINING_STAFF_FORM.expected,
+        args=["training_plan_a"],
+        data={
+            "title": "Operator training",
+            "audience": "Operators",
+            "notes": "",
+            "is_active": "on",
+            "topics-TOTAL_FORMS": "1",
+            "topics-INITIAL_FORMS": "0",
+            "topics-0-kind": "custom",
+            "topics-0-title": "Pumping stations",
+            "topics-0-hours": "1",
+        },
+    ),
+    Row("training:project_records", "get", signed_in(200, 302, customer_b=404), args=["project_a"]),
+    Row("training:session_create", "get", STAFF_PAGE.expected),
+    Row(
+        "training:session_create",
+        "get",
+        STAFF_PAGE.expected,
+        query=lambda world: {"plan": world["training_plan_a"].pk},
+    ),
+    Row(
+        "training:session_create",
+        "post",
+        TRAINING_STAFF_FORM.expected,
+        query=lambda world: {"plan": world["training_plan_a"].pk},
+        data=lambda world: session_form(world, title="Evening session"),
+    ),
+    Row("training:session_detail", "get", signed_in(200, 302, customer_b=404), args=["session_a"]),
+    Row("training:session_edit", "get", STAFF_PAGE.expected, args=["session_a"]),
+    Row(
+        "training:session_edit",
+        "post",
+        TRAINING_STAFF_FORM.expected,
+        args=["session_a"],
+        data=lambda world: session_form(world, title="Zephyr session A: online"),
+    ),
+    # the engineer cancels it; for the manager and the admin it is cancelled already (the page
+    # again, with the refusal)
+    Row(
+        "training:session_cancel",
+        "post",
+        signed_in(400, 302, customer_a=403, customer_b=404, engineer=302),
+        args=["session_a"],
+        data={"reason": "Trainer ill"},
+    ),
+    # a customer enrols themself; staff must name the contact (the page again without one)
+    Row(
+        "training:enrol",
+        "post",
+        signed_in(400, 302, customer_a=302, customer_b=404),
+        args=["open_session_a"],
+        data={},
+    ),
+    # the engineer enrols customer A's colleague; for the manager and the admin the colleague is
+    # no longer a choice (enrolled already); customer A enrols themself, whatever is posted
+    Row(
+        "training:enrol",
+        "post",
+        signed_in(400, 302, customer_a=302, customer_b=404, engineer=302),
+        args=["open_session_a"],
+        data=lambda world: {"contact": world["colleague_a"].pk},
+    ),
+    # the trainer (the engineer), managers and admins take attendance
+    Row(
+        "training:attendance",
+        "get",
+        signed_in(200, 302, customer_a=403, customer_b=404),
+        args=["session_a"],
+    ),
+    Row(
+        "training:attendance",
+        "get",
+        signed_in(200, 302, customer_a=403, customer_b=404, engineer=403),
+        args=["held_session_a"],
+    ),
+    Row(
+        "training:attendance",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404, engineer=403),
+        args=["held_session_a"],
+        data=lambda world: {f"mark-{world['held_enrolment_a'].pk}": "absent"},
+    ),
+    # the participant's own invitation; staff get the event; not enrolled: nothing to send
+    Row("training:invitation", "get", signed_in(200, 302, customer_b=404), args=["session_a"]),
+    Row("training:invitation", "get", signed_in(200, 302, customer_a=404, customer_b=404), args=["open_session_a"]),
+    Row(
+        "training:material_add",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=404),
+        args=["session_a"],
+        data={"title": "Slides", "url": "https://files.example.com/slides.pdf"},
+    ),
+    Row("training:material", "get", signed_in(200, 302, customer_b=404), args=["session_a", "material_a"]),
+    # the engineer removes it; it is gone for the manager and the admin
+    Row(
+        "training:material_remove",
+        "post",
+        signed_in(404, 302, customer_a=403, engineer=302),
+        args=["session_a", "material_a"],
+        data={},
+    ),
+    # customer A cancels their own; for staff it is cancelled already (a message)
+    Row(
+        "training:enrolment_cancel",
+        "post",
+        signed_in(302, 302, customer_b=404),
+        args=["enrolment_a"],
+        data={},
+    ),
+    # the participant only, after the session, having been there
+    Row("training:feedback", "get", signed_in(403, 302, customer_a=200, customer_b=404), args=["held_enrolment_a"]),
+    Row(
+        "training:feedback",
+        "post",
+        signed_in(403, 302, customer_a=302, customer_b=404),
+        args=["held_enrolment_a"],
+        data={"rating": "5", "trainer_rating": "4", "comments": "Useful"},
+    ),
+    Row("training:feedback", "get", signed_in(403, 302, customer_a=404, customer_b=404), args=["enrolment_a"]),
+    Row("training:certificate", "get", signed_in(200, 302, customer_b=404), args=["held_enrolment_a"]),
+    Row("training:certificate", "get", signed_in(404, 302), args=["enrolment_a"]),  # not held yet
+    # --- knowledge base: pages (anyone reads what is meant for them; 404 otherwise) ---------------
+    Row("training:kb", "get", everyone(200)),
+    Row("training:kb", "get", everyone(200), data={"q": "Zephyr article printer"}),
+    Row("training:article_detail", "get", everyone(200), args=["public_article"]),
+    Row(
+        "training:article_detail",
+        "get",
+        everyone(200, anonymous=404, customer_b=404),
+        args=["customers_article_a"],
+    ),
+    STAFF_ARTICLE := Row(
+        "training:article_detail",
+        "get",
+        everyone(200, anonymous=404, customer_a=404, customer_b=404),
+        args=["staff_article"],
+    ),
+    Row("training:article_detail", "get", STAFF_ARTICLE.expected, args=["draft_article"]),
+    Row("training:article_create", "get", STAFF_PAGE.expected),
+    Row(
+        "training:article_create",
+        "post",
+        TRAINING_STAFF_FORM.expected,
+        data=lambda world: article_form(title="Label printer skips labels"),
+    ),
+    Row("training:article_edit", "get", STAFF_PAGE.expected, args=["public_article"]),
+    Row(
+        "training:article_edit",
+        "post",
+        TRAINING_STAFF_FORM.expected,
+        args=["public_article"],
+        data=lambda world: article_form(title="Printer paper jam"),
+    ),
+    Row("training:article_history", "get", STAFF_PAGE.expected, args=["public_article"]),
+    Row(
+        "training:article_solved",
+        "post",
+        everyone(302),
+        args=["public_article"],
+        data={"query": "paper jam", "source": "article"},
+    ),
+    Row(
+        "training:article_solved",
+        "post",
+        everyone(302, anonymous=404, customer_b=404),
+        args=["customers_article_a"],
+        data={"source": "ticket_form"},
+    ),
+    # a draft: staff read it, but nothing unpublished "solved" anything (a message)
+    Row(
+        "training:article_solved",
+        "post",
+        everyone(302, anonymous=404, customer_a=404, customer_b=404),
+        args=["draft_article"],
+        data={},
+    ),
+    # an htmx fragment: not signed in is 403 (htmx leaves the box as it is), not a login page
+    Row("training:suggest", "get", signed_in(200, 403), data={"title": "Zephyr article printer"}),
+    # staff turn a resolved ticket into a draft; an open one is refused (a message)
+    Row(
+        "training:article_from_ticket",
+        "post",
+        STAFF_ACTION.expected,
+        args=["resolved_ticket_a"],
+        data={},
+    ),
+    Row("training:article_from_ticket", "post", STAFF_ACTION.expected, args=["ticket_a"], data={}),
     # --- emergency: API ------------------------------------------------------------------
     Row("incident-list", "get", signed_in(200, 401), api=True),
     Row(
@@ -789,6 +1013,158 @@ MATRIX = [
         data={"status": "planned", "planned_for": "2026-12-01"},
         api=True,
     ),
+    # --- training: API (organisation A's rows: see training_world) --------------------------
+    Row("training-plan-list", "get", signed_in(200, 401), api=True),
+    STAFF_CREATE := Row(
+        "training-plan-list", "post", signed_in(400, 401, customer_a=403, customer_b=403), data={}, api=True
+    ),
+    Row("training-plan-detail", "get", SCOPED_READ.expected, args=["training_plan_a"], api=True),
+    STAFF_CHANGE := Row(
+        "training-plan-detail",
+        "patch",
+        signed_in(200, 401, customer_a=403, customer_b=404),
+        args=["training_plan_a"],
+        data={"notes": "Bring a laptop"},
+        api=True,
+    ),
+    STAFF_REPLACE := Row(
+        "training-plan-detail",
+        "put",
+        signed_in(400, 401, customer_a=403, customer_b=404),
+        args=["training_plan_a"],
+        data={},
+        api=True,
+    ),
+    Row("training-plan-detail", "delete", signed_in(405, 401), args=["training_plan_a"], api=True),
+    Row("training-session-list", "get", signed_in(200, 401), api=True),
+    Row("training-session-list", "post", STAFF_CREATE.expected, data={}, api=True),
+    Row("training-session-detail", "get", SCOPED_READ.expected, args=["session_a"], api=True),
+    Row(
+        "training-session-detail",
+        "patch",
+        STAFF_CHANGE.expected,
+        args=["session_a"],
+        data={"description": "Bring a headset"},
+        api=True,
+    ),
+    Row("training-session-detail", "put", STAFF_REPLACE.expected, args=["session_a"], data={}, api=True),
+    Row("training-session-detail", "delete", signed_in(405, 401), args=["session_a"], api=True),
+    # a customer enrols themself; staff name the contact (400 without one)
+    Row(
+        "training-session-enrol",
+        "post",
+        signed_in(400, 401, customer_a=201, customer_b=404),
+        args=["open_session_a"],
+        data={},
+        api=True,
+    ),
+    # the engineer enrols the colleague; then the colleague is enrolled already; a customer may
+    # not enrol somebody else
+    Row(
+        "training-session-enrol",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=201),
+        args=["open_session_a"],
+        data=lambda world: {"contact": world["colleague_a"].pk},
+        api=True,
+    ),
+    # the engineer cancels it; then it is cancelled already
+    Row(
+        "training-session-cancel",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=404, engineer=200),
+        args=["session_a"],
+        data={"reason": "Trainer ill"},
+        api=True,
+    ),
+    Row(
+        "training-session-attendance",
+        "post",
+        signed_in(200, 401, customer_a=403, customer_b=404, engineer=403),
+        args=["held_session_a"],
+        data=lambda world: {"marks": [{"enrolment": world["held_enrolment_a"].pk, "attendance": "absent"}]},
+        api=True,
+    ),
+    Row("training-session-enrolments", "get", SCOPED_READ.expected, args=["session_a"], api=True),
+    Row("enrolment-list", "get", signed_in(200, 401), api=True),
+    Row("enrolment-detail", "get", SCOPED_READ.expected, args=["enrolment_a"], api=True),
+    # customer A cancels their own; for staff it is cancelled already
+    Row(
+        "enrolment-cancel",
+        "post",
+        signed_in(400, 401, customer_a=200, customer_b=404),
+        args=["enrolment_a"],
+        data={},
+        api=True,
+    ),
+    Row(
+        "enrolment-feedback",
+        "post",
+        signed_in(403, 401, customer_a=201, customer_b=404),
+        args=["held_enrolment_a"],
+        data={"rating": 5},
+        api=True,
+    ),
+    Row("article-list", "get", signed_in(200, 401), api=True),
+    Row("article-list", "get", signed_in(200, 401), data={"q": "Zephyr article printer"}, api=True),
+    Row("article-list", "post", STAFF_CREATE.expected, data={}, api=True),
+    Row("article-detail", "get", signed_in(200, 401), args=["public_article"], api=True),
+    Row("article-detail", "get", SCOPED_READ.expected, args=["customers_article_a"], api=True),
+    Row(
+        "article-detail",
+        "get",
+        signed_in(200, 401, customer_a=404, customer_b=404),
+        args=["staff_article"],
+        api=True,
+    ),
+    Row(
+        "article-detail",
+        "patch",
+        signed_in(200, 401, customer_a=403, customer_b=403),
+        args=["public_article"],
+        data={"body": "Open the cover, remove the roll, thread it again."},
+        api=True,
+    ),
+    Row(
+        "article-detail",
+        "put",
+        signed_in(400, 401, customer_a=403, customer_b=403),
+        args=["public_article"],
+        data={},
+        api=True,
+    ),
+    Row("article-detail", "delete", signed_in(405, 401), args=["public_article"], api=True),
+    Row(
+        "article-history",
+        "get",
+        signed_in(200, 401, customer_a=403, customer_b=403),
+        args=["public_article"],
+        api=True,
+    ),
+    Row(
+        "article-solved",
+        "post",
+        signed_in(201, 401),
+        args=["public_article"],
+        data={"query": "paper jam"},
+        api=True,
+    ),
+    Row(
+        "article-solved",
+        "post",
+        signed_in(201, 401, customer_b=404),
+        args=["customers_article_a"],
+        data={},
+        api=True,
+    ),
+    Row(
+        "article-from-ticket",
+        "post",
+        signed_in(201, 401, customer_a=403, customer_b=403),
+        data=lambda world: {"ticket": world["resolved_ticket_a"].pk},
+        api=True,
+    ),
+    Row("article-category-list", "get", signed_in(200, 401), api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -899,6 +1275,7 @@ def world(db):
         "bad_feed_token": "rota:1:bad-signature",
         **maintenance_world(project_a, users, ticket_a),
         **maintenance_pages_world(project_a, users),
+        **training_world(org_a, project_a, users),
     }
 
 
@@ -975,6 +1352,125 @@ def maintenance_pages_world(project_a, users) -> dict[str, Any]:
     }
 
 
+def training_world(org_a, project_a, users) -> dict[str, Any]:
+    """Organisation A's training rows: a plan; session A (online, next week, trained by the
+    engineer) with customer A enrolled and a handout; an open session nobody is enrolled in; a
+    session held yesterday by another trainer, customer A marked present (no feedback yet); a
+    colleague of customer A; articles of each visibility, and a draft; a resolved ticket."""
+    from tickets.services import ticket_update
+    from training import services as training_services
+    from training.models import Article, Enrolment, TrainingSession
+
+    engineer = users["engineer"]
+    trainer = UserFactory(username="trainer", role=User.Role.ENGINEER)
+    plan = training_services.plan_save(
+        actor=engineer,
+        project=project_a,
+        title="Zephyr training A",
+        topics=[{"kind": "operation", "title": "Daily operation", "hours": 2}],
+    )
+    next_week = timezone.now().replace(microsecond=0) + datetime.timedelta(days=7)
+
+    def session(title: str, starts: datetime.datetime, **fields: Any) -> TrainingSession:
+        fields.setdefault("format", TrainingSession.Format.ONLINE)
+        fields.setdefault("meeting_link", "https://meet.example.com/zephyr")
+        return training_services.session_save(
+            actor=engineer,
+            plan=plan,
+            title=title,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+            capacity=5,
+            **{"trainer": engineer, **fields},
+        )
+
+    session_a = session("Zephyr session A: online", next_week)
+    open_session = session("Zephyr session A: open", next_week + datetime.timedelta(days=1))
+    held = session(
+        "Zephyr session A: held",
+        next_week - datetime.timedelta(days=8),
+        format=TrainingSession.Format.CENTRALISED,
+        meeting_link="",
+        location="Training centre",
+        trainer=trainer,
+    )
+    customer_a = users["customer_a"]
+    enrolment = training_services.enrol(session_id=session_a.pk, contact=customer_a, actor=customer_a)
+    # enrolment closes when a session starts: the seat in a past session is written directly
+    held_enrolment = Enrolment.objects.create(
+        session=held, contact=customer_a, queued_at=held.starts_at, enrolled_by=engineer
+    )
+    training_services.attendance_take(session_id=held.pk, actor=trainer, marks={held_enrolment.pk: "present"})
+    material = training_services.material_add(
+        session_id=session_a.pk,
+        actor=engineer,
+        title="Handout",
+        file=SimpleUploadedFile("handout.pdf", b"%PDF-1.4 Zephyr-Org-A handout", content_type="application/pdf"),
+    )
+
+    def article(title: str, **fields: Any) -> Article:
+        fields.setdefault("status", Article.Status.PUBLISHED)
+        return training_services.article_save(
+            actor=engineer, title=title, body=f"{title}: open the cover.", language="en", **fields
+        )
+
+    resolved = ticket_create(
+        actor=customer_a, project=project_a, title="Labels shifted", description="Every second label is skipped"
+    )
+    ticket_update(ticket_id=resolved.pk, actor=engineer, status="resolved")
+    return {
+        "training_plan_a": plan,
+        "session_a": session_a,
+        "open_session_a": open_session,
+        "held_session_a": held,
+        "enrolment_a": enrolment,
+        "held_enrolment_a": held_enrolment,
+        "material_a": material,
+        "colleague_a": CustomerFactory(username="colleague-a", organisation=org_a),
+        "public_article": article("Printer paper jam", visibility=Article.Visibility.PUBLIC),
+        "customers_article_a": article(
+            "Zephyr article A: printer labels", visibility=Article.Visibility.CUSTOMERS, projects=[project_a]
+        ),
+        "staff_article": article("Controller password reset", visibility=Article.Visibility.STAFF),
+        "draft_article": article(
+            "Printer driver crash", visibility=Article.Visibility.PUBLIC, status=Article.Status.DRAFT
+        ),
+        "resolved_ticket_a": resolved,
+    }
+
+
+def session_form(world, *, title: str) -> dict[str, Any]:
+    """What the session form posts: an online session a month from now."""
+    starts = timezone.localtime() + datetime.timedelta(days=30)
+    return {
+        "title": title,
+        "format": "online",
+        "location": "",
+        "meeting_link": "https://meet.example.com/evening",
+        "trainer": world["users"]["engineer"].pk,
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "10",
+        "language": "en",
+        "description": "",
+    }
+
+
+def article_form(*, title: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "body": "Open the cover and thread the labels again.",
+        "language": "en",
+        "kind": "troubleshooting",
+        "visibility": "public",
+        "status": "published",
+        "category": "",
+        "tags": "printer",
+        "applies_to": "",
+        "translation_of": "",
+    }
+
+
 def _client(world, role: str, api: bool):
     client = APIClient() if api else APIClient(enforce_csrf_checks=False)
     user = world["users"].get(role)
@@ -988,7 +1484,8 @@ def _client(world, role: str, api: bool):
 
 def _url(world, row: Row) -> str:
     args = [world[name].pk if hasattr(world[name], "pk") else world[name] for name in row.args]
-    return reverse(row.name, args=args)
+    query = f"?{urlencode(row.query(world))}" if row.query else ""
+    return reverse(row.name, args=args) + query
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method.upper()} {row.name}")

@@ -1,6 +1,7 @@
 """Demo data: two customer organisations with a delivered project each, the emergency groups,
-the warranties, inspections and a release of the maintenance module, and the demo users
-(password ``ServiceDesk-2026``). Idempotent: running it again changes
+the warranties, inspections and a release of the maintenance module, the training plans,
+sessions and knowledge base articles of the training module (``training.demo``), and the demo
+users (password ``ServiceDesk-2026``). Idempotent: running it again changes
 nothing that is already there (a password someone changed stays changed).
 """
 
@@ -34,6 +35,7 @@ from maintenance.models import (
 from tickets import calendars, policies
 from tickets import services as ticket_services
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket
+from training import demo as training_demo
 
 DEMO_PASSWORD = "ServiceDesk-2026"
 
@@ -272,6 +274,7 @@ class Command(BaseCommand):
         created += self._sla_defaults()
         created += self._emergency_plan(admin)
         created += self._maintenance()
+        created += self._training()
         if not Ticket.objects.exists():
             for username, title, priority, description in DEMO_TICKETS:
                 reporter = User.objects.get(username=username)
@@ -395,6 +398,14 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    # --- training ----------------------------------------------------------------------------
+
+    def _training(self) -> int:
+        """A training plan per project; Eastbay's sessions (online next week, one attended, one
+        full with a waiting list) and a second Eastbay contact, carol; the knowledge base's
+        categories and articles in English and Chinese. See ``training/demo.py``."""
+        return training_demo.seed(password=DEMO_PASSWORD)
 
     def _sla_defaults(self) -> int:
         """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)
