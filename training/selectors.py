@@ -94,6 +94,7 @@ def visible_articles(*, user: User | None) -> Q:
 def article_list(*, user: User | None) -> QuerySet[Article]:
     return (
         Article.objects.filter(visible_articles(user=user))
+        .defer("search_document", "search_vector")  # large, and only read inside the database
         .select_related("category", "author")
         .prefetch_related("tags", "applies_to")
     )
