@@ -17,7 +17,6 @@ from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -51,6 +50,7 @@ from maintenance.models import (
 from notifications.models import Reason
 from notifications.services import Message, notify
 from servicedesk.errors import NotAllowed, ServiceDeskError
+from servicedesk.writes import assign, require_staff, validated_save
 from tickets.models import Ticket, TicketEvent
 
 SURVEY_SALT = "maintenance.survey"
@@ -65,25 +65,6 @@ def desk_date(moment: datetime.datetime | None = None) -> datetime.date:
     """The date of ``moment`` (default: now) in the service desk's time zone, whoever asks: the
     pages activate each user's own zone, which must not change a coverage decision."""
     return timezone.localdate(moment or timezone.now(), ZoneInfo(settings.TIME_ZONE))
-
-
-def _require_staff(actor: User) -> None:
-    if not actor.is_staff_member:
-        raise NotAllowed(_("Only staff can do this."))
-
-
-def _validated(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceDeskError(messages[0], field=None if field == "__all__" else field) from error
-    instance.save()
-
-
-def _assign(instance, fields: Mapping[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def managers() -> list[User]:
@@ -109,8 +90,8 @@ def terms_save(*, terms: WarrantyTerms | None = None, **fields: Any) -> Warranty
         raise ServiceDeskError(
             _("Warranties use these terms: create new terms for another duration."), field="duration_months"
         )
-    _assign(terms, fields)
-    _validated(terms)
+    assign(terms, fields)
+    validated_save(terms)
     return terms
 
 
@@ -143,20 +124,20 @@ def warranty_save(
             _("The warranty would end after the latest date the system supports."), field="start_date"
         ) from error
     changed = warranty.pk is None or warranty.end_date != end_date
-    _assign(warranty, {"project": project, "terms": terms, "start_date": start_date, "asset": asset, "notes": notes})
+    assign(warranty, {"project": project, "terms": terms, "start_date": start_date, "asset": asset, "notes": notes})
     warranty.end_date = end_date
     if changed:
         warranty.expiry_reminded_at = None  # a new end date is worth a new reminder
-    _validated(warranty)
+    validated_save(warranty)
     return warranty
 
 
 @transaction.atomic
 def contract_save(*, contract: ServiceContract | None = None, **fields: Any) -> ServiceContract:
     contract = contract or ServiceContract()
-    _assign(contract, fields)
+    assign(contract, fields)
     _check_asset(contract.project, contract.asset)
-    _validated(contract)
+    validated_save(contract)
     return contract
 
 
@@ -208,7 +189,7 @@ def ticket_verdict(ticket: Ticket, cause: str | None) -> coverage.Verdict:
 def coverage_decide(*, ticket_id: int, actor: User, cause: str) -> Coverage:
     """Record the engineer's root-cause attribution and decide free or billable from the
     warranty or contract in force when the ticket was received. Deciding again replaces it."""
-    _require_staff(actor)
+    require_staff(actor)
     if cause not in Cause.values:
         raise ServiceDeskError(_("Choose a root cause from the list."), field="cause")
     ticket = _ticket(ticket_id)
@@ -235,16 +216,16 @@ def coverage_decide(*, ticket_id: int, actor: User, cause: str) -> Coverage:
 
 @transaction.atomic
 def billable_item_add(*, ticket_id: int, actor: User, kind: str, description: str, quantity: Decimal) -> BillableItem:
-    _require_staff(actor)
+    require_staff(actor)
     ticket = _ticket(ticket_id)
     item = BillableItem(ticket=ticket, kind=kind, description=description, quantity=quantity, recorded_by=actor)
-    _validated(item)
+    validated_save(item)
     return item
 
 
 @transaction.atomic
 def billable_item_remove(*, item: BillableItem, actor: User) -> None:
-    _require_staff(actor)
+    require_staff(actor)
     item.delete()
 
 
@@ -289,11 +270,11 @@ def occurrences(schedule: InspectionSchedule, start: datetime.date, end: datetim
 @transaction.atomic
 def schedule_save(*, schedule: InspectionSchedule | None = None, **fields: Any) -> InspectionSchedule:
     schedule = schedule or InspectionSchedule()
-    _assign(schedule, fields)
+    assign(schedule, fields)
     if not schedule.engineer.is_staff_member:
         raise ServiceDeskError(_("The engineer must be a staff user."), field="engineer")
     parse_rule(schedule.rule, schedule.first_date)
-    _validated(schedule)
+    validated_save(schedule)
     return schedule
 
 
@@ -374,11 +355,11 @@ def health_check_create(
     kind: str = Inspection.Kind.HEALTH_CHECK,
 ) -> Inspection:
     """An ad hoc visit (a health check, or an extra inspection) outside any schedule."""
-    _require_staff(actor)
+    require_staff(actor)
     if not engineer.is_staff_member:
         raise ServiceDeskError(_("The engineer must be a staff user."), field="engineer")
     inspection = Inspection(project=project, engineer=engineer, due_date=due_date, title=title, kind=kind)
-    _validated(inspection)
+    validated_save(inspection)
     _copy_checklist(inspection, checklist)
     if engineer.pk != actor.pk:
         _tell_assigned(inspection)
@@ -407,7 +388,7 @@ def inspection_record(
 ) -> Inspection:
     """Save what the engineer has so far (answers keyed by answer id); the visit is then in
     progress."""
-    _require_staff(actor)
+    require_staff(actor)
     inspection = _lock_inspection(inspection_id)
     _require_open(inspection)
     rows = {row.pk: row for row in inspection.answers.all()}
@@ -444,7 +425,7 @@ def inspection_record(
 @transaction.atomic
 def inspection_complete(*, inspection_id: int, actor: User) -> Inspection:
     """Close the visit; every pass/fail check must have its answer. The report is then ready."""
-    _require_staff(actor)
+    require_staff(actor)
     inspection = _lock_inspection(inspection_id)
     _require_open(inspection)
     missing = [
@@ -492,7 +473,7 @@ def inspection_cancel(*, inspection_id: int, actor: User, reason: str) -> Inspec
 
 @transaction.atomic
 def photo_add(*, inspection_id: int, actor: User, image: UploadedFile, caption: str = "") -> InspectionPhoto:
-    _require_staff(actor)
+    require_staff(actor)
     inspection = _lock_inspection(inspection_id)
     _require_open(inspection)
     if image.size > settings.ATTACHMENT_MAX_BYTES:
@@ -505,7 +486,7 @@ def photo_add(*, inspection_id: int, actor: User, image: UploadedFile, caption: 
     finally:
         image.seek(0)
     photo = InspectionPhoto(inspection=inspection, image=image, caption=caption, uploaded_by=actor)
-    _validated(photo)
+    validated_save(photo)
     return photo
 
 
@@ -545,16 +526,16 @@ def inspections_flag_overdue(*, today: datetime.date | None = None) -> int:
 
 @transaction.atomic
 def return_visit_save(*, visit: ReturnVisit | None = None, actor: User, **fields: Any) -> ReturnVisit:
-    _require_staff(actor)
+    require_staff(actor)
     visit = visit or ReturnVisit()
     if visit.pk and visit.status != ReturnVisit.Status.PLANNED:
         raise ServiceDeskError(_("The return visit is no longer planned."))
-    _assign(visit, fields)
+    assign(visit, fields)
     if visit.ticket_id and visit.ticket.project_id != visit.project_id:
         raise ServiceDeskError(_("The ticket belongs to another project."), field="ticket")
     if not visit.staff.is_staff_member:
         raise ServiceDeskError(_("Return visits are made by staff."), field="staff")
-    _validated(visit)
+    validated_save(visit)
     return visit
 
 
@@ -562,7 +543,7 @@ def return_visit_save(*, visit: ReturnVisit | None = None, actor: User, **fields
 def return_visit_done(
     *, visit_id: int, actor: User, notes: str, satisfaction: int | None, suggestions: str = "", contact_name: str = ""
 ) -> ReturnVisit:
-    _require_staff(actor)
+    require_staff(actor)
     visit = ReturnVisit.objects.select_for_update().get(pk=visit_id)
     if visit.status != ReturnVisit.Status.PLANNED:
         raise ServiceDeskError(_("The return visit is no longer planned."))
@@ -572,7 +553,7 @@ def return_visit_done(
     visit.done_at = timezone.now()
     visit.notes, visit.satisfaction, visit.suggestions = notes, satisfaction, suggestions
     visit.contact_name = contact_name or visit.contact_name
-    _validated(visit)
+    validated_save(visit)
     return visit
 
 
@@ -652,8 +633,8 @@ def survey_answer(*, token: str, score: int, comment: str = "") -> Ticket:
 @transaction.atomic
 def product_save(*, product: Product | None = None, **fields: Any) -> Product:
     product = product or Product()
-    _assign(product, fields)
-    _validated(product)
+    assign(product, fields)
+    validated_save(product)
     return product
 
 
@@ -661,8 +642,8 @@ def product_save(*, product: Product | None = None, **fields: Any) -> Product:
 def release_save(*, release: Release | None = None, **fields: Any) -> Release:
     """Record a release; it reaches the projects when it is published (``release_publish``)."""
     release = release or Release()
-    _assign(release, fields)
-    _validated(release)
+    assign(release, fields)
+    validated_save(release)
     return release
 
 
@@ -729,7 +710,7 @@ def notice_update(
 ) -> UpgradeNotice:
     """Track the upgrade: planned (for a date), done (the project now runs the release), or
     declined. Done and declined are final."""
-    _require_staff(actor)
+    require_staff(actor)
     notice = UpgradeNotice.objects.select_for_update(of=("self",)).select_related("release").get(pk=notice_id)
     if notice.status in (UpgradeNotice.Status.DONE, UpgradeNotice.Status.DECLINED):
         raise ServiceDeskError(_("The upgrade is already %(status)s.") % {"status": notice.get_status_display()})

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -27,6 +26,7 @@ from customers.models import Project
 from notifications.models import Reason
 from notifications.services import Message, notify
 from servicedesk.errors import NotAllowed, ServiceDeskError
+from servicedesk.writes import assign, require_staff, validated_save
 from tickets.models import Ticket
 from training import calendars, search
 from training.models import (
@@ -47,25 +47,6 @@ from training.models import (
 INVITATION_FIELDS = ("title", "format", "location", "meeting_link", "starts_at", "ends_at", "trainer_id")
 # the same person saying the same article solved it again within this time counts once
 DEFLECTION_WINDOW = datetime.timedelta(hours=1)
-
-
-def _require_staff(actor: User) -> None:
-    if not actor.is_staff_member:
-        raise NotAllowed(_("Only staff can do this."))
-
-
-def _validated(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceDeskError(messages[0], field=None if field == "__all__" else field) from error
-    instance.save()
-
-
-def _assign(instance, fields: Mapping[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def _session_for_update(session_id: int) -> TrainingSession:
@@ -89,12 +70,12 @@ def plan_save(
     *, actor: User, plan: TrainingPlan | None = None, topics: Sequence[Mapping[str, Any]] | None = None, **fields: Any
 ) -> TrainingPlan:
     """Create or change a plan; ``topics`` (if given) replaces its topics, in that order."""
-    _require_staff(actor)
+    require_staff(actor)
     plan = plan or TrainingPlan(created_by=actor)
-    _assign(plan, fields)
+    assign(plan, fields)
     if not plan.pk and plan.project_id is not None and not plan.project.is_active:  # no project: full_clean says so
         raise ServiceDeskError(_("This project is no longer active."), field="project")
-    _validated(plan)
+    validated_save(plan)
     if topics is not None:
         kept = []
         for position, data in enumerate(topics):
@@ -102,9 +83,9 @@ def plan_save(
             if data.get("id") and topic is None:
                 raise ServiceDeskError(_("This topic is not in the plan."), field="topics")
             topic = topic or Topic(plan=plan)
-            _assign(topic, {key: value for key, value in data.items() if key != "id"})
+            assign(topic, {key: value for key, value in data.items() if key != "id"})
             topic.position = position
-            _validated(topic)
+            validated_save(topic)
             kept.append(topic.pk)
         plan.topics.exclude(pk__in=kept).delete()
     return plan
@@ -121,14 +102,14 @@ def session_save(
 ) -> TrainingSession:
     """Create or change a session. Enlarging it seats the waiting list; it cannot shrink below
     the people enrolled. Changing its time or place sends everyone enrolled the new invitation."""
-    _require_staff(actor)
+    require_staff(actor)
     if session is not None:
         session = _session_for_update(session.pk)
         if session.is_cancelled:
             raise ServiceDeskError(_("This session is cancelled."))
     before = {name: getattr(session, name) for name in INVITATION_FIELDS} if session else {}
     session = session or TrainingSession()
-    _assign(session, fields)
+    assign(session, fields)
     if not session.pk and session.plan_id is not None:
         plan = session.plan
         if not plan.is_active or not plan.project.is_active:
@@ -142,7 +123,7 @@ def session_save(
     changed = bool(before) and any(getattr(session, name) != value for name, value in before.items())
     if changed:
         session.revision += 1
-    _validated(session)
+    validated_save(session)
     if topics is not None:
         topics = list(topics)
         if any(topic.plan_id != session.plan_id for topic in topics):
@@ -158,7 +139,7 @@ def session_save(
 
 @transaction.atomic
 def session_cancel(*, session_id: int, actor: User, reason: str) -> TrainingSession:
-    _require_staff(actor)
+    require_staff(actor)
     session = _session_for_update(session_id)
     if session.is_cancelled:
         raise ServiceDeskError(_("This session is cancelled already."))
@@ -178,7 +159,7 @@ def session_cancel(*, session_id: int, actor: User, reason: str) -> TrainingSess
 def material_add(
     *, session_id: int, actor: User, title: str, file: UploadedFile | None = None, url: str = ""
 ) -> Material:
-    _require_staff(actor)
+    require_staff(actor)
     session = _session_for_update(session_id)
     if bool(file) == bool(url):
         raise ServiceDeskError(_("Upload a file or give a link."), field="file")
@@ -187,13 +168,13 @@ def material_add(
         if file.size > settings.ATTACHMENT_MAX_BYTES:
             raise ServiceDeskError(_("The file is too large."), field="file")
         material.file = file
-    _validated(material)
+    validated_save(material)
     return material
 
 
 @transaction.atomic
 def material_remove(*, material_id: int, actor: User) -> None:
-    _require_staff(actor)
+    require_staff(actor)
     material = Material.objects.select_for_update().get(pk=material_id)
     material.file.delete(save=False)
     material.delete()
@@ -409,7 +390,7 @@ def feedback_submit(
     if Feedback.objects.filter(enrolment=enrolment).exists():
         raise ServiceDeskError(_("You have given your feedback already."))
     feedback = Feedback(enrolment=enrolment, rating=rating, trainer_rating=trainer_rating, comments=comments)
-    _validated(feedback)
+    validated_save(feedback)
     return feedback
 
 
@@ -438,9 +419,9 @@ def article_save(
 ) -> Article:
     """Create or change an article (staff). Every change is a revision in its history; the
     search index follows."""
-    _require_staff(actor)
+    require_staff(actor)
     article = article or Article(author=actor)
-    _assign(article, fields)
+    assign(article, fields)
     if article.translation_of_id and article.translation_of_id == article.pk:
         raise ServiceDeskError(_("An article is not its own translation."), field="translation_of")
     if article.translation_of_id and article.translation_of.language == article.language:
@@ -448,7 +429,7 @@ def article_save(
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
     article._history_user = actor
-    _validated(article)
+    validated_save(article)
     if tags is not None:
         article.tags.set(_tags(tags))
     if projects is not None:
@@ -456,7 +437,7 @@ def article_save(
     if applies_to is not None:
         article.applies_to.all().delete()
         for row in applies_to:
-            _validated(AppliesTo(article=article, product=row["product"], versions=row.get("versions", "")))
+            validated_save(AppliesTo(article=article, product=row["product"], versions=row.get("versions", "")))
     search.article_index(article)
     return article
 
@@ -480,7 +461,7 @@ def _language_of(text: str) -> str:
 def article_from_ticket(*, ticket_id: int, actor: User) -> Article:
     """A staff-only draft from a resolved ticket: its title, the symptoms, and the public
     replies that resolved it, for an engineer to edit into a guide."""
-    _require_staff(actor)
+    require_staff(actor)
     ticket = Ticket.objects.select_related("project").get(pk=ticket_id)
     if ticket.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
         raise ServiceDeskError(_("Only a resolved ticket can become an article."))

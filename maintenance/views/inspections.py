@@ -38,17 +38,19 @@ from maintenance.models import (
 )
 from maintenance.views.shared import (
     DUE_DAYS,
-    _form_error,
-    _form_messages,
-    _managers_only,
     _mark_overdue,
-    _message_error,
-    _page,
-    _project_filter,
-    _staff_only,
-    _submitted,
 )
 from servicedesk.errors import ServiceDeskError
+from servicedesk.pages import (
+    form_error,
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    project_filter,
+    staff_only,
+    submitted,
+)
 from tickets.selectors import ticket_get
 
 # --- inspection schedules -----------------------------------------------------------------
@@ -78,12 +80,12 @@ def _with_next_dates(schedules, today: datetime.date):
 
 @login_required
 def schedule_list(request: HttpRequest) -> HttpResponse:
-    _staff_only(request.user)
+    staff_only(request.user)
     schedules = selectors.schedule_list(user=request.user)
-    project = _project_filter(request)
+    project = project_filter(request)
     if project:
         schedules = schedules.filter(project=project)
-    page, params = _page(request, schedules)
+    page, params = page_of(request, schedules)
     _with_next_dates(page, timezone.localdate())
     return render(request, "maintenance/schedule_list.html", {"page": page, "params": params, "project": project})
 
@@ -91,11 +93,11 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    _managers_only(user)
+    managers_only(user)
     schedule = get_object_or_404(selectors.schedule_list(user=user), pk=pk) if pk else None
     initial = {"project": request.GET.get("project")} if schedule is None else None
     form = ScheduleForm(request.POST or None, instance=schedule, user=user, initial=initial)
-    saved = _submitted(request, form, lambda **fields: services.schedule_save(schedule=schedule, **fields))
+    saved = submitted(request, form, lambda **fields: services.schedule_save(schedule=schedule, **fields))
     if saved is not None:
         dates = ", ".join(day.isoformat() for day in _with_next_dates([saved], timezone.localdate())[0].next_dates)
         messages.success(
@@ -142,7 +144,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         inspections = inspections.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_DAYS))
     elif show == "overdue":
         inspections = inspections.filter(due_date__lt=today)
-    project = _project_filter(request)
+    project = project_filter(request)
     if project:
         inspections = inspections.filter(project=project)
     engineer = request.GET.get("engineer", "")
@@ -150,7 +152,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         inspections = inspections.filter(engineer=int(engineer))
     if show in ("completed", "cancelled", "all"):
         inspections = inspections.order_by("-due_date", "-pk")
-    page, params = _page(request, inspections)
+    page, params = page_of(request, inspections)
     _mark_overdue(page, today)
     context: dict[str, Any] = {
         "page": page,
@@ -195,10 +197,10 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def health_check_create(request: HttpRequest) -> HttpResponse:
     """An ad hoc visit: a health check, or an inspection outside any schedule."""
     user = request.user
-    _staff_only(user)
+    staff_only(user)
     initial = {"engineer": user.pk, "project": request.GET.get("project"), "due_date": timezone.localdate()}
     form = HealthCheckForm(request.POST or None, user=user, initial=initial)
-    inspection = _submitted(request, form, lambda **fields: services.health_check_create(actor=user, **fields))
+    inspection = submitted(request, form, lambda **fields: services.health_check_create(actor=user, **fields))
     if inspection is not None:
         messages.success(request, _("Visit planned for %(date)s.") % {"date": inspection.due_date.isoformat()})
         return redirect("maintenance:inspection_detail", inspection.pk)
@@ -229,7 +231,7 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
         context.update(shown)
     for name, form in forms.items():
         if name not in shown:  # a form the page does not show (the visit closed meanwhile): its errors as messages
-            _form_messages(request, form)
+            form_messages(request, form)
     return context
 
 
@@ -265,7 +267,7 @@ def _save_visit(
     except ServiceDeskError as error:
         if error.field == "image":
             error.field = "photo"
-        _form_error(form, error)
+        form_error(form, error)
         return False
     return True
 
@@ -279,7 +281,7 @@ def _refused(request: HttpRequest, inspection: Inspection, **forms: Any) -> Http
 @require_POST
 def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(user=request.user, pk=pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
     if not _save_visit(request, inspection, form):
         return _refused(request, inspection, record_form=form)
@@ -293,7 +295,7 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Save what the checklist form carries, then close the visit. A refusal to close keeps
     the saved answers and says what is missing."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     if "findings" in request.POST:
         form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
         if not _save_visit(request, inspection, form):
@@ -301,7 +303,7 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.inspection_complete(inspection_id=inspection.pk, actor=request.user)
     except ServiceDeskError as error:
-        _message_error(request, error)
+        message_error(request, error)
     else:
         messages.success(request, _("The visit is completed; the customer can download the report."))
     return redirect("maintenance:inspection_detail", inspection.pk)
@@ -311,13 +313,13 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspection_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspection_get(user=request.user, pk=pk)
-    _managers_only(request.user)
+    managers_only(request.user)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
             services.inspection_cancel(inspection_id=inspection.pk, actor=request.user, **form.cleaned_data)
         except ServiceDeskError as error:
-            _message_error(request, error)
+            message_error(request, error)
         else:
             messages.success(request, _("The visit was cancelled."))
     else:
@@ -331,7 +333,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a photo: from the visit's page, with the checklist it carries saved first; or
     alone (``image`` and ``caption``)."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     if "findings" in request.POST:
         form = InspectionRecordForm(request.POST, request.FILES, inspection=inspection)
         if not _save_visit(request, inspection, form, photo_required=True):
@@ -343,7 +345,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.photo_add(inspection_id=inspection.pk, actor=request.user, **form.cleaned_data)
         except ServiceDeskError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _refused(request, inspection, photo_form=form)
     messages.success(request, _("The photo was added."))
     return redirect(reverse("maintenance:inspection_detail", args=[inspection.pk]) + "#photos")
@@ -409,7 +411,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def return_visit_list(request: HttpRequest) -> HttpResponse:
-    _staff_only(request.user)
+    staff_only(request.user)
     show = request.GET.get("show", ReturnVisit.Status.PLANNED)
     visits = selectors.return_visit_list(user=request.user)
     if show in ReturnVisit.Status.values:
@@ -418,10 +420,10 @@ def return_visit_list(request: HttpRequest) -> HttpResponse:
         show = "all"
     if show != ReturnVisit.Status.PLANNED:
         visits = visits.order_by("-scheduled_for", "-pk")
-    project = _project_filter(request)
+    project = project_filter(request)
     if project:
         visits = visits.filter(project=project)
-    page, params = _page(request, visits)
+    page, params = page_of(request, visits)
     context = {
         "page": page,
         "params": params,
@@ -436,13 +438,13 @@ def return_visit_list(request: HttpRequest) -> HttpResponse:
 def return_visit_edit(request: HttpRequest) -> HttpResponse:
     """Plan a return visit (from a ticket: ``?ticket=<id>`` fills in its project and reference)."""
     user = request.user
-    _staff_only(user)
+    staff_only(user)
     initial: dict[str, Any] = {"staff": user.pk, "project": request.GET.get("project")}
     if request.GET.get("ticket", "").isdigit():
         ticket = ticket_get(user=user, pk=int(request.GET["ticket"]))
         initial.update(project=ticket.project_id, ticket=ticket.reference)
     form = ReturnVisitForm(request.POST or None, user=user, initial=initial)
-    visit = _submitted(request, form, lambda **fields: services.return_visit_save(actor=user, **fields))
+    visit = submitted(request, form, lambda **fields: services.return_visit_save(actor=user, **fields))
     if visit is not None:
         messages.success(request, _("Return visit planned for %(date)s.") % {"date": visit.scheduled_for.isoformat()})
         return redirect("maintenance:return_visits")
@@ -459,7 +461,7 @@ def return_visit_edit(request: HttpRequest) -> HttpResponse:
 def return_visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     """The return visit; while planned, the form to record how it went."""
     user = request.user
-    _staff_only(user)
+    staff_only(user)
     visit = get_object_or_404(selectors.return_visit_list(user=user), pk=pk)
     form = None
     if visit.status == ReturnVisit.Status.PLANNED:
@@ -472,7 +474,7 @@ def return_visit_done(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.return_visit_done(visit_id=visit.pk, actor=user, **form.cleaned_data)
             except ServiceDeskError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _("The return visit was recorded."))
                 return redirect("maintenance:return_visits")

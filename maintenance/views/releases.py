@@ -20,13 +20,15 @@ from maintenance.models import (
 )
 from maintenance.views.shared import (
     OPEN_NOTICES,
-    _form_messages,
-    _managers_only,
-    _message_error,
-    _page,
-    _staff_only,
 )
 from servicedesk.errors import ServiceDeskError
+from servicedesk.pages import (
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    staff_only,
+)
 
 # --- releases and upgrade notices ---------------------------------------------------------
 
@@ -39,7 +41,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
     only_open = request.GET.get("open") == "1"
     if only_open:
         releases = releases.filter(notices__status__in=OPEN_NOTICES).distinct()
-    page, params = _page(request, releases)
+    page, params = page_of(request, releases)
     return render(request, "maintenance/release_list.html", {"page": page, "params": params, "only_open": only_open})
 
 
@@ -61,11 +63,11 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
     release = get_object_or_404(selectors.release_list(user=request.user), pk=pk)
-    _managers_only(request.user)
+    managers_only(request.user)
     try:
         count = services.release_publish(release_id=release.pk, actor=request.user)
     except ServiceDeskError as error:
-        _message_error(request, error)
+        message_error(request, error)
     else:
         messages.success(
             request,
@@ -81,17 +83,17 @@ def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notice_update(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(selectors.notice_list(user=request.user), pk=pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     form = NoticeForm(request.POST)
     if form.is_valid():
         try:
             services.notice_update(notice_id=notice.pk, actor=request.user, **form.cleaned_data)
         except ServiceDeskError as error:
-            _message_error(request, error)
+            message_error(request, error)
         else:
             messages.success(request, _("The upgrade of %(project)s was updated.") % {"project": notice.project.name})
     else:
-        _form_messages(request, form)
+        form_messages(request, form)
     return redirect(reverse("maintenance:release_detail", args=[notice.release_id]) + f"#notice-{notice.pk}")
 
 

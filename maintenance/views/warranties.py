@@ -31,19 +31,21 @@ from maintenance.models import (
 from maintenance.views.shared import (
     DUE_DAYS,
     OPEN_NOTICES,
-    _form_error,
-    _form_messages,
     _labels,
-    _managers_only,
     _mark_overdue,
-    _message_error,
-    _page,
-    _project_filter,
-    _staff_only,
-    _submitted,
     _with_state,
 )
 from servicedesk.errors import ServiceDeskError
+from servicedesk.pages import (
+    form_error,
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    project_filter,
+    staff_only,
+    submitted,
+)
 from tickets.models import Ticket
 from tickets.selectors import ticket_get
 
@@ -104,10 +106,10 @@ def warranty_list(request: HttpRequest) -> HttpResponse:
     if status not in coverage.STATUS_LABELS:
         status = ""
     warranties = selectors.warranty_list(user=user, status=status or None, today=today)
-    project = _project_filter(request)
+    project = project_filter(request)
     if project:
         warranties = warranties.filter(project=project)
-    page, params = _page(request, warranties)
+    page, params = page_of(request, warranties)
     _with_state(page, today)
     context = {
         "page": page,
@@ -148,7 +150,7 @@ def warranty_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def warranty_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    _managers_only(user)
+    managers_only(user)
     warranty = selectors.warranty_get(user=user, pk=pk) if pk else None
     initial = {"project": request.GET.get("project")} if warranty is None else None
     form = WarrantyForm(request.POST or None, instance=warranty, user=user, initial=initial)
@@ -164,7 +166,7 @@ def warranty_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 notes=data["notes"],
             )
         except ServiceDeskError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -181,10 +183,10 @@ def warranty_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     contracts = selectors.contract_list(user=request.user)
-    project = _project_filter(request)
+    project = project_filter(request)
     if project:
         contracts = contracts.filter(project=project)
-    page, params = _page(request, contracts)
+    page, params = page_of(request, contracts)
     today = timezone.localdate()
     for contract in page:
         contract.in_force = contract.start_date <= today <= contract.end_date
@@ -197,11 +199,11 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def contract_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    _managers_only(user)
+    managers_only(user)
     contract = get_object_or_404(selectors.contract_list(user=user), pk=pk) if pk else None
     initial = {"project": request.GET.get("project")} if contract is None else None
     form = ContractForm(request.POST or None, instance=contract, user=user, initial=initial)
-    saved = _submitted(request, form, lambda **fields: services.contract_save(contract=contract, **fields))
+    saved = submitted(request, form, lambda **fields: services.contract_save(contract=contract, **fields))
     if saved is not None:
         messages.success(request, _("Service contract %(number)s saved.") % {"number": saved.number})
         return redirect("maintenance:contracts")
@@ -223,7 +225,7 @@ def _back_to_ticket(ticket: Ticket) -> HttpResponse:
 @require_POST
 def coverage_decide(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     form = CoverageForm(request.POST)
     if form.is_valid():
         try:
@@ -231,7 +233,7 @@ def coverage_decide(request: HttpRequest, ticket_pk: int) -> HttpResponse:
                 ticket_id=ticket.pk, actor=request.user, cause=form.cleaned_data["cause"]
             )
         except ServiceDeskError as error:
-            _message_error(request, error)
+            message_error(request, error)
         else:
             messages.success(request, _("Coverage decided. %(reason)s") % {"reason": decided.reason})
     else:
@@ -243,17 +245,17 @@ def coverage_decide(request: HttpRequest, ticket_pk: int) -> HttpResponse:
 @require_POST
 def billable_add(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     form = BillableItemForm(request.POST)
     if form.is_valid():
         try:
             services.billable_item_add(ticket_id=ticket.pk, actor=request.user, **form.cleaned_data)
         except ServiceDeskError as error:
-            _message_error(request, error)
+            message_error(request, error)
         else:
             messages.success(request, _("The billable item was recorded."))
     else:
-        _form_messages(request, form)
+        form_messages(request, form)
     return _back_to_ticket(ticket)
 
 
@@ -261,12 +263,12 @@ def billable_add(request: HttpRequest, ticket_pk: int) -> HttpResponse:
 @require_POST
 def billable_remove(request: HttpRequest, ticket_pk: int, item_pk: int) -> HttpResponse:
     ticket = ticket_get(user=request.user, pk=ticket_pk)
-    _staff_only(request.user)
+    staff_only(request.user)
     item = get_object_or_404(selectors.billable_items(ticket_id=ticket.pk), pk=item_pk)
     try:
         services.billable_item_remove(item=item, actor=request.user)
     except ServiceDeskError as error:
-        _message_error(request, error)
+        message_error(request, error)
     else:
         messages.success(request, _("The billable item was removed."))
     return _back_to_ticket(ticket)

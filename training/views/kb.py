@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.errors import NotAllowed, ServiceDeskError
+from servicedesk.pages import staff_only
 from tickets.selectors import ticket_get
 from training import selectors, services
 from training.article_forms import ArticleForm, applies_to_text, tags_text
@@ -30,11 +31,6 @@ SUGGESTION_TEXT = 500  # characters of title and symptoms searched
 READ_IN = {Language.ENGLISH: "Read in English", Language.CHINESE: "阅读中文版"}
 # fields whose old and new values a revision lists (the body is too long: "changed")
 SHOWN_VALUES = ("title", "language", "kind", "visibility", "status", "category", "translation_of")
-
-
-def _staff_only(user) -> None:
-    if not user.is_staff_member:
-        raise PermissionDenied
 
 
 def _without(params, name: str) -> str:
@@ -205,7 +201,7 @@ def _initial_translation(request: HttpRequest) -> dict[str, Any] | None:
 @login_required
 def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    _staff_only(user)
+    staff_only(user)
     article = selectors.article_get(user=user, pk=pk) if pk else None
     initial = _initial_translation(request) if article is None else None
     form = ArticleForm(request.POST or None, instance=article, initial=initial)
@@ -260,7 +256,7 @@ def article_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The article's revisions, newest first: who, when, which fields changed; ``?revision=``
     shows the text of one of them."""
     user = request.user
-    _staff_only(user)
+    staff_only(user)
     article = selectors.article_get(user=user, pk=pk)
     history = article.history.select_related("history_user").order_by("-history_date", "-history_id")
     revision = None
@@ -285,7 +281,7 @@ def article_from_ticket(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     """A staff-only draft from a resolved or closed ticket, opened for editing."""
     user = request.user
     ticket = ticket_get(user=user, pk=ticket_pk)
-    _staff_only(user)
+    staff_only(user)
     try:
         article = services.article_from_ticket(ticket_id=ticket.pk, actor=user)
     except NotAllowed as error:

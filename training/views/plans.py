@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from customers.selectors import project_get
 from servicedesk.errors import ServiceDeskError
+from servicedesk.pages import form_error, page_of, project_filter, staff_only
 from training import selectors, services
 from training.forms import PlanForm, topic_formset
 from training.models import Enrolment, TrainingSession
-from training.views.shared import decorate_session, form_error, page_of, project_filter, staff_only
+from training.views.shared import decorate_session
 
 
 def _with_hours(plans):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from servicedesk import feeds
 from servicedesk.errors import ServiceDeskError
+from servicedesk.pages import form_error, form_messages, message_error, page_of, project_filter, staff_only, submitted
 from training import calendars, selectors, services
 from training.certificates import certificate_pdf
 from training.forms import (
@@ -30,17 +31,7 @@ from training.forms import (
     SessionForm,
 )
 from training.models import Enrolment, Material, TrainingPlan, TrainingSession
-from training.views.shared import (
-    back,
-    decorate_session,
-    form_error,
-    form_messages,
-    message_error,
-    page_of,
-    project_filter,
-    staff_only,
-    submitted,
-)
+from training.views.shared import back, decorate_session
 
 # --- the list ------------------------------------------------------------------------------
 
