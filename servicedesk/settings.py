@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "emergency",
     "maintenance",
     "training",
+    "reports",
     # the roof last, so its templates and checks see every app
     "servicedesk",
 ]
@@ -229,6 +230,7 @@ CELERY_TASK_ROUTES = {
     "emergency.tasks.*": {"queue": "emergency"},
     "maintenance.tasks.*": {"queue": "default"},
     "training.tasks.*": {"queue": "default"},
+    "reports.tasks.*": {"queue": "default"},
 }
 # Deliveries (notifications/): a claim older than this is a dead attempt and is sent again; a
 # delivery whose task has not run after this many seconds is sent by the sweeper.
@@ -255,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 300.0},
     "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
     "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
+    # quality reviews of the month and quarter that ended: once per organisation and period
+    "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
 }
 # Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
 # restarts with beat), so nothing is lost by a restart, and no shelve file can be left

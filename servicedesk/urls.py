@@ -25,6 +25,7 @@ from maintenance.api.warranties import (
     WarrantyViewSet,
 )
 from notifications.api import NotificationViewSet, PreferenceView
+from reports.api import ArchiveView, DashboardReportView, QualityReviewViewSet, SLAReportView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
 from training.api.articles import ArticleCategoryViewSet, ArticleViewSet
@@ -64,6 +65,7 @@ router.register("training-sessions", TrainingSessionViewSet, basename="training-
 router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
+router.register("quality-reviews", QualityReviewViewSet, basename="quality-review")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -71,6 +73,9 @@ api_v1 = [
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
     path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
+    path("reports/sla/", SLAReportView.as_view(), name="api-report-sla"),
+    path("reports/dashboard/", DashboardReportView.as_view(), name="api-report-dashboard"),
+    path("archive/", ArchiveView.as_view(), name="api-archive"),
     path("", include(router.urls)),
 ]
 
@@ -83,6 +88,7 @@ urlpatterns = [
     path("emergency/", include("emergency.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("training/", include("training.urls")),
+    path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

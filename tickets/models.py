@@ -409,6 +409,9 @@ class SLAClock(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.BigIntegerField(default=0, help_text="working seconds spent paused, all pauses together")
     stopped_at = models.DateTimeField(null=True, blank=True)
+    working_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text="working seconds from start to stop, pauses left out; set when it stops"
+    )
     breached_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     # deadline enforcement (tickets/deadlines.py)

@@ -8,7 +8,9 @@ The rules (user-facing version in docs/sla.md):
 - a priority change applies the new target from the original start; a recorded breach stays;
 - reopening runs the resolution clock again from where it stopped (the time it stood still
   counts as paused);
-- a clock stopped after its due moment is breached at its due moment.
+- a clock stopped after its due moment is breached at its due moment;
+- a stopped clock keeps the working time it ran (``working_seconds``, pauses left out) for the
+  reports' mean and 90th percentile.
 
 These functions run inside the ticket services' transactions, on a ticket row already locked.
 """
@@ -66,6 +68,7 @@ def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClo
     clock.target_minutes, clock.calendar = target.minutes, target.calendar
     clock.warn_percent = target.policy.warn_at_percent
     clock.started_at, clock.paused_at, clock.paused_seconds, clock.stopped_at = at, None, 0, None
+    clock.working_seconds = None
     clock.breached_at = clock.warned_at = clock.escalation_next_at = None
     clock.escalation_policy, clock.escalation_position = None, 0
     clock.acknowledged_at = clock.acknowledged_by = None
@@ -93,6 +96,7 @@ def clock_stop(*, ticket: Ticket, metric: str, at: datetime.datetime, actor=None
         clock.paused_at = None
         _recompute(clock)
     clock.stopped_at = at
+    clock.working_seconds = max(0, _working_seconds(clock, clock.started_at, at) - clock.paused_seconds)
     clock.escalation_next_at = None  # the metric's event came: the escalation chain ends
     clock.version += 1
     data = {"metric": metric, "due_at": clock.due_at.isoformat(), "stopped_at": at.isoformat()}
@@ -140,7 +144,7 @@ def clock_reopen(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
     if clock is None or clock.stopped_at is None:
         return
     clock.paused_seconds += _working_seconds(clock, clock.stopped_at, at)
-    clock.stopped_at = None
+    clock.stopped_at = clock.working_seconds = None
     _recompute(clock)
     _save(clock)
 

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from reports.views import archive, dashboard, reviews
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("export/<slug:table>.<str:fmt>", dashboard.export, name="export"),
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("reviews/<int:pk>/file/", reviews.review_file, name="review-file"),
+    path("archive/organisations/<int:pk>/", archive.organisation_archive, name="archive-organisation"),
+    path(
+        "archive/organisations/<int:pk>/export.<str:fmt>",
+        archive.organisation_export,
+        name="archive-organisation-export",
+    ),
+    path("archive/projects/<int:pk>/", archive.project_archive, name="archive-project"),
+    path("archive/projects/<int:pk>/export.<str:fmt>", archive.project_export, name="archive-project-export"),
+]
