@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,9 @@ from customers.models import Organisation, Project
 from tickets.models import Priority
 
 MAX_DAYS = 3 * 366
+# the days a report may name: beyond them the instants overflow (year 1 in UTC, year 10000)
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2199, 12, 31)
+DAY_VALIDATORS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 def desk_zone() -> ZoneInfo:
@@ -96,8 +100,8 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data=None, *, user: User, **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.user = user
-        self.fields["from"] = forms.DateField(label=_("From"), required=False)
-        self.fields["to"] = forms.DateField(label=_("To"), required=False)
+        self.fields["from"] = forms.DateField(label=_("From"), required=False, validators=DAY_VALIDATORS)
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, validators=DAY_VALIDATORS)
         organisations = scope_to_user(Organisation.objects.all(), user, organisation_field="pk")
         projects = scope_to_user(Project.objects.select_related("organisation"), user)
         self.fields["organisation"] = forms.ModelChoiceField(

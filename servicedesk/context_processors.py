@@ -25,6 +25,8 @@ def navigation(request) -> dict:
     items.append((_("Knowledge base"), reverse("training:kb")))
     if user.is_customer:
         items.append((_("Projects"), reverse("customers:project_list")))
+    items.append((_("Reports"), reverse("reports:dashboard")))
+    if user.is_customer:
         menu = [(_("My organisation"), reverse("customers:organisation_detail", args=[user.organisation_id]))]
     else:
         menu = [

@@ -348,6 +348,9 @@ SPECTACULAR_SETTINGS = {
         "ArticleKindEnum": "training.models.Article.Kind",
         "ArticleVisibilityEnum": "training.models.Article.Visibility",
         "ArticleStatusEnum": "training.models.Article.Status",
+        "ReportGroupByEnum": "reports.api.dashboard.GROUP_CHOICES",
+        "ArchiveKindEnum": "reports.api.archive.KIND_CHOICES",
+        "QualityReviewPeriodEnum": "reports.models.QualityReview.Period",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -25,7 +25,9 @@ from maintenance.api.warranties import (
     WarrantyViewSet,
 )
 from notifications.api import NotificationViewSet, PreferenceView
-from reports.api import ArchiveView, DashboardReportView, QualityReviewViewSet, SLAReportView
+from reports.api.archive import ArchiveView
+from reports.api.dashboard import DashboardReportView, SLAReportView
+from reports.api.reviews import QualityReviewViewSet
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
 from training.api.articles import ArticleCategoryViewSet, ArticleViewSet

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Team, TeamMembership, User
+from reports.filters import desk_today
+from reports.services import review_generate
 from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
 from tickets.calendars import calendar_save
@@ -90,14 +92,15 @@ def english_words(html: str, allowed: set[str]) -> set[str]:
 
 # Not English prose: the name of the English language in its own tongue (the switcher), the
 # IANA time zone names (identifiers, as every system shows them), and the data made below.
-# Acronyms and units that Chinese interfaces write in Latin letters too: SLA, MB.
-ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB"} | set(
+# Acronyms, units and file formats that Chinese interfaces write in Latin letters too: SLA, MB, CSV.
+ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB", "CSV", "XLSX", "PDF"} | set(
     re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones()))
 )
 
 
 @pytest.fixture
-def chinese_data(db):
+def chinese_data(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the quality review's PDF
     organisation = OrganisationFactory(name="华东水务集团", code="hdsw", email="it@hdsw.example")
     project = ProjectFactory(organisation=organisation, name="调度监控平台", code="ddjk", description="监控服务器")
     InstalledProductFactory(project=project, name="监控服务器", version="4.2")
@@ -128,7 +131,11 @@ def chinese_data(db):
         ],
     )
     ticket = ticket_create(actor=customer, project=project, title="网关反复重启", description="每三分钟重启一次")
-    allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(["hdsw ddjk it hdsw example SD", customer.email])))
+    review = review_generate(
+        organisation=organisation, period="month", day=desk_today(), actor=staff[User.Role.MANAGER], language="zh-hans"
+    )
+    words = ["hdsw ddjk it hdsw example SD", customer.email, review.reference]
+    allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(words)))
     for user in staff.values():
         allowed |= set(re.findall(r"[A-Za-z]+", user.email))
     return {
@@ -153,9 +160,12 @@ def _pages(data):
         reverse("tickets:list"),
         reverse("tickets:create"),
         reverse("tickets:detail", args=[data["ticket"].pk]),
+        reverse("reports:dashboard"),
+        reverse("reports:archive-organisation", args=[organisation.pk]),
+        reverse("reports:archive-project", args=[project.pk]),
         "/no-such-page/",
     ]
-    staff_pages = [*customer_pages, reverse("customers:organisation_list")]
+    staff_pages = [*customer_pages, reverse("customers:organisation_list"), reverse("reports:reviews")]
     return [
         (None, reverse("accounts:login")),
         (None, reverse("accounts:password_reset")),

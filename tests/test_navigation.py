@@ -21,6 +21,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Training",
         "Knowledge base",
         "Projects",
+        "Reports",
         "My organisation",
         "API",
     ]
@@ -30,6 +31,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Maintenance",
         "Training",
         "Knowledge base",
+        "Reports",
         "Organisations",
         "Projects",
         "API",
@@ -40,6 +42,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Maintenance",
         "Training",
         "Knowledge base",
+        "Reports",
         "Organisations",
         "Projects",
         "API",

@@ -1,4 +1,5 @@
 import datetime
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -87,13 +88,16 @@ def test_the_training_demo_is_made_once(client):
     call_command("seed_demo", verbosity=0)
 
     assert training_counts() == counts
-    assert counts["TrainingPlan"] == 2 and counts["TrainingSession"] == 3 and counts["Article"] >= 8
+    assert counts["TrainingPlan"] == 2 and counts["Article"] >= 8
+    # the training demo's three sessions (the reports' history adds sessions held months ago)
+    recent = TrainingSession.objects.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=20))
+    assert recent.count() == 3
     for project in Project.objects.all():
         kinds = {topic.kind for topic in Topic.objects.filter(plan__project=project)}
         assert kinds == set(Topic.Kind.values), project
     alice, carol = User.objects.get(username="alice"), User.objects.get(username="carol")
     assert (carol.organisation, carol.role) == (alice.organisation, "customer")
-    sessions = {session.format: session for session in TrainingSession.objects.all()}
+    sessions = {session.format: session for session in recent}
     online, past, onsite = sessions["online"], sessions["centralised"], sessions["onsite"]
     # online, next week, free seats, alice not enrolled yet
     assert online.meeting_link and online.starts_at > timezone.now() + datetime.timedelta(days=6)
@@ -155,3 +159,96 @@ def test_the_demo_articles_keep_to_their_visibility():
     assert Article.objects.filter(status=Article.Status.DRAFT).count() == 1
     english = Article.objects.get(title="Server troubleshooting guide")
     assert english.translation_of.title == "服务器故障排除指南"
+
+
+# --- the reports' history ------------------------------------------------------------------
+
+
+def test_the_reports_history_is_made_once_and_fills_every_figure():
+    from reports import demo, selectors
+    from reports.filters import ReportFilter, default_range
+
+    call_command("seed_demo", verbosity=0)
+    counts = demo.history_counts()
+    call_command("seed_demo", verbosity=0)
+
+    assert demo.history_counts() == counts
+    assert 150 <= counts["Ticket"] <= 300 and counts["QualityReview"] == 2
+    start, end = default_range()
+    everything = ReportFilter(start=start, end=end)
+    eastbay = ReportFilter(start=start, end=end, organisation_id=Organisation.objects.get(code="eastbay-water").pk)
+    for report in (everything, eastbay):
+        rows = {row["metric"]: row for row in selectors.attainment(report)}
+        assert set(rows) == {"first_response", "onsite_arrival", "resolution"}
+        for row in rows.values():  # some in time, some late, with their times
+            assert row["met"] > 0 and row["breached"] > 0 and 0 < row["attainment"] < 100
+            assert 0 < row["mean_working_seconds"] <= row["mean_wall_seconds"]
+            assert row["p90_working_seconds"] >= row["mean_working_seconds"] * 0.5
+        for group in selectors.GROUPS:
+            one = report.organisation_id and group in ("organisation", "project")  # Eastbay has one project
+            assert len({row["group"] for row in selectors.attainment(report, group)}) >= (1 if one else 2), group
+        assert len({row["group"] for row in selectors.attainment(report, "month")}) == 12
+        assert selectors.breaches(report).exists()
+        backlog = selectors.backlog(report)
+        assert sum(row["total"] for row in backlog) >= 4
+        assert sum(1 for key, _low, _high in selectors.AGE_BUCKETS if any(row[key] for row in backlog)) >= 3
+        satisfaction = selectors.satisfaction(report)
+        for series in ("tickets", "return_visits", "training"):
+            assert sum(row[f"{series}_count"] for row in satisfaction) > 0, series
+        deflection = selectors.deflection(report)
+        assert all(row["solved_count"] > 0 and row["rate"] for row in deflection)
+        assert selectors.open_review_actions(report).exists()
+    grades = {row["grade"] for row in selectors.incidents_by_grade(everything)}
+    assert len(grades) >= 3 and "" not in grades
+    inspections = selectors.inspections(everything)
+    assert sum(row["due"] for row in inspections) > 0 and sum(row["overdue"] for row in inspections) > 0
+    assert selectors.warranties_expiring(everything).exists()
+
+
+def test_the_history_is_consistent_and_tells_nobody():
+    from emergency.services import incident_deadlines
+    from maintenance.services import inspections_flag_overdue, surveys_send
+    from notifications.models import Notification
+    from reports import demo
+    from reports.archive import archive
+    from reports.models import QualityReview
+    from tickets.calendars import schedule_for
+    from tickets.models import SLAClock, Ticket, TicketCounter
+    from training.services import reminders_send
+
+    with mock.patch.object(demo, "seed", return_value=0):
+        call_command("seed_demo", verbosity=0)
+    told = Notification.objects.count()
+    assert demo.seed() == 5  # two histories, the warranty, two reviews
+    now = timezone.now()
+
+    # each stopped clock: its working time on its calendar without the pauses; late = breached
+    stopped = SLAClock.objects.filter(stopped_at__isnull=False).select_related("calendar")
+    assert stopped.count() > 300
+    for clock in stopped:
+        working = schedule_for(clock.calendar).between(clock.started_at, clock.stopped_at).total_seconds()
+        assert clock.working_seconds == max(0, round(working) - clock.paused_seconds), clock
+        assert (clock.breached_at is not None) == (clock.stopped_at > clock.due_at), clock
+        assert clock.started_at >= clock.ticket.received_at and clock.stopped_at < now
+    assert stopped.filter(paused_seconds__gt=0).exists()
+    assert not Ticket.objects.filter(status__in=["resolved", "closed"], resolved_at__isnull=True).exists()
+    assert Ticket.objects.filter(rating__isnull=False).count() > 100
+    # the yearly counters went on: the next ticket filed gets the next number
+    for counter in TicketCounter.objects.all():
+        assert Ticket.objects.filter(reference__startswith=f"SD-{counter.year}-").count() == counter.value
+    # nothing was sent, and the schedulers find nothing of the history to send either
+    assert Notification.objects.count() == told
+    running = SLAClock.objects.filter(stopped_at=None, paused_at=None, breached_at=None)
+    assert not running.filter(due_at__lte=now).exists()
+    assert not running.filter(warned_at=None, warn_at__lte=now).exists()
+    assert incident_deadlines(now) == 0
+    assert inspections_flag_overdue() == 0
+    assert surveys_send() == 0
+    assert reminders_send() == 0
+    assert Notification.objects.count() == told
+    # the archive holds every kind, and the reviews their PDFs
+    eastbay = Organisation.objects.get(code="eastbay-water")
+    kinds = {entry["e_kind"] for entry in archive(organisation_id=eastbay.pk)}
+    assert {"ticket", "incident", "inspection", "return_visit", "patch", "training", "warranty_start"} <= kinds
+    for review in QualityReview.objects.all():
+        assert review.generated_by is None and review.file.read(4) == b"%PDF"

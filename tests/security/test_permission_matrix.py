@@ -62,6 +62,11 @@ class Row:
     query: Callable[[dict], dict] | None = None  # the URL's query string, from the world
 
 
+def review_request(world) -> dict[str, Any]:
+    """Write organisation A's review of March 2026 (the page's form and the API)."""
+    return {"organisation": world["org_a"].pk, "period": "month", "day": "2026-03-15"}
+
+
 def everyone(code: int, **overrides: int) -> dict[str, int]:
     return {role: overrides.get(role, code) for role in ROLES}
 
@@ -1165,6 +1170,78 @@ MATRIX = [
         api=True,
     ),
     Row("article-category-list", "get", signed_in(200, 401), api=True),
+    # --- reports: the dashboard, quality reviews, the service archive (docs/reports.md) -------
+    # the dashboard and its exports: everyone signed in, a customer for its own organisation
+    # (another's project is not a choice: a form error on the page, 400 for an export)
+    Row("reports:dashboard", "get", signed_in(200, 302)),
+    Row("reports:dashboard", "get", signed_in(200, 302), query=lambda world: {"project": world["project_a"].pk}),
+    Row("reports:export", "get", signed_in(200, 302), args=["report_table", "csv"]),
+    Row("reports:export", "get", signed_in(200, 302), args=["breaches_table", "xlsx"]),
+    Row(
+        "reports:export",
+        "get",
+        signed_in(200, 302, customer_b=400),
+        args=["report_table", "csv"],
+        query=lambda world: {"project": world["project_a"].pk},
+    ),
+    # quality reviews: staff read, managers and admins write, customers neither
+    STAFF_READ := Row("reports:reviews", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    Row(
+        "reports:reviews",
+        "post",
+        signed_in(403, 302, manager=302, admin=302),
+        data=lambda world: {**review_request(world), "language": "en"},
+    ),
+    Row("reports:review-file", "get", STAFF_READ.expected, args=["review_a"]),
+    # the archive: staff any organisation's, a customer its own (another's is not found)
+    ARCHIVE_READ := Row("reports:archive-organisation", "get", signed_in(200, 302, customer_b=404), args=["org_a"]),
+    Row("reports:archive-organisation-export", "get", ARCHIVE_READ.expected, args=["org_a", "csv"]),
+    Row("reports:archive-organisation-export", "get", ARCHIVE_READ.expected, args=["org_a", "pdf"]),
+    Row("reports:archive-project", "get", ARCHIVE_READ.expected, args=["project_a"]),
+    Row("reports:archive-project-export", "get", ARCHIVE_READ.expected, args=["project_a", "csv"]),
+    Row("reports:archive-project-export", "get", ARCHIVE_READ.expected, args=["project_a", "pdf"]),
+    Row("api-report-sla", "get", signed_in(200, 401), api=True),
+    Row("api-report-sla", "get", signed_in(200, 401), query=lambda world: {"group_by": "engineer"}, api=True),
+    Row(
+        "api-report-sla",
+        "get",
+        signed_in(200, 401, customer_b=400),
+        query=lambda world: {"project": world["project_a"].pk},
+        api=True,
+    ),
+    Row("api-report-dashboard", "get", signed_in(200, 401), api=True),
+    Row(
+        "api-archive",
+        "get",
+        signed_in(200, 401, customer_b=404),
+        query=lambda world: {"organisation": world["org_a"].pk},
+        api=True,
+    ),
+    Row(
+        "api-archive",
+        "get",
+        signed_in(200, 401, customer_b=404),
+        query=lambda world: {"project": world["project_a"].pk},
+        api=True,
+    ),
+    REVIEW_API_READ := Row("quality-review-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row(
+        "quality-review-list",
+        "post",
+        signed_in(403, 401, manager=201, admin=201),
+        data=lambda world: review_request(world),
+        api=True,
+    ),
+    Row("quality-review-detail", "get", REVIEW_API_READ.expected, args=["review_a"], api=True),
+    Row(
+        "quality-review-detail",
+        "patch",
+        signed_in(403, 401, manager=405, admin=405),
+        args=["review_a"],
+        data={"language": "en"},
+        api=True,
+    ),
+    Row("quality-review-detail", "delete", signed_in(403, 401, manager=405, admin=405), args=["review_a"], api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -1276,6 +1353,7 @@ def world(db):
         **maintenance_world(project_a, users, ticket_a),
         **maintenance_pages_world(project_a, users),
         **training_world(org_a, project_a, users),
+        **reports_world(org_a, users),
     }
 
 
@@ -1436,6 +1514,24 @@ def training_world(org_a, project_a, users) -> dict[str, Any]:
             "Printer driver crash", visibility=Article.Visibility.PUBLIC, status=Article.Status.DRAFT
         ),
         "resolved_ticket_a": resolved,
+    }
+
+
+def reports_world(org_a, users) -> dict[str, Any]:
+    """Organisation A's quality review of March 2026, written by the manager, and the names of
+    the dashboard's tables and export formats the URLs take."""
+    from reports.services import review_generate
+
+    review = review_generate(
+        organisation=org_a, period="month", day=datetime.date(2026, 3, 15), actor=users["manager"], language="en"
+    )
+    return {
+        "review_a": review,
+        "report_table": "attainment",
+        "breaches_table": "breaches",
+        "csv": "csv",
+        "xlsx": "xlsx",
+        "pdf": "pdf",
     }
 
 

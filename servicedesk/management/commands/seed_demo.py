@@ -1,8 +1,9 @@
 """Demo data: two customer organisations with a delivered project each, the emergency groups,
 the warranties, inspections and a release of the maintenance module, the training plans,
-sessions and knowledge base articles of the training module (``training.demo``), and the demo
-users (password ``ServiceDesk-2026``). Idempotent: running it again changes
-nothing that is already there (a password someone changed stays changed).
+sessions and knowledge base articles of the training module (``training.demo``), a year of
+service history for the reports (``reports.demo``), and the demo users (password
+``ServiceDesk-2026``). Idempotent: running it again changes nothing that is already there (a
+password someone changed stays changed).
 """
 
 import datetime
@@ -32,6 +33,7 @@ from maintenance.models import (
     Section,
     WarrantyTerms,
 )
+from reports import demo as reports_demo
 from tickets import calendars, policies
 from tickets import services as ticket_services
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket
@@ -285,6 +287,7 @@ class Command(BaseCommand):
                     actor=reporter, project=project, title=title, priority=priority, description=description
                 )
                 created += 1
+        created += self._reports()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:
@@ -406,6 +409,14 @@ class Command(BaseCommand):
         full with a waiting list) and a second Eastbay contact, carol; the knowledge base's
         categories and articles in English and Chinese. See ``training/demo.py``."""
         return training_demo.seed(password=DEMO_PASSWORD)
+
+    # --- reports -----------------------------------------------------------------------------
+
+    def _reports(self) -> int:
+        """A year of history for each demo organisation (tickets with their SLA clocks,
+        incidents, inspections, return visits, upgrades, trainings, deflections), a warranty
+        about to end, and last month's quality reviews. See ``reports/demo/``."""
+        return reports_demo.seed()
 
     def _sla_defaults(self) -> int:
         """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)
