@@ -6,6 +6,7 @@ Every error answers ``{"detail": <message>, "errors": {<field>: [<message>, ...]
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
@@ -14,6 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from servicedesk.errors import NotAllowed, ServiceDeskError
+
+
+def site_url(path: str) -> str:
+    """An absolute link to a page of the site (``SITE_URL`` + ``path``)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def user_name(user) -> str | None:
+    """A user as the API shows one: the full name, else the username; None for nobody."""
+    return str(user) if user is not None else None
 
 
 class Pagination(PageNumberPagination):

@@ -16,7 +16,6 @@ from maintenance import selectors, services
 from maintenance.api.shared import (
     STAFF,
     _active_projects,
-    _site_url,
     _tickets,
 )
 from maintenance.models import (
@@ -27,7 +26,7 @@ from maintenance.models import (
     InspectionSchedule,
     ReturnVisit,
 )
-from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin, site_url
 from servicedesk.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
@@ -129,7 +128,7 @@ class PhotoOutput(serializers.ModelSerializer):
         fields = ["id", "caption", "url", "uploaded_by", "uploaded_at"]
 
     def get_url(self, photo) -> str:
-        return _site_url(reverse("maintenance:photo", args=[photo.inspection_id, photo.pk]))
+        return site_url(reverse("maintenance:photo", args=[photo.inspection_id, photo.pk]))
 
 
 class InspectionOutput(serializers.ModelSerializer):
@@ -169,7 +168,7 @@ class InspectionOutput(serializers.ModelSerializer):
     def get_report_url(self, inspection) -> str | None:
         if inspection.status != Inspection.Status.COMPLETED:
             return None
-        return _site_url(reverse("maintenance:inspection_pdf", args=[inspection.pk]))
+        return site_url(reverse("maintenance:inspection_pdf", args=[inspection.pk]))
 
 
 class InspectionDetailOutput(InspectionOutput):

@@ -10,14 +10,13 @@ from accounts.permissions import ReadAnyWriteManagers, ReadAnyWriteStaff, StaffR
 from maintenance import selectors, services
 from maintenance.api.shared import (
     TRACK_STATUSES,
-    _name,
 )
 from maintenance.models import (
     Product,
     Release,
     UpgradeNotice,
 )
-from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin, user_name
 from servicedesk.api_input import (
     InputSerializer,
     StrictCharField,
@@ -102,7 +101,7 @@ class UpgradeNoticeOutput(serializers.ModelSerializer):
         ]
 
     def get_done_by_name(self, notice) -> str | None:
-        return _name(notice.done_by) if notice.done_by_id else None
+        return user_name(notice.done_by) if notice.done_by_id else None
 
 
 class ReleaseOutput(serializers.ModelSerializer):

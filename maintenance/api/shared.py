@@ -1,6 +1,5 @@
 """What the maintenance API modules share: scoped querysets for references, small fields."""
 
-from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -42,14 +41,6 @@ def _assets(user: User) -> QuerySet[InstalledProduct]:
 
 def _tickets(user: User) -> QuerySet[Ticket]:
     return ticket_list(user=user)
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def _name(user: User | None) -> str | None:
-    return str(user) if user is not None else None
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict:

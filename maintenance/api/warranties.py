@@ -24,7 +24,6 @@ from maintenance.api.shared import (
     ServiceListField,
     _assets,
     _distinct,
-    _name,
     _projects,
     _query,
 )
@@ -37,7 +36,7 @@ from maintenance.models import (
     Warranty,
     WarrantyTerms,
 )
-from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin, user_name
 from servicedesk.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
@@ -407,7 +406,7 @@ def _coverage_answer(ticket: Ticket) -> dict:
         "warranty": decided.warranty_id,
         "contract": decided.contract_id,
         "decided_by": decided.decided_by_id,
-        "decided_by_name": _name(decided.decided_by),
+        "decided_by_name": user_name(decided.decided_by),
         "decided_at": decided.updated_at,
     }
 

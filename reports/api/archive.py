@@ -14,9 +14,10 @@ from rest_framework.generics import GenericAPIView
 
 from customers.selectors import organisation_get, project_get
 from reports import archive
-from reports.api.shared import MAX_ID, empty_errors, site_url
+from reports.api.shared import MAX_ID, empty_errors
 from reports.archive_rows import detail_text, linked
 from reports.filters import FIRST_DAY, LAST_DAY, desk_zone
+from servicedesk.api import site_url
 
 KIND_CHOICES = list(archive.KINDS.items())
 

@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from emergency.models import Grade, Incident
 from reports import selectors
-from reports.api.shared import FILTER_PARAMETERS, GROUP_PARAMETER, report_filter, site_url
+from reports.api.shared import FILTER_PARAMETERS, GROUP_PARAMETER, report_filter
 from reports.filters import ReportFilter, desk_today
+from servicedesk.api import site_url
 from tickets.models import Metric, Priority, SLAClock
 
 LISTED = 50  # breaches and expiring warranties listed in the dashboard document

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from accounts.permissions import StaffReadManagersWrite
 from customers.models import Organisation
 from reports import reviews, services
-from reports.api.shared import site_url
 from reports.filters import FIRST_DAY, LAST_DAY, desk_today
 from reports.models import QualityReview
+from servicedesk.api import site_url
 from servicedesk.api_input import StrictDateField, StrictPrimaryKeyRelatedField
 from servicedesk.filters import StrictFilterSet
 

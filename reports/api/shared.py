@@ -1,7 +1,6 @@
 """What the reports API modules share: the report filter read from the query string (the
 form the dashboard page uses), its documented parameters, and absolute links."""
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -13,11 +12,6 @@ from reports.selectors import GROUPS
 from tickets.models import Priority
 
 MAX_ID = 2**63 - 1  # the primary keys are bigint
-
-
-def site_url(path: str) -> str:
-    """An absolute link to a page of the site."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def form_errors(form) -> dict[str, list[str]]:

@@ -15,7 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import ReadAnyWriteStaff
-from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin, site_url
+from servicedesk.api import user_name as name
 from servicedesk.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
@@ -25,7 +26,7 @@ from servicedesk.api_input import (
 from servicedesk.filters import StrictFilterSet
 from tickets.selectors import ticket_list
 from training import selectors, services
-from training.api.shared import name, projects, site_url
+from training.api.shared import projects
 from training.models import Article, Category, Deflection
 
 MAX_QUERY = 200  # characters of ?q= searched, as the knowledge base page does

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import ReadAnyWriteStaff
 from customers.models import Project
-from servicedesk.api import WriteThroughServicesMixin
+from servicedesk.api import WriteThroughServicesMixin, site_url
 from servicedesk.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
@@ -27,7 +27,7 @@ from servicedesk.api_input import (
 )
 from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 from training import selectors, services
-from training.api.shared import FormatIsAFilter, contacts, site_url
+from training.api.shared import FormatIsAFilter, contacts
 from training.models import Enrolment, Feedback, Material, Topic, TrainingSession
 
 TRAINERS = User.objects.exclude(role=User.Role.CUSTOMER).filter(is_active=True)

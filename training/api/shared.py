@@ -1,21 +1,11 @@
 """What the training API modules share: scoped querysets for references, links, names."""
 
-from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
 from customers.models import Project
-
-
-def site_url(path: str) -> str:
-    """An absolute link to a page of the site."""
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def name(user: User | None) -> str | None:
-    return str(user) if user is not None else None
 
 
 def projects(user: User) -> QuerySet[Project]:
