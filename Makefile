@@ -113,6 +113,10 @@ bench-deadlines: $(VENV)/.installed-dev ## SLA deadlines: 1,000 breaches due at 
 bench-kb: $(VENV)/.installed-dev ## Knowledge-base search on 50,000 bilingual articles: selector vs bare SQL, the GIN plan, SQLite
 	$(BIN)/python bench/kb_search.py $(BENCH_ARGS)
 
+.PHONY: bench-dashboard
+bench-dashboard: $(VENV)/.installed-dev ## The manager's SLA dashboard on 1,000,000 tickets: selectors, page and API vs bare SQL, the plans
+	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
