@@ -18,11 +18,15 @@ months, everything):
 (d) the dashboard page ``/reports/`` and ``GET /api/v1/reports/sla/?group_by=month`` (and
     ``/api/v1/reports/dashboard/``) through gunicorn, end to end, against the sum of the bare
     SQL each runs (captured through Django's test client, replayed);
-(e) the plan, ``EXPLAIN (ANALYZE, BUFFERS)``, of the attainment query over the twelve months.
+(e) the plan, ``EXPLAIN (ANALYZE, BUFFERS)``, of the attainment query over the twelve months
+    (and a line for the plan of every selector query over 50 ms);
+(f) the overall attainment query under a few session settings (work_mem, jit, parallel workers);
+(g) a proposal: the page's two attainment queries as one (``GROUPING SETS``);
+(h) each change this benchmark led to against what it replaced, taking turns.
 
     make bench-dashboard
     python bench/dashboard.py --tickets 100000 --runs 5      # smaller (a database of its own)
-    python bench/dashboard.py --only selectors                # (a)-(c) and (e); --only pages: (d)
+    python bench/dashboard.py --only selectors                # all but (d); --only pages: (d)
 """
 
 import argparse
@@ -875,7 +879,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each selector, SQL and request")
     parser.add_argument("--warmups", type=int, default=2)
-    parser.add_argument("--only", choices=["selectors", "pages"], help="one half: (a)-(c) and (e), or (d)")
+    parser.add_argument("--only", choices=["selectors", "pages"], help="the selectors (all but (d)), or (d)")
     parser.add_argument("--match", help="only the selectors whose label contains this")
     parser.add_argument("--child", choices=["setup", "measure", "capture"], help=argparse.SUPPRESS)
     args = parser.parse_args()
