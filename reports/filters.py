@@ -11,12 +11,12 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
 from customers.models import Organisation, Project
+from maintenance.services import desk_date
 from tickets.models import Priority
 
 MAX_DAYS = 3 * 366
@@ -31,7 +31,7 @@ def desk_zone() -> ZoneInfo:
 
 def desk_today() -> datetime.date:
     """Today in the desk's time zone, whoever asks."""
-    return timezone.localdate(timezone.now(), desk_zone())
+    return desk_date()
 
 
 def midnight(day: datetime.date) -> datetime.datetime:

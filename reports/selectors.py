@@ -16,21 +16,18 @@ from typing import Any
 
 from django.db.models import (
     Avg,
-    Case,
     Count,
     F,
     FloatField,
-    IntegerField,
     Min,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 
-from emergency.models import GRADE_ORDER, Incident, ReviewAction
+from emergency.models import Incident, ReviewAction
+from emergency.selectors import grade_rank
 from maintenance import coverage
 from maintenance.models import Inspection, ReturnVisit, Warranty
 from reports.filters import ReportFilter, desk_today, desk_zone
@@ -48,6 +45,7 @@ _GROUP_COLUMNS = {
     "month": ("month", None),
 }
 METRICS = (Metric.FIRST_RESPONSE, Metric.ONSITE_ARRIVAL, Metric.RESOLUTION)
+OPEN_INCIDENT_STEPS = [value for value in Incident.Status.values if value != Incident.Status.CLOSED]
 AGE_BUCKETS = (  # (key, lower bound in days, upper bound in days)
     ("under_1d", 0, 1),
     ("d1_3", 1, 3),
@@ -181,25 +179,17 @@ def backlog(report: ReportFilter, *, now: datetime.datetime | None = None) -> li
 
 def incidents_by_grade(report: ReportFilter) -> list[dict]:
     """Open (not closed) incidents now, by grade ("" for not graded yet) and step."""
-    rank = Case(
-        *[When(grade=grade, then=Value(position)) for grade, position in GRADE_ORDER.items()],
-        default=Value(len(GRADE_ORDER) + 1),
-        output_field=IntegerField(),
-    )
     return list(
         Incident.objects.filter(report.scope(priority=False))
         .exclude(status=Incident.Status.CLOSED)
         .values("grade")
         .annotate(
-            rank=rank,
+            rank=grade_rank(),
             total=Count("pk"),
-            **{status: Count("pk", filter=Q(status=status)) for status in _OPEN_INCIDENT_STEPS},
+            **{status: Count("pk", filter=Q(status=status)) for status in OPEN_INCIDENT_STEPS},
         )
         .order_by("-rank")
     )
-
-
-_OPEN_INCIDENT_STEPS = [value for value in Incident.Status.values if value != Incident.Status.CLOSED]
 
 
 def inspections(report: ReportFilter, *, today: datetime.date | None = None, days: int = 30) -> list[dict]:

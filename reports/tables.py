@@ -226,7 +226,7 @@ def backlog_table(cut: Cut) -> Table:
 
 def incidents_table(cut: Cut) -> Table:
     """Open incidents by grade, with the step each is at."""
-    steps = [value for value in Incident.Status.values if value != Incident.Status.CLOSED]
+    steps = selectors.OPEN_INCIDENT_STEPS
     return Table(
         name=cut.file_name("incidents"),
         title=str(_("Open incidents")),

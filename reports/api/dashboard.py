@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from emergency.models import Grade, Incident
+from emergency.models import Grade
 from reports import selectors
 from reports.api.shared import FILTER_PARAMETERS, GROUP_PARAMETER, report_filter
 from reports.filters import ReportFilter, desk_today
@@ -231,7 +231,7 @@ class DashboardReportView(APIView):
         now, today = timezone.now(), desk_today()
         breaches = selectors.breaches(report, now=now)
         warranties = selectors.warranties_expiring(report, today=today)
-        statuses = [status for status in Incident.Status.values if status != Incident.Status.CLOSED]
+        statuses = selectors.OPEN_INCIDENT_STEPS
         document = {
             "start": report.start,
             "end": report.end,
