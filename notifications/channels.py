@@ -37,7 +37,7 @@ def send(delivery: Delivery) -> None:
             body=delivery.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.address],
-            headers={"Message-ID": message_id(delivery), **delivery.headers},
+            headers=email_headers(delivery),
         )
         for attachment in delivery.attachments:
             email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
@@ -46,11 +46,36 @@ def send(delivery: Delivery) -> None:
         post(delivery)
 
 
+def email_headers(delivery: Delivery) -> dict[str, str]:
+    """Message-ID; Reply-To the support mailbox (``MAIL_REPLY_TO``), so an answer reaches the
+    intake; and, as RFC 3834 asks of automatic mail, ``Auto-Submitted: auto-generated`` (with
+    Exchange's ``X-Auto-Response-Suppress``), so no out-of-office robot answers it. The
+    caller's headers win: an engineer's reply says ``Auto-Submitted: no``."""
+    headers = {"Message-ID": message_id(delivery), "Auto-Submitted": "auto-generated"}
+    if settings.MAIL_REPLY_TO:
+        headers["Reply-To"] = settings.MAIL_REPLY_TO
+    headers |= delivery.headers
+    if headers["Auto-Submitted"] == "auto-generated":
+        headers["X-Auto-Response-Suppress"] = "All"
+    return headers
+
+
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "servicedesk"
+
+
+def new_message_id(key: str) -> str:
+    """A delivery's Message-ID, from its unique key: the same for every attempt, so a copy
+    sent again after a lost "sent" record is the same message to the receiving mail system,
+    which keeps one."""
+    return f"<sd.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{_domain()}>"
+
+
 def message_id(delivery: Delivery) -> str:
-    """The same for every attempt at one delivery: a copy sent again after a lost "sent" record
-    is the same message to the receiving mail system, which keeps one."""
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1] or "servicedesk"
-    return f"<delivery-{delivery.pk}-{hashlib.sha256(delivery.key.encode()).hexdigest()[:16]}@{domain}>"
+    # deliveries written before Message-IDs were stored keep the id they were first sent with
+    if delivery.message_id:
+        return delivery.message_id
+    return f"<delivery-{delivery.pk}-{hashlib.sha256(delivery.key.encode()).hexdigest()[:16]}@{_domain()}>"
 
 
 def _text(payload: dict) -> str:

@@ -218,6 +218,10 @@ class Delivery(models.Model):
         help_text="not before: now, after a failure's backoff, or when the recipient's quiet hours end",
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # an email's Message-ID, the same on every attempt, and the ticket it is about: a reply
+    # naming it in In-Reply-To or References answers that ticket (the email intake)
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
+    ticket_id = models.PositiveBigIntegerField(_("ticket"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

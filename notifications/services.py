@@ -55,8 +55,10 @@ class Message:
     # text files attached to the email (a calendar invitation): {"filename", "content", "mimetype"}
     attachments: list[dict] = field(default_factory=list)
 
-    def render(self, language: str, recipient: User | None = None) -> tuple[str, str]:
-        zone = (recipient.time_zone if recipient is not None else "") or settings.TIME_ZONE
+    def render(self, language: str, recipient: User | str | None = None) -> tuple[str, str]:
+        """Subject and body for ``recipient``: a user (in their time zone), an email address
+        (someone on a CC list, in the desk's), or nobody (a team's webhook)."""
+        zone = getattr(recipient, "time_zone", "") or settings.TIME_ZONE
         with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
             subject = translation.gettext(self.subject) % self.context
             body = render_to_string(self.template, {**self.context, "recipient": recipient, "link": self.link})
@@ -67,13 +69,23 @@ class Message:
         return f"{settings.SITE_URL.rstrip('/')}{self.url}" if self.url else ""
 
 
-def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key: str, message: Message) -> int:
-    """Tell ``users`` (in the bell, and by email and webhook as each prefers) and post to the
-    webhooks of ``teams`` and to the webhooks that take every message of this reason.
-    Returns how many people were newly told."""
+def notify(
+    *,
+    users: Iterable[User | None] = (),
+    teams: Iterable[Team] = (),
+    addresses: Iterable[str] = (),
+    key: str,
+    message: Message,
+) -> int:
+    """Tell ``users`` (in the bell, and by email and webhook as each prefers), mail
+    ``addresses`` (people without an account, a ticket's CC list: in the desk's language), and
+    post to the webhooks of ``teams`` and to the webhooks that take every message of this
+    reason. Returns how many people were newly told."""
     now = timezone.now()
     told = 0
     recipients = {u.pk: u for u in users if u is not None and u.is_active}
+    # an address that is also a recipient's is mailed once, as that user
+    told_addresses = {u.email.lower() for u in recipients.values() if u.email}
     # each recipient's channels in two queries, not two per recipient
     preferences = {p.user_id: p for p in Preference.objects.filter(user__in=recipients)}
     personal_hooks: dict[int, list[Webhook]] = {}
@@ -110,10 +122,25 @@ def notify(*, users: Iterable[User | None] = (), teams: Iterable[Team] = (), key
                 body=body,
                 headers=message.headers,
                 attachments=message.attachments,
+                ticket_id=message.ticket_id,
             )
         if preference.webhook:
             for webhook in personal_hooks.get(user.pk, []):
                 _post(webhook, key, message, send_at, title, body, recipient=user)
+    for address in dict.fromkeys(a.lower() for a in addresses if a and a.lower() not in told_addresses):
+        title, body = message.render(settings.LANGUAGE_CODE, address)
+        if _deliver(
+            key=f"{key}:address:{address}"[:200],
+            send_at=now,
+            channel=Delivery.Channel.EMAIL,
+            address=address,
+            subject=title,
+            body=body,
+            headers=message.headers,
+            attachments=message.attachments,
+            ticket_id=message.ticket_id,
+        ):
+            told += 1
     hooks = Webhook.objects.filter(Q(team__in=[t.pk for t in teams]) | Q(team=None, user=None))
     for webhook in hooks:
         title, body = message.render(webhook.language)
@@ -145,10 +172,14 @@ def _post(webhook: Webhook, key: str, message: Message, send_at, title: str, bod
     )
 
 
-def _deliver(*, key: str, send_at: datetime.datetime, **fields) -> None:
+def _deliver(*, key: str, send_at: datetime.datetime, **fields) -> bool:
+    """Write the delivery once (True when it is new); send it after commit if it is due."""
+    if fields.get("channel", Delivery.Channel.EMAIL) == Delivery.Channel.EMAIL:
+        fields["message_id"] = channels.new_message_id(key)
     delivery, created = Delivery.objects.get_or_create(key=key, defaults={**fields, "next_attempt_at": send_at})
     if created and send_at <= timezone.now():
         transaction.on_commit(lambda pk=delivery.pk: delivery_enqueue(pk))
+    return created
 
 
 def preference_for(user: User) -> Preference:

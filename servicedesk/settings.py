@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "maintenance",
     "training",
     "reports",
+    "mail",
     # the roof last, so its templates and checks see every app
     "servicedesk",
 ]
@@ -177,6 +178,21 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service-desk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email intake (mail/, docs/email.md). A mailbox comes from the admin, or from these settings
+# when MAIL_IMAP_HOST is set; replies to the desk's emails go to MAIL_REPLY_TO (the support
+# address) when it is set, else to DEFAULT_FROM_EMAIL.
+MAIL_IMAP_HOST = env.str("MAIL_IMAP_HOST", default="")
+MAIL_IMAP_SECURITY = env.str("MAIL_IMAP_SECURITY", default="tls")  # tls, starttls or plain
+MAIL_IMAP_PORT = env.int("MAIL_IMAP_PORT", default=993 if MAIL_IMAP_SECURITY == "tls" else 143)
+MAIL_IMAP_USER = env.str("MAIL_IMAP_USER", default="")
+MAIL_IMAP_PASSWORD = env.str("MAIL_IMAP_PASSWORD", default="")
+MAIL_IMAP_FOLDER = env.str("MAIL_IMAP_FOLDER", default="INBOX")
+MAIL_IMAP_CA_FILE = env.str("MAIL_IMAP_CA_FILE", default="")  # a private CA's certificate, for TLS
+MAIL_ADDRESS = env.str("MAIL_ADDRESS", default="")  # the support address that mailbox receives
+MAIL_REPLY_TO = env.str("MAIL_REPLY_TO", default="")
+MAIL_POLL_SECONDS = env.float("MAIL_POLL_SECONDS", default=60.0)
+MAIL_POLL_BATCH = env.int("MAIL_POLL_BATCH", default=50)  # messages per mailbox and poll
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)  # larger ones are quarantined
 
 # --- security (production values unless DEBUG) ------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -231,6 +247,7 @@ CELERY_TASK_ROUTES = {
     "maintenance.tasks.*": {"queue": "default"},
     "training.tasks.*": {"queue": "default"},
     "reports.tasks.*": {"queue": "default"},
+    "mail.tasks.*": {"queue": "default"},
 }
 # Deliveries (notifications/): a claim older than this is a dead attempt and is sent again; a
 # delivery whose task has not run after this many seconds is sent by the sweeper.
@@ -259,6 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
     # quality reviews of the month and quarter that ended: once per organisation and period
     "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
+    "mail-poll": {"task": "mail.tasks.poll_mailboxes", "schedule": MAIL_POLL_SECONDS},
 }
 # Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
 # restarts with beat), so nothing is lost by a restart, and no shelve file can be left

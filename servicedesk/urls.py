@@ -15,6 +15,7 @@ from emergency.api import (
     RiskViewSet,
     RotaViewSet,
 )
+from mail.api import InboundEmailViewSet
 from maintenance.api.inspections import InspectionScheduleViewSet, InspectionViewSet, ReturnVisitViewSet
 from maintenance.api.releases import ProductViewSet, ReleaseViewSet, UpgradeNoticeViewSet
 from maintenance.api.warranties import (
@@ -68,6 +69,7 @@ router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
 router.register("quality-reviews", QualityReviewViewSet, basename="quality-review")
+router.register("inbound-emails", InboundEmailViewSet, basename="inbound-email")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -91,6 +93,7 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("training/", include("training.urls")),
     path("reports/", include("reports.urls")),
+    path("mail/", include("mail.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -250,6 +250,19 @@ class Ticket(TimeStampedModel):
         _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     rating_comment = models.TextField(_("rating comment"), blank=True)
+    cc = models.JSONField(
+        _("CC list"),
+        default=list,
+        blank=True,
+        help_text=_("Email addresses that receive the public replies, besides the reporter."),
+    )
+    email_thread = models.CharField(
+        _("email thread"),
+        max_length=998,
+        blank=True,
+        editable=False,
+        help_text="the Message-ID of the email that opened the ticket; its emails answer it",
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -262,6 +275,8 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["-received_at"], name="ticket_received"),
             # the queue: open tickets by their nearest due moment
             models.Index(fields=["next_due_at"], name="ticket_queue_due", condition=Q(status__in=OPEN_STATUS_VALUES)),
+            # the email intake threads a reply onto the ticket its first email opened
+            models.Index(fields=["email_thread"], name="ticket_email_thread", condition=~Q(email_thread="")),
         ]
         constraints = [
             # a client retrying a POST with the same Idempotency-Key gets the ticket it made
@@ -306,6 +321,7 @@ class TicketEvent(models.Model):
         RATED = "rated", _("Resolution rated")
         INCIDENT = "incident", _("Emergency incident opened")
         COVERAGE = "coverage", _("Coverage decided")
+        CC = "cc", _("CC list changed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

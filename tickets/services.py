@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -69,11 +70,28 @@ def _subject_context(ticket: Ticket) -> dict:
 
 
 def _notify(
-    ticket: Ticket, users: Iterable[User | None], subject: str, template: str, *, event: str, reason: str, **extra
+    ticket: Ticket,
+    users: Iterable[User | None],
+    subject: str,
+    template: str,
+    *,
+    event: str,
+    reason: str,
+    addresses: Iterable[str] = (),
+    written_by_person: bool = False,
+    **extra,
 ) -> None:
-    """Tell about ``event`` (unique per ticket: "created", "event:<id>", "comment:<id>") once."""
+    """Tell about ``event`` (unique per ticket: "created", "event:<id>", "comment:<id>") once.
+    A ticket that came by email is answered in that email's thread. ``written_by_person``: the
+    email carries a person's words (a reply), not an automatic notice (RFC 3834)."""
+    headers = {"X-Service-Desk-Ticket": ticket.reference}
+    if written_by_person:
+        headers["Auto-Submitted"] = "no"
+    if ticket.email_thread:
+        headers |= {"In-Reply-To": ticket.email_thread, "References": ticket.email_thread}
     notify(
         users=users,
+        addresses=addresses,
         key=f"ticket:{ticket.pk}:{event}",
         message=Message(
             reason=reason,
@@ -83,9 +101,31 @@ def _notify(
             url=reverse("tickets:detail", args=[ticket.pk]),
             ticket_id=ticket.pk,
             reference=ticket.reference,
-            headers={"X-Service-Desk-Ticket": ticket.reference},
+            headers=headers,
         ),
     )
+
+
+MAX_CC = 20
+
+
+def clean_cc(addresses: Iterable[str]) -> list[str]:
+    """The CC list as stored: valid addresses, lower case, each once, at most ``MAX_CC``."""
+    cleaned: list[str] = []
+    for address in addresses:
+        address = str(address).strip().lower()
+        if not address or address in cleaned:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ServiceDeskError(
+                _("%(address)s is not an email address.") % {"address": address}, field="cc"
+            ) from None
+        cleaned.append(address)
+    if len(cleaned) > MAX_CC:
+        raise ServiceDeskError(_("At most %(count)d addresses may be copied.") % {"count": MAX_CC}, field="cc")
+    return cleaned
 
 
 def _save_attachments(
@@ -141,6 +181,9 @@ def ticket_create(
     reporter: User | None = None,
     attachments: Iterable[UploadedFile] = (),
     request_key: str | None = None,
+    cc: Iterable[str] = (),
+    via_email: bool = False,
+    email_thread: str = "",
 ) -> Ticket:
     """A new ticket. Customers file for their own organisation's projects, received now; staff
     logging a call may name the reporter and an earlier ``received_at`` (never a future one).
@@ -160,7 +203,8 @@ def ticket_create(
             raise NotAllowed(_("Only staff may set when a report was received."))
         if reporter is not None and reporter != actor:
             raise ServiceDeskError(_("Only staff may file on someone's behalf."), field="reporter")
-        reporter, channel = actor, Ticket.Channel.PORTAL  # what a customer files comes through the portal
+        # what a customer files comes through the portal, or by email through the intake
+        reporter, channel = actor, Ticket.Channel.EMAIL if via_email else Ticket.Channel.PORTAL
     else:
         reporter = reporter or actor
         channel = channel or Ticket.Channel.HOTLINE
@@ -171,6 +215,7 @@ def ticket_create(
     if not project.is_active:
         raise ServiceDeskError(_("This project is no longer active."), field="project")
     files = _check_files(attachments)
+    cc = clean_cc(cc)
     ticket = Ticket(
         organisation_id=project.organisation_id,
         project=project,
@@ -187,6 +232,8 @@ def ticket_create(
         received_at=received_at or now,
         created_by=actor,
         request_key=request_key or None,
+        cc=cc,
+        email_thread=email_thread[:998],
     )
     ticket.reference = "pending"
     ticket.full_clean(exclude=["reference"])
@@ -332,10 +379,17 @@ def ticket_assign(*, ticket_id: int, actor: User, assignee: User | None, team: T
 
 @transaction.atomic
 def comment_add(
-    *, ticket_id: int, actor: User, body: str, public: bool = True, attachments: Iterable[UploadedFile] = ()
+    *,
+    ticket_id: int,
+    actor: User,
+    body: str,
+    public: bool = True,
+    attachments: Iterable[UploadedFile] = (),
+    via_email: bool = False,
 ) -> Comment:
-    """A public reply or (staff only) an internal note. A staff reply is the first response; a
-    customer's reply to a ticket waiting on them puts it back in progress."""
+    """A public reply or (staff only) an internal note. A staff reply is the first response, and
+    is mailed to the reporter and the CC list; a customer's reply to a ticket waiting on them
+    puts it back in progress. ``via_email``: it came by email (the history says so)."""
     if not body.strip():
         raise ServiceDeskError(_("Write a message."), field="body")
     if actor.is_customer and not public:
@@ -347,7 +401,12 @@ def comment_add(
     now = timezone.now()
     comment = Comment.objects.create(ticket=ticket, author=actor, body=body, public=public)
     _event(
-        ticket, actor, TicketEvent.Kind.REPLY if public else TicketEvent.Kind.NOTE, public=public, comment=comment.pk
+        ticket,
+        actor,
+        TicketEvent.Kind.REPLY if public else TicketEvent.Kind.NOTE,
+        public=public,
+        comment=comment.pk,
+        **({"channel": Ticket.Channel.EMAIL} if via_email else {}),
     )
     _save_attachments(ticket, actor, files, comment=comment, public=public)
     if public and actor.is_staff_member:
@@ -360,6 +419,8 @@ def comment_add(
             "notifications/email/ticket_reply.txt",
             event=f"comment:{comment.pk}",
             reason=Reason.TICKET_REPLY,
+            addresses=ticket.cc,
+            written_by_person=True,
             comment=comment,
         )
     elif public:
@@ -376,6 +437,20 @@ def comment_add(
             comment=comment,
         )
     return comment
+
+
+@transaction.atomic
+def ticket_set_cc(*, ticket_id: int, actor: User, cc: Iterable[str]) -> Ticket:
+    """Who else gets the public replies by email. Staff, or a contact of the ticket's organisation."""
+    ticket = _lock(ticket_id)
+    if actor.is_customer and actor.organisation_id != ticket.organisation_id:
+        raise NotAllowed(_("Only staff may change the CC list."))
+    cc = clean_cc(cc)
+    if cc != ticket.cc:
+        old, ticket.cc = ticket.cc, cc
+        ticket.save(update_fields=["cc", "updated_at"])
+        _event(ticket, actor, TicketEvent.Kind.CC, old=old, new=cc)
+    return ticket
 
 
 @transaction.atomic
