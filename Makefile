@@ -78,6 +78,11 @@ test-deps: system-deps
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; \
 	}
+	@test -x /usr/sbin/dovecot || { \
+	  echo "Installing Debian's Dovecot IMAP server for the mail intake tests (the tests start their own)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq dovecot-imapd; \
+	}
 
 .PHONY: test
 test: test-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite
@@ -116,6 +121,10 @@ bench-kb: $(VENV)/.installed-dev ## Knowledge-base search on 50,000 bilingual ar
 .PHONY: bench-dashboard
 bench-dashboard: $(VENV)/.installed-dev ## The manager's SLA dashboard on 1,000,000 tickets: selectors, page and API vs bare SQL, the plans
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
+
+.PHONY: bench-mail
+bench-mail: $(VENV)/.installed-dev ## The email intake on PostgreSQL: filing an email vs the services it calls, the thread look-up among 1,000,000 sent emails
+	$(BIN)/python bench/mail_intake.py $(BENCH_ARGS)
 
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)

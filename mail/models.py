@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.models import TimeStampedModel
 from tickets.models import Priority
@@ -110,7 +111,7 @@ class InboundMessage(models.Model):
     uid = models.PositiveBigIntegerField(_("IMAP UID"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    sender = models.CharField(_("from"), max_length=320, blank=True)
+    sender = models.CharField(pgettext_lazy("email sender", "from"), max_length=320, blank=True)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
     recipients = models.JSONField(_("to and cc"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=998, blank=True)
@@ -121,7 +122,7 @@ class InboundMessage(models.Model):
     size = models.PositiveBigIntegerField(_("size"), default=0)
     raw = models.FileField(_("original message"), upload_to=raw_path, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(pgettext_lazy("what became of an email", "reason"), blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket",
         on_delete=models.PROTECT,

@@ -102,14 +102,16 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode(declared or "gb18030", errors="replace")
 
 
-def decode_header(value: str | None) -> str:
+def decode_header(value: str | email.header.Header | None) -> str:
     """A header's text: RFC 2047 encoded words in any charset, and raw 8-bit bytes (which the
-    parser hands over as surrogate escapes) read like a body without a charset."""
+    parser hands over as surrogate escapes, or as a ``Header`` of unknown-8bit chunks) read
+    like a body without a charset."""
     if not value:
         return ""
     pieces = []
     try:
-        chunks = email.header.decode_header(str(value))
+        # a Header keeps its 8-bit bytes; str() of it would turn them into U+FFFD
+        chunks = email.header.decode_header(value if isinstance(value, email.header.Header) else str(value))
     except (ValueError, AssertionError, LookupError):
         chunks = [(str(value), None)]
     for chunk, charset in chunks:
@@ -180,6 +182,22 @@ def _body_text(part: email.message.Message) -> str:
 def _walk(message: email.message.Message, texts: list[str], htmls: list[str], attachments: list[Part]) -> None:
     """Collect the bodies and files: of a multipart/alternative, the plain text if it has one."""
     ctype = message.get_content_type()
+    if ctype.startswith("message/"):
+        # a forwarded email (or a bounce's report) is a file, not more text of this one
+        payload = message.get_payload()
+        if isinstance(payload, list):
+            data = (
+                payload[0].as_bytes()
+                if ctype == "message/rfc822" and payload
+                else b"".join(p.as_bytes() for p in payload)
+            )
+        else:
+            data = message.get_payload(decode=True) or b""
+        if ctype == "message/rfc822":
+            attachments.append(Part(_filename(message) or "message.eml", "message/rfc822", data))
+        else:
+            attachments.append(Part(_filename(message) or f"{ctype.split('/')[1]}.txt", "text/plain", data))
+        return
     if message.is_multipart():
         parts = message.get_payload()
         if not isinstance(parts, list):
@@ -198,13 +216,6 @@ def _walk(message: email.message.Message, texts: list[str], htmls: list[str], at
         return
     disposition = (message.get_content_disposition() or "").lower()
     name = _filename(message)
-    if ctype == "message/rfc822" or ctype.startswith("message/"):
-        data = message.as_bytes() if not message.is_multipart() else b""
-        payload = message.get_payload()
-        if isinstance(payload, list) and payload:
-            data = payload[0].as_bytes()
-        attachments.append(Part(name or "message.eml", "message/rfc822", data))
-        return
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
         (texts if ctype == "text/plain" else htmls).append(_body_text(message))
         return

@@ -12,8 +12,9 @@ after a crash between storing and marking it read, changes nothing), then:
   opens a follow-up ticket;
 - a new message from a contact **opens a ticket** in their organisation, in the project a rule,
   the mailbox's default or the organisation's only project chooses;
-- the rest (unknown sender, several accounts on one address, no project, another organisation's
-  thread) waits for **triage** by staff, never dropped and never creating a customer;
+- the rest (unknown sender, several accounts on one address, staff writing a new email, no
+  project) waits for **triage** by staff, never dropped and never creating a customer; a
+  contact naming another organisation's ticket is treated as writing a new email;
 - what cannot be read (broken, too large, or an error while filing it) is **quarantined** with
   the reason, for admins, and the poller goes on with the next message.
 """
@@ -60,7 +61,7 @@ def own_addresses(mailbox: Mailbox | None = None) -> set[str]:
     addresses = {settings.DEFAULT_FROM_EMAIL, settings.MAIL_REPLY_TO, settings.MAIL_ADDRESS}
     addresses |= set(Mailbox.objects.exclude(address="").values_list("address", flat=True))
     if mailbox is not None:
-        addresses.add(mailbox.address)
+        addresses |= {mailbox.address, mailbox.username}
     return {a.strip().lower() for a in addresses if a and "@" in a}
 
 
@@ -73,16 +74,14 @@ def thread_ticket(parsed: ParsedMessage) -> Ticket | None:
     ticket reference in its subject."""
     ids = parsed.thread_ids
     if ids:
+        # one query: (Message-ID, ticket) from the three places a thread's ids are kept
+        sent = Delivery.objects.filter(message_id__in=ids, ticket_id__isnull=False).order_by()
+        read = InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False).order_by()
+        opened = Ticket.objects.filter(email_thread__in=ids).order_by()
+        sent, read = sent.values_list("message_id", "ticket_id"), read.values_list("message_id", "ticket")
+        opened = opened.values_list("email_thread", "pk")
         found: dict[str, int] = {}
-        for message_id, ticket_id in Delivery.objects.filter(message_id__in=ids, ticket_id__isnull=False).values_list(
-            "message_id", "ticket_id"
-        ):
-            found.setdefault(message_id, ticket_id)
-        for message_id, ticket_id in InboundMessage.objects.filter(
-            message_id__in=ids, ticket__isnull=False
-        ).values_list("message_id", "ticket_id"):
-            found.setdefault(message_id, ticket_id)
-        for message_id, ticket_id in Ticket.objects.filter(email_thread__in=ids).values_list("email_thread", "pk"):
+        for message_id, ticket_id in sent.union(read, opened, all=True):
             found.setdefault(message_id, ticket_id)
         for message_id in ids:
             if message_id in found:
@@ -276,7 +275,9 @@ def _store_raw(record: InboundMessage, raw: bytes) -> None:
     record.raw.save(f"{record.pk}.eml", ContentFile(raw), save=False)
 
 
-def _quarantine(raw: bytes, mailbox: Mailbox | None, uid: int | None, reason: str, message_id: str) -> InboundMessage:
+def _quarantine(
+    raw: bytes, mailbox: Mailbox | None, uid: int | None, reason: str, message_id: str, size: int | None = None
+) -> InboundMessage:
     with transaction.atomic():
         record = InboundMessage.objects.filter(message_id=message_id).first()
         if record is not None:
@@ -286,7 +287,7 @@ def _quarantine(raw: bytes, mailbox: Mailbox | None, uid: int | None, reason: st
             mailbox=mailbox,
             uid=uid,
             received_at=timezone.now(),
-            size=len(raw),
+            size=len(raw) if size is None else size,  # the full size when only the header was fetched
             status=Status.QUARANTINED,
             reason=reason,
         )
@@ -318,11 +319,15 @@ def message_ingest(
             "size": filesizeformat(size),
             "limit": filesizeformat(settings.MAIL_MAX_BYTES),
         }
-        return _quarantine(raw, mailbox, uid, reason, message_id), True
+        return _quarantine(raw, mailbox, uid, reason, message_id, size), True
     try:
         parsed = parse(raw)
     except BrokenMessage as error:
         return _quarantine(raw, mailbox, uid, str(error), message_id), True
+    except Exception as error:  # a parser bug must not stop the mailbox at this message
+        logger.exception("email %s could not be read", message_id)
+        reason = _("It could not be read: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+        return _quarantine(raw, mailbox, uid, reason, message_id), True
     try:
         with transaction.atomic():
             # the row first: a second poller reading the same message waits on its unique
@@ -355,7 +360,7 @@ def message_ingest(
 
 def _triaged(inbound_id: int, actor: User) -> tuple[InboundMessage, ParsedMessage]:
     require_staff(actor)
-    record = InboundMessage.objects.select_for_update().select_related("mailbox").get(pk=inbound_id)
+    record = InboundMessage.objects.select_for_update(of=("self",)).select_related("mailbox").get(pk=inbound_id)
     if record.status != Status.TRIAGE:
         raise ServiceDeskError(_("This email has been handled already."))
     with record.raw.open("rb") as stored:
@@ -425,8 +430,10 @@ class PollResult:
 
 
 def mailbox_from_settings() -> Mailbox | None:
-    """The mailbox of the ``MAIL_IMAP_*`` settings, kept in step with them, or None."""
+    """The mailbox of the ``MAIL_IMAP_*`` settings, kept in step with them, or None (and no
+    longer polled) once ``MAIL_IMAP_HOST`` is unset."""
     if not settings.MAIL_IMAP_HOST:
+        Mailbox.objects.filter(from_settings=True, is_active=True).update(is_active=False)
         return None
     mailbox, _created = Mailbox.objects.update_or_create(
         from_settings=True,

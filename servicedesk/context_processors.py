@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from emergency.rotas import on_duty
+from mail.selectors import triage_count
 from notifications.selectors import unread_count
 
 
@@ -33,6 +34,11 @@ def navigation(request) -> dict:
             (_("Organisations"), reverse("customers:organisation_list")),
             (_("Projects"), reverse("customers:project_list")),
         ]
+    badges = {}
+    if user.is_staff_member:
+        # the email intake: what waits for triage is counted beside the entry
+        menu.append((_("Email"), reverse("mail:list")))
+        badges[reverse("mail:list")] = triage_count()
     menu.append((_("API"), reverse("api-docs")))
     if user.is_admin:
         menu.append((_("Administration"), reverse("admin:index")))
@@ -46,5 +52,6 @@ def navigation(request) -> dict:
         "on_duty": on_duty() if user.is_staff_member else [],
         "unread_notifications": unread_count(user),
         "nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items],
-        "menu_items": [{"label": label, "url": url} for label, url in menu],
+        "menu_items": [{"label": label, "url": url, "badge": badges.get(url, 0)} for label, url in menu],
+        "triage_waiting": sum(badges.values()),
     }

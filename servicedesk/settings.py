@@ -338,6 +338,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "tickets.models.Ticket.Channel",
         "StatusEnum": "tickets.models.Ticket.Status",
         "IncidentGradeEnum": "emergency.models.Grade",
+        "InboundEmailStatusEnum": "mail.models.InboundMessage.Status",
         "LevelEnum": "emergency.models.Level",
         "IncidentStatusEnum": "emergency.models.Incident.Status",
         "IncidentChannelEnum": "emergency.models.Incident.Channel",

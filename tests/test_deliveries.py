@@ -41,7 +41,8 @@ def test_an_event_is_written_once_per_recipient_and_sent_after_commit(engineer, 
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, len(mail.outbox)) == ("sent", 1, 1)
     assert mail.outbox[0].subject == "[SD-1] Hello" and mail.outbox[0].to == [engineer.email]
-    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<delivery-{delivery.pk}-")
+    # the Message-ID is stored: a reply naming it is matched to the ticket (the email intake)
+    assert delivery.message_id.startswith("<sd.") and mail.outbox[0].extra_headers["Message-ID"] == delivery.message_id
 
 
 def test_a_resent_copy_carries_the_same_message_id(engineer, django_capture_on_commit_callbacks):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Team, TeamMembership, User
+from mail.models import InboundMessage
 from reports.filters import desk_today
 from reports.services import review_generate
 from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
@@ -92,8 +93,9 @@ def english_words(html: str, allowed: set[str]) -> set[str]:
 
 # Not English prose: the name of the English language in its own tongue (the switcher), the
 # IANA time zone names (identifiers, as every system shows them), and the data made below.
-# Acronyms, units and file formats that Chinese interfaces write in Latin letters too: SLA, MB, CSV.
-ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB", "CSV", "XLSX", "PDF"} | set(
+# Acronyms, units and file formats that Chinese interfaces write in Latin letters too: SLA, MB, CSV,
+# ID (邮件 ID: an email's Message-ID).
+ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB", "CSV", "XLSX", "PDF", "ID"} | set(
     re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones()))
 )
 
@@ -134,7 +136,19 @@ def chinese_data(db, settings, tmp_path):
     review = review_generate(
         organisation=organisation, period="month", day=desk_today(), actor=staff[User.Role.MANAGER], language="zh-hans"
     )
-    words = ["hdsw ddjk it hdsw example SD", customer.email, review.reference]
+    email = InboundMessage.objects.create(
+        message_id="<1@hdsw.example>",
+        received_at=ticket.received_at,
+        sender="it@hdsw.example",
+        sender_name="华东水务",
+        recipients=["it@hdsw.example"],
+        subject="泵站报警",
+        body="泵站每十分钟报警一次。",
+        attachment_names=["报警.log"],
+        status=InboundMessage.Status.TRIAGE,
+        reason="发件人不是已知联系人。",
+    )
+    words = ["hdsw ddjk it hdsw example SD log", customer.email, review.reference]
     allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(words)))
     for user in staff.values():
         allowed |= set(re.findall(r"[A-Za-z]+", user.email))
@@ -145,6 +159,7 @@ def chinese_data(db, settings, tmp_path):
         "staff": staff,
         "allowed": allowed,
         "ticket": ticket,
+        "email": email,
     }
 
 
@@ -165,7 +180,14 @@ def _pages(data):
         reverse("reports:archive-project", args=[project.pk]),
         "/no-such-page/",
     ]
-    staff_pages = [*customer_pages, reverse("customers:organisation_list"), reverse("reports:reviews")]
+    staff_pages = [
+        *customer_pages,
+        reverse("customers:organisation_list"),
+        reverse("reports:reviews"),
+        reverse("mail:list"),
+        reverse("mail:list") + "?status=all",
+        reverse("mail:detail", args=[data["email"].pk]),
+    ]
     return [
         (None, reverse("accounts:login")),
         (None, reverse("accounts:password_reset")),

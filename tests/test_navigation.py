@@ -34,6 +34,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Reports",
         "Organisations",
         "Projects",
+        "Email",
         "API",
     ]
     assert _nav(client, admin_user) == [
@@ -45,6 +46,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Reports",
         "Organisations",
         "Projects",
+        "Email",
         "API",
         "Administration",
     ]

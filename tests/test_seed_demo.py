@@ -252,3 +252,53 @@ def test_the_history_is_consistent_and_tells_nobody():
     assert {"ticket", "incident", "inspection", "return_visit", "patch", "training", "warranty_start"} <= kinds
     for review in QualityReview.objects.all():
         assert review.generated_by is None and review.file.read(4) == b"%PDF"
+
+
+# --- the email intake ----------------------------------------------------------------------
+
+
+def test_the_email_demo_is_filed_once_through_the_intake():
+    from mail.models import InboundMessage, Mailbox, RoutingRule
+    from tickets.models import Ticket
+
+    def counts():
+        return (
+            sorted(InboundMessage.objects.values_list("status", flat=True)),
+            RoutingRule.objects.count(),
+            Ticket.objects.count(),
+        )
+
+    call_command("seed_demo", verbosity=0)
+    first = counts()
+    call_command("seed_demo", verbosity=0)
+
+    assert counts() == first
+    assert first[0] == sorted(["ticket", "reply", "triage", "ignored", "quarantined"])
+    assert not Mailbox.objects.exists()  # no made-up server for beat to fail on every minute
+    by_status = {record.status: record for record in InboundMessage.objects.select_related("ticket")}
+    # alice's GBK email (labelled GB2312) opened a ticket in Eastbay's project, chosen by the
+    # SCADA rule (high priority), carol copied, the log and the original attached
+    opened = by_status["ticket"]
+    ticket = opened.ticket
+    alice = User.objects.get(username="alice")
+    assert opened.contact == alice and ticket.reporter == alice and ticket.channel == Ticket.Channel.EMAIL
+    assert ticket.project.code == "ebw-scada" and ticket.priority == "high"
+    assert ticket.title == "SCADA 服务器报警：历史数据库同步失败"
+    assert "历史数据库同步失败" in ticket.description and ticket.cc == ["carol@eastbay-water.example"]
+    assert ticket.email_thread == opened.message_id and ticket.clocks.exists()
+    assert sorted(ticket.attachments.filter(comment=None).values_list("name", flat=True)) == [
+        "alarm.log",
+        "original-message.eml",
+    ]
+    assert ticket.attachments.get(name="alarm.log").file.read().decode("gb18030").count("同步失败") == 3  # as sent
+    # her answer, threaded by In-Reply-To onto the same ticket, without the quote and the phone's line
+    reply = by_status["reply"]
+    assert reply.ticket == ticket
+    comment = ticket.comments.get()
+    assert comment.author == alice and comment.public and comment.body.startswith("补充一下")
+    assert "写道" not in comment.body and "iPhone" not in comment.body
+    # the rest opened nothing
+    assert by_status["triage"].sender == "zhao.min@eastbay-water.example" and by_status["triage"].ticket is None
+    assert "Auto-Submitted" in by_status["ignored"].reason and by_status["ignored"].ticket is None
+    assert by_status["quarantined"].reason == "The message has no sender address."
+    assert by_status["quarantined"].raw.read().startswith(b"To: ")

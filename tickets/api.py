@@ -277,6 +277,10 @@ class TicketOutput(serializers.ModelSerializer):
     reporter_name = serializers.CharField(source="reporter.__str__", read_only=True)
     assignee_name = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
+    cc = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Email addresses that receive the public replies, besides the reporter.",
+    )
 
     class Meta:
         model = Ticket
@@ -309,6 +313,7 @@ class TicketOutput(serializers.ModelSerializer):
             "next_due_at",
             "rating",
             "rating_comment",
+            "cc",
             "sla",
             "created_at",
             "updated_at",
@@ -327,6 +332,14 @@ class TicketOutput(serializers.ModelSerializer):
         return {clock.metric: ClockOutput(sla.clock_state(clock, now)).data for clock in ticket.clocks.all()}
 
 
+class CCField(serializers.ListField):
+    """A CC list: email addresses, at most ``MAX_CC`` (the service checks and normalises them)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Email addresses that receive the public replies, besides the reporter.")
+        super().__init__(child=StrictCharField(max_length=254), max_length=services.MAX_CC, **kwargs)
+
+
 class TicketCreateInput(InputSerializer):
     project = StrictPrimaryKeyRelatedField(queryset=Project.objects.all())
     reporter = StrictPrimaryKeyRelatedField(
@@ -336,6 +349,7 @@ class TicketCreateInput(InputSerializer):
         required=False, help_text="Staff only: when the report reached us (not in the future)."
     )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    cc = CCField(required=False)
 
     class Meta:
         model = Ticket
@@ -352,8 +366,13 @@ class TicketCreateInput(InputSerializer):
             "measures_taken",
             "received_at",
             "reporter",
+            "cc",
         ]
         extra_kwargs = {"channel": {"required": False}}
+
+
+class TicketCCInput(serializers.Serializer):
+    cc = CCField(help_text="The whole CC list (empty: nobody besides the reporter).")
 
 
 class TicketUpdateInput(serializers.Serializer):
@@ -507,6 +526,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         visit = services.ticket_arrive(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
         return Response(VisitOutput(visit).data)
+
+    @extend_schema(request=TicketCCInput, responses={200: TicketOutput})
+    @action(detail=True, methods=["post"])
+    def cc(self, request, pk=None):
+        """Replace the CC list: who else gets the public replies by email (staff, or a contact
+        of the ticket's organisation)."""
+        ticket = self.get_object()
+        data = TicketCCInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_set_cc(ticket_id=ticket.pk, actor=request.user, cc=data.validated_data["cc"])
+        return self._answer(ticket)
 
     @extend_schema(request=None, responses={200: TicketOutput})
     @action(detail=True, methods=["post"])

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -164,3 +166,19 @@ class QueueFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)
+
+
+class CCForm(forms.Form):
+    """The ticket's CC list as typed: addresses separated by commas, semicolons or new lines
+    (the service checks each one)."""
+
+    cc = forms.CharField(
+        label=_("CC list"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Email addresses that receive the public replies, besides the reporter."),
+    )
+
+    def clean_cc(self) -> list[str]:
+        return [address for address in re.split(r"[\s,;]+", self.cleaned_data["cc"]) if address]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("<int:pk>/status/", views.ticket_status, name="status"),
+    path("<int:pk>/cc/", views.ticket_cc, name="cc"),
     path("<int:pk>/priority/", views.ticket_priority, name="priority"),
     path("<int:pk>/assign/", views.ticket_assign, name="assign"),
     path("<int:pk>/dispatch/", views.ticket_dispatch, name="dispatch"),

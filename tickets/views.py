@@ -21,6 +21,7 @@ from tickets import escalation, panels, selectors, services, sla
 from tickets.forms import (
     AssignForm,
     BulkAssignForm,
+    CCForm,
     DispatchForm,
     LeaveSiteForm,
     PriorityForm,
@@ -115,6 +116,7 @@ def ticket_detail(request, pk: int):
         "on_the_way": any(visit.arrived_at is None for visit in visits),
         "on_site": any(visit.arrived_at and visit.left_site_at is None for visit in visits),
         "reply_form": ReplyForm(user=user),
+        "cc_form": CCForm(initial={"cc": ", ".join(ticket.cc)}),
         "statuses": _allowed_statuses(ticket, user),
         "panels": panels.render_panels(request, ticket),
     }
@@ -169,6 +171,18 @@ def ticket_reply(request, pk: int):
         )
 
     return _act(request, pk, ReplyForm, call, _("Your message was added."), user=request.user)
+
+
+@login_required
+@require_POST
+def ticket_cc(request, pk: int):
+    """Who else gets the public replies by email: staff, or a contact of the ticket's organisation
+    (customers of another organisation do not see the ticket: 404)."""
+
+    def call(ticket, data):
+        services.ticket_set_cc(ticket_id=ticket.pk, actor=request.user, cc=data["cc"])
+
+    return _act(request, pk, CCForm, call, _("The CC list was saved."))
 
 
 @login_required

@@ -144,6 +144,8 @@ MATRIX = [
     Row("tickets:create", "get", signed_in(200, 302)),
     Row("tickets:detail", "get", signed_in(200, 302, customer_b=404), args=["ticket_a"]),
     Row("tickets:reply", "post", signed_in(302, 302, customer_b=404), args=["ticket_a"], data={"body": "Hello"}),
+    # the CC list: staff, or a contact of the ticket's organisation
+    Row("tickets:cc", "post", signed_in(302, 302, customer_b=404), args=["ticket_a"], data={"cc": "ops@example.com"}),
     STAFF_ACTION := Row(
         "tickets:status",
         "post",
@@ -200,6 +202,22 @@ MATRIX = [
         signed_in(201, 401, customer_b=404),
         args=["ticket_a"],
         data={"body": "Hello", "public": True},
+        api=True,
+    ),
+    Row(
+        "ticket-cc",
+        "post",
+        signed_in(200, 401, customer_b=404),
+        args=["ticket_a"],
+        data={"cc": ["ops@example.com"]},
+        api=True,
+    ),
+    Row(
+        "ticket-cc",
+        "post",
+        signed_in(400, 401, customer_b=404),
+        args=["ticket_a"],
+        data={"cc": ["not an address"]},
         api=True,
     ),
     Row(
@@ -1242,6 +1260,69 @@ MATRIX = [
         api=True,
     ),
     Row("quality-review-detail", "delete", signed_in(403, 401, manager=405, admin=405), args=["review_a"], api=True),
+    # --- the email intake (docs/email.md): staff only; inbound A waits for triage -----------
+    MAIL_READ := Row("mail:list", "get", signed_in(200, 302, customer_a=403, customer_b=403)),
+    Row("mail:list", "get", MAIL_READ.expected, query=lambda world: {"status": "all", "q": "Zephyr"}),
+    Row("mail:detail", "get", MAIL_READ.expected, args=["inbound_a"]),
+    Row("mail:original", "get", MAIL_READ.expected, args=["inbound_a"]),
+    # the engineer files it (to the ticket); for the manager and the admin it is handled
+    # already (back to the email, with a message)
+    MAIL_ACTION := Row(
+        "mail:open-ticket",
+        "post",
+        signed_in(302, 302, customer_a=403, customer_b=403),
+        args=["inbound_a"],
+        data=lambda world: {
+            "project": world["project_a"].pk,
+            "reporter": world["users"]["customer_a"].pk,
+            "priority": "normal",
+        },
+    ),
+    Row(
+        "mail:add-to-ticket",
+        "post",
+        MAIL_ACTION.expected,
+        args=["inbound_a"],
+        data=lambda world: {"ticket": world["ticket_a"].reference},
+    ),
+    Row("mail:dismiss", "post", MAIL_ACTION.expected, args=["inbound_a"], data={}),
+    MAIL_API_READ := Row("inbound-email-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
+    Row("inbound-email-list", "get", MAIL_API_READ.expected, query=lambda world: {"status": "triage"}, api=True),
+    Row("inbound-email-list", "post", signed_in(405, 401, customer_a=403, customer_b=403), data={}, api=True),
+    Row("inbound-email-detail", "get", MAIL_API_READ.expected, args=["inbound_a"], api=True),
+    Row(
+        "inbound-email-detail",
+        "patch",
+        signed_in(405, 401, customer_a=403, customer_b=403),
+        args=["inbound_a"],
+        data={"status": "dismissed"},
+        api=True,
+    ),
+    Row(
+        "inbound-email-detail",
+        "delete",
+        signed_in(405, 401, customer_a=403, customer_b=403),
+        args=["inbound_a"],
+        api=True,
+    ),
+    # the engineer files it; for the manager and the admin it is handled already (400)
+    MAIL_API_ACTION := Row(
+        "inbound-email-open-ticket",
+        "post",
+        signed_in(400, 401, customer_a=403, customer_b=403, engineer=200),
+        args=["inbound_a"],
+        data=lambda world: {"project": world["project_a"].pk, "reporter": world["users"]["customer_a"].pk},
+        api=True,
+    ),
+    Row(
+        "inbound-email-add-to-ticket",
+        "post",
+        MAIL_API_ACTION.expected,
+        args=["inbound_a"],
+        data=lambda world: {"ticket": world["ticket_a"].pk},
+        api=True,
+    ),
+    Row("inbound-email-dismiss", "post", MAIL_API_ACTION.expected, args=["inbound_a"], data={}, api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -1354,6 +1435,7 @@ def world(db):
         **maintenance_pages_world(project_a, users),
         **training_world(org_a, project_a, users),
         **reports_world(org_a, users),
+        **mail_world(),
     }
 
 
@@ -1533,6 +1615,26 @@ def reports_world(org_a, users) -> dict[str, Any]:
         "xlsx": "xlsx",
         "pdf": "pdf",
     }
+
+
+def mail_world() -> dict[str, Any]:
+    """An email from someone the desk does not know, about organisation A's project, waiting
+    for triage (read through the intake's one way in)."""
+    from mail.services import message_ingest
+
+    raw = (
+        b"From: Zephyr Visitor <visitor@zephyr-a.example.com>\r\n"
+        b"To: support@desk.example.com\r\n"
+        b"Subject: Zephyr fault A by email\r\n"
+        b"Message-ID: <matrix-1@zephyr-a.example.com>\r\n"
+        b"Date: Mon, 30 Nov 2026 09:00:00 +0800\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"\r\n"
+        b"Zephyr-Org-A: the gateway restarts every night.\r\n"
+    )
+    inbound, _new = message_ingest(raw=raw)
+    assert inbound.status == "triage", inbound.reason
+    return {"inbound_a": inbound}
 
 
 def session_form(world, *, title: str) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Demo data: two customer organisations with a delivered project each, the emergency groups,
 the warranties, inspections and a release of the maintenance module, the training plans,
 sessions and knowledge base articles of the training module (``training.demo``), a year of
-service history for the reports (``reports.demo``), and the demo users (password
-``ServiceDesk-2026``). Idempotent: running it again changes nothing that is already there (a
-password someone changed stays changed).
+service history for the reports (``reports.demo``), a routing rule and a few emails filed by
+the email intake (``mail.demo``), and the demo users (password ``ServiceDesk-2026``).
+Idempotent: running it again changes nothing that is already there (a password someone changed
+stays changed).
 """
 
 import datetime
@@ -20,6 +21,7 @@ from customers.models import Organisation, Project
 from emergency import rotas
 from emergency import services as emergency_services
 from emergency.models import Rota
+from mail import demo as mail_demo
 from maintenance import coverage
 from maintenance import services as maintenance_services
 from maintenance.models import (
@@ -288,6 +290,7 @@ class Command(BaseCommand):
                 )
                 created += 1
         created += self._reports()
+        created += self._mail()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:
@@ -417,6 +420,14 @@ class Command(BaseCommand):
         incidents, inspections, return visits, upgrades, trainings, deflections), a warranty
         about to end, and last month's quality reviews. See ``reports/demo/``."""
         return reports_demo.seed()
+
+    # --- the email intake --------------------------------------------------------------------
+
+    def _mail(self) -> int:
+        """A routing rule and a few emails filed by the intake (a ticket from alice's GBK email
+        and her reply to it, one waiting for triage, an auto-reply, a quarantined one); no
+        mailbox. See ``mail/demo.py``."""
+        return mail_demo.seed()
 
     def _sla_defaults(self) -> int:
         """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)

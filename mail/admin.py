@@ -1,0 +1,262 @@
+"""The email intake in the admin: admins configure the mailboxes and the routing rules here, and
+read every inbound email with what became of it. A mailbox's password is never shown (an empty
+field keeps it); the mailbox of the ``MAIL_IMAP_*`` settings is read-only here, except its
+default project. Inbound emails are records: nothing of them is changed here; triage happens
+on the intake's pages, and the "Dismiss" action goes through the same service. Rules:
+docs/email.md."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from mail import services
+from mail.models import InboundMessage, Mailbox, RoutingRule
+from servicedesk.errors import ServiceDeskError
+
+# --- mailboxes ----------------------------------------------------------------------------
+
+
+class MailboxForm(forms.ModelForm):
+    """The password is write-only: the page never carries it, and an empty field keeps it."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "address",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "default_project",
+            "is_active",
+        ]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if not password and self.instance.pk:
+            return Mailbox.objects.filter(pk=self.instance.pk).values_list("password", flat=True).first() or ""
+        return password
+
+
+FROM_SETTINGS_EDITABLE = ["default_project"]
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "address", "host", "security", "is_active", "last_polled_at", "error"]
+    list_filter = ["is_active", "security"]
+    search_fields = ["name", "address", "host", "username"]
+    list_select_related = ["default_project"]
+    autocomplete_fields = ["default_project"]
+    fields = [
+        "name",
+        "address",
+        "host",
+        "port",
+        "security",
+        "username",
+        "password",
+        "folder",
+        "default_project",
+        "is_active",
+        "last_polled_at",
+        "last_error",
+    ]
+    actions = ["poll_now"]
+
+    def get_fields(self, request: HttpRequest, obj: Mailbox | None = None) -> list[str]:
+        if obj is not None and obj.from_settings:
+            # the password is never a read-only field: that would print it
+            return ["source", *(("password_set" if f == "password" else f) for f in self.fields)]
+        return list(self.fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Mailbox | None = None) -> list[str]:
+        if obj is not None and obj.from_settings:
+            # "password" too, so that the form has no password field to post to
+            return [f for f in [*self.get_fields(request, obj), "password"] if f not in FROM_SETTINGS_EDITABLE]
+        return ["last_polled_at", "last_error"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Mailbox | None = None) -> bool:
+        # while MAIL_IMAP_HOST names it, the settings' mailbox would come back at the next poll;
+        # once it is unset, the row is left over (and still polled) until it is deleted here
+        if obj is not None and obj.from_settings and settings.MAIL_IMAP_HOST:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("configured by"))
+    def source(self, obj: Mailbox) -> str:
+        if not settings.MAIL_IMAP_HOST:
+            return gettext(
+                "The MAIL_IMAP_* settings, which no longer name a server: delete this mailbox to stop polling it."
+            )
+        return gettext(
+            "The MAIL_IMAP_* settings (the environment): their values are copied here at every poll "
+            "and cannot be changed in the admin. Only the default project is kept from here."
+        )
+
+    @admin.display(description=_("password"))
+    def password_set(self, obj: Mailbox) -> str:
+        return gettext("set (MAIL_IMAP_PASSWORD)") if obj.password else gettext("not set")
+
+    @admin.display(description=_("last error"), ordering="last_error")
+    def error(self, obj: Mailbox) -> str:
+        return Truncator(obj.last_error).chars(80) if obj.last_error else "—"
+
+    @admin.action(description=_("Poll now"))
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        """Read the selected mailboxes once, as beat does, and say what each gave."""
+        for mailbox in queryset.order_by("name"):
+            if mailbox.from_settings:
+                mailbox = services.mailbox_from_settings() or mailbox  # in step with the settings first
+            result = services.mailbox_poll(mailbox=mailbox)
+            if result.error:
+                self.message_user(
+                    request,
+                    gettext("%(mailbox)s could not be read: %(error)s") % {"mailbox": mailbox, "error": result.error},
+                    messages.ERROR,
+                )
+                continue
+            self.message_user(
+                request,
+                gettext("%(mailbox)s: %(read)d read, %(new)d new.")
+                % {"mailbox": mailbox, "read": result.read, "new": result.new},
+                messages.SUCCESS,
+            )
+
+
+# --- routing rules ------------------------------------------------------------------------
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["name", "position", "mailbox", "field", "contains", "project", "priority", "is_active"]
+
+    def clean_project(self):
+        project = self.cleaned_data.get("project")
+        if project is not None and not project.is_active:
+            raise forms.ValidationError(_("This project is no longer active: a rule for it would never apply."))
+        return project
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Tried in order (the lowest first); the first active rule whose field contains the text
+    and whose project belongs to the sender's organisation chooses the project."""
+
+    form = RoutingRuleForm
+    list_display = ["name", "position", "is_active", "mailbox_name", "field", "contains", "project", "priority"]
+    list_display_links = ["name"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "mailbox", "field", "project__organisation"]
+    list_select_related = ["mailbox", "project", "project__organisation"]
+    search_fields = ["name", "contains", "project__name", "project__code"]
+    autocomplete_fields = ["project"]
+    fields = ["name", "position", "mailbox", "field", "contains", "project", "priority", "is_active"]
+    ordering = ["position", "pk"]
+
+    @admin.display(description=_("mailbox"), ordering="mailbox__name")
+    def mailbox_name(self, obj: RoutingRule) -> str:
+        return obj.mailbox.name if obj.mailbox_id else gettext("every mailbox")
+
+
+# --- inbound emails -----------------------------------------------------------------------
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "sender", "short_subject", "status", "mailbox", "ticket_link", "short_reason"]
+    list_filter = ["status", "mailbox"]
+    list_select_related = ["mailbox", "ticket"]
+    search_fields = ["sender", "sender_name", "subject", "message_id"]
+    date_hierarchy = "received_at"
+    fields = readonly_fields = [
+        "status",
+        "reason",
+        "ticket_link",
+        "original",
+        "received_at",
+        "mailbox",
+        "uid",
+        "message_id",
+        "sent_at",
+        "sender",
+        "sender_name",
+        "recipients",
+        "subject",
+        "in_reply_to",
+        "references",
+        "body",
+        "attachment_names",
+        "size",
+        "contact",
+        "handled_by",
+        "handled_at",
+    ]
+    actions = ["dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InboundMessage | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: InboundMessage | None = None) -> bool:
+        # the record is what keeps a message from being filed twice
+        return False
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def short_subject(self, obj: InboundMessage) -> str:
+        return Truncator(obj.subject).chars(80) or "—"
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, obj: InboundMessage) -> str:
+        return Truncator(obj.reason).chars(80) or "—"
+
+    @admin.display(description=_("ticket"), ordering="ticket__reference")
+    def ticket_link(self, obj: InboundMessage) -> str:
+        if not obj.ticket_id:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("tickets:detail", args=[obj.ticket_id]), obj.ticket.reference)
+
+    @admin.display(description=_("original message"))
+    def original(self, obj: InboundMessage) -> str:
+        if not obj.raw:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("mail:original", args=[obj.pk]), gettext("Download (.eml)"))
+
+    @admin.action(description=_("Dismiss (nothing to file)"))
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        dismissed = 0
+        for record in queryset.order_by("pk"):
+            try:
+                services.inbound_dismiss(inbound_id=record.pk, actor=request.user)
+            except ServiceDeskError as error:
+                self.message_user(request, f"{record}: {error.message}", messages.ERROR)
+                continue
+            dismissed += 1
+        if dismissed:
+            self.message_user(
+                request,
+                ngettext("%(count)d email dismissed.", "%(count)d emails dismissed.", dismissed) % {"count": dismissed},
+                messages.SUCCESS,
+            )
