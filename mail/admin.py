@@ -97,7 +97,7 @@ class MailboxAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Mailbox | None = None) -> bool:
         # while MAIL_IMAP_HOST names it, the settings' mailbox would come back at the next poll;
-        # once it is unset, the row is left over (and still polled) until it is deleted here
+        # once it is unset, the row is left over, inactive, until it is deleted here
         if obj is not None and obj.from_settings and settings.MAIL_IMAP_HOST:
             return False
         return super().has_delete_permission(request, obj)
@@ -106,7 +106,7 @@ class MailboxAdmin(admin.ModelAdmin):
     def source(self, obj: Mailbox) -> str:
         if not settings.MAIL_IMAP_HOST:
             return gettext(
-                "The MAIL_IMAP_* settings, which no longer name a server: delete this mailbox to stop polling it."
+                "The MAIL_IMAP_* settings, which no longer name a server: it is not polled any more; it may be deleted."
             )
         return gettext(
             "The MAIL_IMAP_* settings (the environment): their values are copied here at every poll "

@@ -122,7 +122,7 @@ def _refused(request: HttpRequest, record: InboundMessage, form, error: ServiceD
     """A refusal of the service: on the form while the email still waits, else as a message."""
     if record.status == Status.TRIAGE:
         form_error(form, error)
-        return _detail(request, record, **forms)
+        return _detail(request, record, status=400, **forms)
     message_error(request, error)
     return redirect("mail:detail", pk=record.pk)
 
@@ -134,7 +134,7 @@ def inbound_open_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(pk)
     form = _open_form(record, request.POST)
     if not form.is_valid():
-        return _detail(request, record, open_form=form)
+        return _detail(request, record, open_form=form, status=400)
     try:
         record = services.inbound_open_ticket(inbound_id=record.pk, actor=request.user, **form.cleaned_data)
     except ServiceDeskError as error:
@@ -152,7 +152,7 @@ def inbound_add_to_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(pk)
     form = AddToTicketForm(request.POST)
     if not form.is_valid():
-        return _detail(request, record, add_form=form)
+        return _detail(request, record, add_form=form, status=400)
     try:
         record = services.inbound_add_to_ticket(inbound_id=record.pk, actor=request.user, **form.cleaned_data)
     except ServiceDeskError as error:

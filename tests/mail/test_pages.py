@@ -294,7 +294,7 @@ def test_a_reporter_outside_the_projects_organisation_is_refused(
         reverse("mail:open-ticket", args=[waiting.pk]),
         {"project": project_a.pk, "reporter": customer_b.pk, "priority": "normal"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["open_form"].errors == {
         "reporter": ["The reporter is not a contact of the project's organisation."]
     }
@@ -307,7 +307,7 @@ def test_a_reporter_outside_the_projects_organisation_is_refused(
 def test_a_missing_choice_is_a_form_error(client, engineer, waiting, project_a):
     client.force_login(engineer)
     response = client.post(reverse("mail:open-ticket", args=[waiting.pk]), {"project": project_a.pk})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "reporter" in response.context["open_form"].errors
     assert Ticket.objects.count() == 0
 
@@ -348,7 +348,7 @@ def test_adding_to_a_ticket_by_its_reference(client, engineer, waiting, ticket_a
 def test_an_unknown_reference_is_a_form_error(client, engineer, waiting, ticket_a):
     client.force_login(engineer)
     response = client.post(reverse("mail:add-to-ticket", args=[waiting.pk]), {"ticket": "SD-2026-999999"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["add_form"].errors == {"ticket": ["No ticket has this reference."]}
     waiting.refresh_from_db()
     assert waiting.status == Status.TRIAGE
