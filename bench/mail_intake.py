@@ -9,9 +9,10 @@ turns, it times:
 - ``mail.parsing.parse`` alone: reading the MIME message (the floor of any intake);
 - ``mail.services.message_ingest`` of a contact's new email (store the raw message, route,
   ``ticket_create`` with its clocks, attachments and the acknowledgement) against
-  ``tickets.services.ticket_create`` called directly with the same text (the portal's path);
+  ``tickets.services.ticket_create`` called directly with the same text and the same two files
+  (the log and the original message): what the intake adds to the portal's path;
 - ``message_ingest`` of a reply naming one of the sent emails in ``In-Reply-To`` against
-  ``tickets.services.comment_add`` called directly;
+  ``tickets.services.comment_add`` called directly with the same text and the original message;
 - ``mail.services.thread_ticket`` against the bare SQL of its look-ups on a cursor,
 
 and prints the medians, the ratios, and the plan of the Message-ID look-up.
@@ -102,6 +103,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
 
     from accounts.models import User
@@ -135,20 +137,29 @@ def main() -> None:
         raw_new = new_email(n, alice.email)
         results["parse"].append(timed(lambda raw=raw_new: parse(raw)))
         results["ingest new"].append(timed(lambda raw=raw_new: message_ingest(raw=raw)))
+        log = parse(raw_new).attachments[0].data
         results["ticket_create"].append(
             timed(
-                lambda n=n: tickets.ticket_create(
+                lambda n=n, raw=raw_new, log=log: tickets.ticket_create(
                     actor=alice,
                     project=project,
                     title=f"泵站 {n} 号 SCADA 无数据",
                     description="从今早 8 点开始，泵站在 SCADA 上没有数据。",
+                    attachments=[SimpleUploadedFile("日志.log", log), SimpleUploadedFile("original-message.eml", raw)],
                 )
             )
         )
         raw_reply = reply_email(n, alice.email, answered)
         results["ingest reply"].append(timed(lambda raw=raw_reply: message_ingest(raw=raw)))
         results["comment_add"].append(
-            timed(lambda: tickets.comment_add(ticket_id=base.pk, actor=alice, body="重启以后恢复了，谢谢。"))
+            timed(
+                lambda raw=raw_reply: tickets.comment_add(
+                    ticket_id=base.pk,
+                    actor=alice,
+                    body="重启以后恢复了，谢谢。",
+                    attachments=[SimpleUploadedFile("original-message.eml", raw)],
+                )
+            )
         )
         results["thread_ticket"].append(timed(lambda: thread_ticket(parsed_reply)))
 
