@@ -212,7 +212,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "handled_by",
         "handled_at",
     ]
-    actions = ["dismiss"]
+    actions = ["dismiss", "retry"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -260,3 +260,14 @@ class InboundMessageAdmin(admin.ModelAdmin):
                 ngettext("%(count)d email dismissed.", "%(count)d emails dismissed.", dismissed) % {"count": dismissed},
                 messages.SUCCESS,
             )
+
+    @admin.action(description=_("File again (quarantined)"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        """Read quarantined emails again from their originals, once the cause is fixed."""
+        for record in queryset.order_by("pk"):
+            try:
+                record = services.inbound_retry(inbound_id=record.pk, actor=request.user)
+            except ServiceDeskError as error:
+                self.message_user(request, f"{record}: {error.message}", messages.ERROR)
+                continue
+            self.message_user(request, f"{record}: {record.get_status_display()}", messages.SUCCESS)

@@ -1,6 +1,7 @@
 """API: /api/v1/inbound-emails/, every email the intake read and what became of it, and the
-triage of those waiting for staff (open a ticket, add to a ticket, dismiss). Staff only:
-customers get 403, as for the other staff-only resources (quality reviews)."""
+triage of those waiting for staff (open a ticket, add to a ticket, dismiss; file a quarantined
+one again). Staff only: customers get 403, as for the other staff-only resources (quality
+reviews)."""
 
 import django_filters
 from django.urls import reverse
@@ -162,3 +163,11 @@ class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         stays on record."""
         message = self.get_object()
         return self._answer(services.inbound_dismiss(inbound_id=message.pk, actor=request.user))
+
+    @extend_schema(request=None, responses={200: InboundEmailOutput})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """File a quarantined email again from its stored original, once the cause is fixed; it is
+        routed as if it had just arrived (400 with the reason if it still cannot be)."""
+        message = self.get_object()
+        return self._answer(services.inbound_retry(inbound_id=message.pk, actor=request.user))

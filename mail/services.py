@@ -16,7 +16,8 @@ after a crash between storing and marking it read, changes nothing), then:
   project) waits for **triage** by staff, never dropped and never creating a customer; a
   contact naming another organisation's ticket is treated as writing a new email;
 - what cannot be read (broken, too large, or an error while filing it) is **quarantined** with
-  the reason, for admins, and the poller goes on with the next message.
+  the reason, for admins, and the poller goes on with the next message; once the cause is
+  fixed, staff file it again from its stored original (``inbound_retry``).
 """
 
 import logging
@@ -251,6 +252,17 @@ def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
     record.status = Status.TICKET
 
 
+def _file(record: InboundMessage, parsed: ParsedMessage) -> None:
+    """Route a stored message; a rule of the tickets that refuses it (an inactive project, a
+    closed ticket) leaves it for staff to decide, with the refusal as the reason."""
+    try:
+        with transaction.atomic():
+            _route(record, parsed)
+    except (ServiceDeskError, ValidationError) as error:
+        record.status = Status.TRIAGE
+        record.reason = error.message if isinstance(error, ServiceDeskError) else "; ".join(error.messages)
+
+
 def _record(parsed: ParsedMessage, mailbox: Mailbox | None, uid: int | None) -> InboundMessage:
     return InboundMessage(
         message_id=parsed.message_id,
@@ -335,13 +347,7 @@ def message_ingest(
             record = _record(parsed, mailbox, uid)
             record.save()
             _store_raw(record, raw)
-            try:
-                with transaction.atomic():
-                    _route(record, parsed)
-            except (ServiceDeskError, ValidationError) as error:
-                # a rule of the tickets refused it (an inactive project, a closed ticket): staff decide
-                record.status = Status.TRIAGE
-                record.reason = error.message if isinstance(error, ServiceDeskError) else "; ".join(error.messages)
+            _file(record, parsed)
             record.save()
             return record, True
     except IntegrityError:
@@ -417,6 +423,49 @@ def inbound_dismiss(*, inbound_id: int, actor: User) -> InboundMessage:
     if record.status not in (Status.TRIAGE, Status.QUARANTINED):
         raise ServiceDeskError(_("Only a waiting or quarantined email can be dismissed."))
     return _handled(record, actor, Status.DISMISSED)
+
+
+# what a quarantined record learns from its original when it is read again
+READ_AGAIN = ["sent_at", "sender", "sender_name", "recipients", "subject", "in_reply_to", "references", "body"]
+READ_AGAIN += ["attachment_names"]
+
+
+@transaction.atomic
+def inbound_retry(*, inbound_id: int, actor: User) -> InboundMessage:
+    """File a quarantined email again from its stored original, once the cause is fixed (a
+    bug, a larger ``MAIL_MAX_BYTES``): it is routed as if it had just arrived. Still unreadable
+    or too large: refused with the reason, and it stays quarantined."""
+    require_staff(actor)
+    record = InboundMessage.objects.select_for_update(of=("self",)).select_related("mailbox").get(pk=inbound_id)
+    if record.status != Status.QUARANTINED:
+        raise ServiceDeskError(_("Only a quarantined email can be filed again."))
+    with record.raw.open("rb") as stored:
+        raw = stored.read()
+    if record.size > len(raw):
+        raise ServiceDeskError(_("Only the header of this email was kept; it cannot be filed."))
+    if record.size > settings.MAIL_MAX_BYTES:
+        raise ServiceDeskError(
+            _("The message is %(size)s, larger than the limit of %(limit)s.")
+            % {"size": filesizeformat(record.size), "limit": filesizeformat(settings.MAIL_MAX_BYTES)}
+        )
+    try:
+        parsed = parse(raw)
+    except BrokenMessage as error:
+        raise ServiceDeskError(str(error)) from error
+    fresh = _record(parsed, record.mailbox, record.uid)
+    for name in READ_AGAIN:
+        setattr(record, name, getattr(fresh, name))
+    record.reason = ""
+    try:
+        _file(record, parsed)
+    except Exception as error:  # the cause is not fixed yet: say so, change nothing
+        logger.exception("email %s could not be filed again", record.message_id)
+        raise ServiceDeskError(
+            _("It could not be filed: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+        ) from error
+    record.handled_by, record.handled_at = actor, timezone.now()
+    record.save()
+    return record
 
 
 # --- polling ------------------------------------------------------------------------------

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/open-ticket/", views.inbound_open_ticket, name="open-ticket"),
     path("<int:pk>/add-to-ticket/", views.inbound_add_to_ticket, name="add-to-ticket"),
     path("<int:pk>/dismiss/", views.inbound_dismiss, name="dismiss"),
+    path("<int:pk>/retry/", views.inbound_retry, name="retry"),
 ]

@@ -87,6 +87,7 @@ def _detail(request: HttpRequest, record: InboundMessage, open_form=None, add_fo
         "badge": BADGES.get(record.status, "text-bg-secondary"),
         "actions": actions,
         "can_dismiss": record.status in (Status.TRIAGE, Status.QUARANTINED),
+        "can_retry": record.status == Status.QUARANTINED,
         "open_form": open_form,
         "add_form": add_form,
     }
@@ -173,3 +174,18 @@ def inbound_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mail:detail", pk=record.pk)
     messages.success(request, _("The email was dismissed."))
     return redirect("mail:list")
+
+
+@login_required
+@require_POST
+def inbound_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """File a quarantined email again from its original, once the cause is fixed."""
+    staff_only(request.user)
+    record = _record(pk)
+    try:
+        record = services.inbound_retry(inbound_id=record.pk, actor=request.user)
+    except ServiceDeskError as error:
+        message_error(request, error)
+        return redirect("mail:detail", pk=record.pk)
+    messages.success(request, _("The email was filed again: %(status)s.") % {"status": record.get_status_display()})
+    return redirect("mail:detail", pk=record.pk)

@@ -293,3 +293,25 @@ def test_dismiss_files_the_waiting_email_and_shows_the_refusals(staff_client, in
     opened.refresh_from_db()
     assert (waiting.status, waiting.handled_by) == (InboundMessage.Status.DISMISSED, admin_user)
     assert opened.status == InboundMessage.Status.TICKET and opened.handled_by is None
+
+
+def test_file_again_reads_a_quarantined_email_and_shows_the_refusals(staff_client, inbound, mailbox, settings):
+    settings.MAIL_MAX_BYTES = 100
+    large, _new = services.message_ingest(raw=email("large", "stranger@elsewhere.example"), mailbox=mailbox)
+    assert large.status == InboundMessage.Status.QUARANTINED
+    settings.MAIL_MAX_BYTES = 10_000  # the cause is mended
+    waiting = inbound["waiting"]
+    response = staff_client.post(
+        url(InboundMessage, "changelist"),
+        {"action": "retry", "_selected_action": [waiting.pk, large.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    large.refresh_from_db()
+    assert (large.status, large.sender) == (InboundMessage.Status.TRIAGE, "stranger@elsewhere.example")
+    # the refusal, then the email (now read: its sender and subject) with what became of it
+    assert notes(response) == [
+        f"{waiting}: Only a quarantined email can be filed again.",
+        f"{large}: Waiting for triage",
+    ]

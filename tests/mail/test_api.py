@@ -296,6 +296,27 @@ def test_an_email_that_opened_a_ticket_is_not_dismissed(api, desk, engineer):
     assert record.status == Status.TICKET
 
 
+def test_retry_files_a_quarantined_email_again(api, desk, engineer, customer_a, monkeypatch):
+    from mail import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the routing broke")
+
+    monkeypatch.setattr(services, "choose_project", broken)
+    record = ingest(reply(to=None, subject="Printer offline"))
+    assert record.status == Status.QUARANTINED
+    url = f"{EMAILS}{record.pk}/retry/"
+    assert assert_bad(api.as_user(engineer).post(url, format="json"))  # not mended yet: 400, nothing filed
+    monkeypatch.undo()
+    assert api.as_user(customer_a).post(url, format="json").status_code == 403
+    response = api.as_user(engineer).post(url, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["reason"], body["handled_by"], body["sender"]) == ("ticket", "", engineer.pk, ALICE)
+    assert Ticket.objects.get().pk == body["ticket"]
+    assert_bad(api.as_user(engineer).post(url, format="json"))  # only a quarantined one
+
+
 # --- the ticket's CC list ----------------------------------------------------------------
 
 

@@ -389,6 +389,52 @@ def test_an_error_while_filing_quarantines_the_message_and_the_next_one_is_filed
     assert ingest(corpus("gbk-qp.eml"), desk.mailbox).status == Status.TICKET
 
 
+def test_a_quarantined_email_is_filed_again_once_the_cause_is_fixed(desk, monkeypatch, customer_a):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the routing broke")
+
+    monkeypatch.setattr(services, "choose_project", broken)
+    record = ingest(corpus("plain-utf8.eml"), desk.mailbox)
+    assert record.status == Status.QUARANTINED and not record.sender
+    # still broken: refused with the reason, and nothing changes
+    with pytest.raises(ServiceDeskError, match="RuntimeError: the routing broke"):
+        services.inbound_retry(inbound_id=record.pk, actor=desk.engineer)
+    record.refresh_from_db()
+    assert record.status == Status.QUARANTINED and Ticket.objects.count() == 0
+    monkeypatch.undo()
+    with pytest.raises(NotAllowed):
+        services.inbound_retry(inbound_id=record.pk, actor=customer_a)
+    record = services.inbound_retry(inbound_id=record.pk, actor=desk.engineer)
+    # routed as if it had just arrived: alice's ticket, and the record read from the original
+    assert (record.status, record.reason, record.handled_by) == (Status.TICKET, "", desk.engineer)
+    assert record.ticket.reporter == desk.alice and record.ticket.channel == Ticket.Channel.EMAIL
+    assert record.sender == ALICE and record.subject and record.body
+    record.refresh_from_db()
+    assert record.status == Status.TICKET and Ticket.objects.count() == 1
+    with pytest.raises(ServiceDeskError, match="Only a quarantined email"):
+        services.inbound_retry(inbound_id=record.pk, actor=desk.engineer)
+
+
+def test_a_quarantined_email_that_cannot_be_filed_stays_quarantined(desk, settings):
+    broken = ingest(corpus("malformed-no-from.eml"), desk.mailbox)
+    with pytest.raises(ServiceDeskError, match="no sender"):
+        services.inbound_retry(inbound_id=broken.pk, actor=desk.engineer)
+    settings.MAIL_MAX_BYTES = 500
+    large = ingest(corpus("plain-utf8.eml"), desk.mailbox)
+    with pytest.raises(ServiceDeskError, match="larger than the limit"):
+        services.inbound_retry(inbound_id=large.pk, actor=desk.engineer)
+    head = corpus("gbk-qp.eml").split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+    headers_only, _created = services.message_ingest(raw=head, size=10**9)
+    settings.MAIL_MAX_BYTES = 10**10
+    with pytest.raises(ServiceDeskError, match="Only the header"):
+        services.inbound_retry(inbound_id=headers_only.pk, actor=desk.engineer)
+    # a larger limit lets the whole one through
+    assert services.inbound_retry(inbound_id=large.pk, actor=desk.engineer).status == Status.TICKET
+    for record in (broken, headers_only):
+        record.refresh_from_db()
+        assert record.status == Status.QUARANTINED and record.handled_by is None
+
+
 def test_a_ticket_rule_refusing_the_message_leaves_it_for_triage(desk):
     Project.objects.filter(pk=desk.project.pk).update(is_active=False)
     desk.mailbox.default_project = desk.project

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -395,9 +396,34 @@ def test_dismissing_a_waiting_or_quarantined_email(client, engineer, waiting):
     assert listed(client.get(reverse("mail:list"), {"status": "dismissed"})) == [waiting.pk, quarantined.pk]
 
 
+def test_filing_a_quarantined_email_again(client, engineer, waiting):
+    raw = waiting.raw.open("rb").read()
+    waiting.raw.close()
+    quarantined = InboundMessage.objects.create(
+        message_id="<q@x>", received_at=waiting.received_at, status=Status.QUARANTINED, reason="A bug."
+    )
+    quarantined.raw.save("q.eml", ContentFile(raw.replace(waiting.message_id.encode(), b"<q@x>")))
+    client.force_login(engineer)
+    page = client.get(reverse("mail:detail", args=[quarantined.pk]))
+    assert 'id="retry-form"' in page.text
+    assert 'id="retry-form"' not in client.get(reverse("mail:detail", args=[waiting.pk])).text
+    response = client.post(reverse("mail:retry", args=[quarantined.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("mail:detail", args=[quarantined.pk]), 302)]
+    assert "The email was filed again: Waiting for triage." in messages_of(response)
+    quarantined.refresh_from_db()
+    assert (quarantined.status, quarantined.sender, quarantined.handled_by) == (
+        Status.TRIAGE,
+        waiting.sender,
+        engineer,
+    )
+    # only a quarantined one: the refusal comes back as a message
+    response = client.post(reverse("mail:retry", args=[quarantined.pk]), follow=True)
+    assert "Only a quarantined email can be filed again." in messages_of(response)
+
+
 def test_the_actions_take_only_posts(client, engineer, waiting):
     client.force_login(engineer)
-    for name in ("mail:open-ticket", "mail:add-to-ticket", "mail:dismiss"):
+    for name in ("mail:open-ticket", "mail:add-to-ticket", "mail:dismiss", "mail:retry"):
         assert client.get(reverse(name, args=[waiting.pk])).status_code == 405
 
 

@@ -1286,6 +1286,7 @@ MATRIX = [
         data=lambda world: {"ticket": world["ticket_a"].reference},
     ),
     Row("mail:dismiss", "post", MAIL_ACTION.expected, args=["inbound_a"], data={}),
+    Row("mail:retry", "post", MAIL_ACTION.expected, args=["inbound_q_a"], data={}),
     MAIL_API_READ := Row("inbound-email-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
     Row("inbound-email-list", "get", MAIL_API_READ.expected, query=lambda world: {"status": "triage"}, api=True),
     Row("inbound-email-list", "post", signed_in(405, 401, customer_a=403, customer_b=403), data={}, api=True),
@@ -1323,6 +1324,7 @@ MATRIX = [
         api=True,
     ),
     Row("inbound-email-dismiss", "post", MAIL_API_ACTION.expected, args=["inbound_a"], data={}, api=True),
+    Row("inbound-email-retry", "post", MAIL_API_ACTION.expected, args=["inbound_q_a"], data={}, api=True),
 ]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
@@ -1620,6 +1622,9 @@ def reports_world(org_a, users) -> dict[str, Any]:
 def mail_world() -> dict[str, Any]:
     """An email from someone the desk does not know, about organisation A's project, waiting
     for triage (read through the intake's one way in)."""
+    from django.core.files.base import ContentFile
+
+    from mail.models import InboundMessage
     from mail.services import message_ingest
 
     raw = (
@@ -1634,7 +1639,12 @@ def mail_world() -> dict[str, Any]:
     )
     inbound, _new = message_ingest(raw=raw)
     assert inbound.status == "triage", inbound.reason
-    return {"inbound_a": inbound}
+    # and one quarantined by a fault since mended: filing it again puts it in triage
+    quarantined = InboundMessage.objects.create(
+        message_id="<matrix-2@zephyr-a.example.com>", received_at=timezone.now(), status="quarantined", reason="A bug."
+    )
+    quarantined.raw.save("matrix-2.eml", ContentFile(raw.replace(b"matrix-1", b"matrix-2")))
+    return {"inbound_a": inbound, "inbound_q_a": quarantined}
 
 
 def session_form(world, *, title: str) -> dict[str, Any]:
