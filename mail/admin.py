@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mail import services
@@ -191,7 +191,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     fields = readonly_fields = [
         "status",
-        "reason",
+        "reason_shown",
         "ticket_link",
         "original",
         "received_at",
@@ -228,9 +228,13 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def short_subject(self, obj: InboundMessage) -> str:
         return Truncator(obj.subject).chars(80) or "—"
 
-    @admin.display(description=_("reason"))
+    @admin.display(description=pgettext_lazy("what became of an email", "reason"))
     def short_reason(self, obj: InboundMessage) -> str:
-        return Truncator(obj.reason).chars(80) or "—"
+        return Truncator(obj.reason_display).chars(80) or "—"
+
+    @admin.display(description=pgettext_lazy("what became of an email", "reason"))
+    def reason_shown(self, obj: InboundMessage) -> str:
+        return obj.reason_display or "—"
 
     @admin.display(description=_("ticket"), ordering="ticket__reference")
     def ticket_link(self, obj: InboundMessage) -> str:

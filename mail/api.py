@@ -64,7 +64,10 @@ class InboundEmailOutput(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "size": {"help_text": "Bytes."},
-            "reason": {"help_text": "Why it waits for triage, was ignored or quarantined."},
+            "reason": {
+                "source": "reason_display",
+                "help_text": "Why it waits for triage, was ignored or quarantined, in the reader's language.",
+            },
             "ticket": {"help_text": "The ticket it opened or was added to; for triage, the ticket it seems to answer."},
             "contact": {"help_text": "The customer contact it came from, when known."},
             "in_reply_to": {"help_text": "The Message-IDs it answers, space-separated."},

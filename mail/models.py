@@ -4,8 +4,8 @@ project, and every message read, once (its Message-ID is unique), with what beca
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from servicedesk.models import TimeStampedModel
 from tickets.models import Priority
@@ -123,6 +123,9 @@ class InboundMessage(models.Model):
     raw = models.FileField(_("original message"), upload_to=raw_path, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     reason = models.TextField(pgettext_lazy("what became of an email", "reason"), blank=True)
+    # the reason as its translatable text and values, so each reader gets it in their language
+    reason_template = models.TextField(blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     ticket = models.ForeignKey(
         "tickets.Ticket",
         on_delete=models.PROTECT,
@@ -158,3 +161,12 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language (a refusal of the tickets' rules stays as it was
+        said: ``reason`` only)."""
+        if not self.reason_template:
+            return self.reason
+        text = gettext(self.reason_template)
+        return text % self.reason_params if self.reason_params else text

@@ -18,7 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_noop
 
 from mail.html import html_to_text
 
@@ -40,7 +40,17 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
 class BrokenMessage(Exception):
-    """The message cannot be read as email; ``str()`` says why, for the admins."""
+    """The message cannot be read as email: ``template`` (marked for translation) and ``params``
+    say why, for the admins; ``str()`` in English."""
+
+    def __init__(self, template: str, **params: str) -> None:
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
+
+    def said(self) -> str:
+        """Why, in the active language."""
+        text = gettext(self.template)
+        return text % self.params if self.params else text
 
 
 @dataclass
@@ -237,16 +247,16 @@ def synthetic_id(raw: bytes) -> str:
 def parse(raw: bytes) -> ParsedMessage:
     """Read ``raw`` (RFC 5322 bytes). Raises ``BrokenMessage`` if it is not usable mail."""
     if not raw.strip():
-        raise BrokenMessage(_("The message is empty."))
+        raise BrokenMessage(gettext_noop("The message is empty."))
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as error:  # the parser is lenient; anything it raises means garbage
-        raise BrokenMessage(_("The message cannot be parsed: %(error)s") % {"error": error}) from error
+        raise BrokenMessage(gettext_noop("The message cannot be parsed: %(error)s"), error=str(error)) from error
     if not message.keys():
-        raise BrokenMessage(_("The message has no headers."))
+        raise BrokenMessage(gettext_noop("The message has no headers."))
     senders = _addresses(message, "From") or _addresses(message, "Sender")
     if not senders:
-        raise BrokenMessage(_("The message has no sender address."))
+        raise BrokenMessage(gettext_noop("The message has no sender address."))
     sender_name, sender = senders[0]
     sent_at = None
     if message.get("Date"):
@@ -262,7 +272,7 @@ def parse(raw: bytes) -> ParsedMessage:
     try:
         _walk(message, texts, htmls, attachments)
     except (LookupError, ValueError, AssertionError, TypeError) as error:
-        raise BrokenMessage(_("The message's parts cannot be read: %(error)s") % {"error": error}) from error
+        raise BrokenMessage(gettext_noop("The message's parts cannot be read: %(error)s"), error=str(error)) from error
     text = "\n\n".join(t.strip() for t in texts if t.strip())
     if not text and htmls:
         text = "\n\n".join(html_to_text(h) for h in htmls).strip()

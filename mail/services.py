@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from customers.models import Project
@@ -199,18 +200,24 @@ def _add_reply(record: InboundMessage, parsed: ParsedMessage, author: User, tick
     )
 
 
+def _why(record: InboundMessage, status: str, template: str, **params: str) -> None:
+    """Set what became of the message and why: ``template`` is marked for translation
+    (``gettext_noop``); each reader gets it in their language (``reason_display``)."""
+    record.status, record.reason_template, record.reason_params = status, template, params
+    record.reason = template % params if params else template
+
+
 def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
     """Decide and do what becomes of a stored message (see the module's doc)."""
     if parsed.auto:
-        record.status, record.reason = Status.IGNORED, _("Automatic message (%(why)s).") % {"why": parsed.auto}
+        _why(record, Status.IGNORED, gettext_noop("Automatic message (%(why)s)."), why=parsed.auto)
         return
     if parsed.sender in own_addresses(record.mailbox):
-        record.status, record.reason = Status.IGNORED, _("Sent by the service desk itself.")
+        _why(record, Status.IGNORED, gettext_noop("Sent by the service desk itself."))
         return
     users = list(User.objects.filter(email__iexact=parsed.sender, is_active=True)[:2])
     if len(users) > 1:
-        record.status = Status.TRIAGE
-        record.reason = _("Several accounts use this address; choose the contact.")
+        _why(record, Status.TRIAGE, gettext_noop("Several accounts use this address; choose the contact."))
         return
     user = users[0] if users else None
     record.contact = user if user is not None and user.is_customer else None
@@ -219,34 +226,39 @@ def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
         if user is not None and user.is_customer and user.organisation_id == ticket.organisation_id:
             if ticket.status == Ticket.Status.CLOSED:
                 record.ticket = _open_ticket(record, parsed, user, ticket.project, via_email=True)
-                record.status = Status.TICKET
-                record.reason = _("A reply to %(reference)s, which is closed: a follow-up ticket.") % {
-                    "reference": ticket.reference
-                }
+                _why(
+                    record,
+                    Status.TICKET,
+                    gettext_noop("A reply to %(reference)s, which is closed: a follow-up ticket."),
+                    reference=ticket.reference,
+                )
                 return
             _add_reply(record, parsed, user, ticket, public=True)
             record.ticket, record.status = ticket, Status.REPLY
             return
         if user is not None and user.is_staff_member:
             _add_reply(record, parsed, user, ticket, public=False)
-            record.ticket, record.status = ticket, Status.REPLY
-            record.reason = _("An engineer's email is kept as an internal note; answer the customer on the ticket.")
+            record.ticket = ticket
+            _why(
+                record,
+                Status.REPLY,
+                gettext_noop("An engineer's email is kept as an internal note; answer the customer on the ticket."),
+            )
             return
         if user is None:
-            record.ticket, record.status = ticket, Status.TRIAGE
-            record.reason = _("The sender is not a contact of the ticket's organisation.")
+            record.ticket = ticket
+            _why(record, Status.TRIAGE, gettext_noop("The sender is not a contact of the ticket's organisation."))
             return
         # a contact of another organisation naming this ticket: nothing of it is theirs
     if user is None:
-        record.status, record.reason = Status.TRIAGE, _("The sender is not a known contact.")
+        _why(record, Status.TRIAGE, gettext_noop("The sender is not a known contact."))
         return
     if user.is_staff_member:
-        record.status, record.reason = Status.TRIAGE, _("An email from staff; file it for the customer.")
+        _why(record, Status.TRIAGE, gettext_noop("An email from staff; file it for the customer."))
         return
     project, priority = choose_project(user, parsed, record.mailbox)
     if project is None:
-        record.status = Status.TRIAGE
-        record.reason = _("No rule or default chooses one of the organisation's projects.")
+        _why(record, Status.TRIAGE, gettext_noop("No rule or default chooses one of the organisation's projects."))
         return
     record.ticket = _open_ticket(record, parsed, user, project, priority=priority, via_email=True)
     record.status = Status.TICKET
@@ -259,7 +271,8 @@ def _file(record: InboundMessage, parsed: ParsedMessage) -> None:
         with transaction.atomic():
             _route(record, parsed)
     except (ServiceDeskError, ValidationError) as error:
-        record.status = Status.TRIAGE
+        # said in the language of the moment (the desk's, for the poller)
+        record.status, record.reason_template, record.reason_params = Status.TRIAGE, "", {}
         record.reason = error.message if isinstance(error, ServiceDeskError) else "; ".join(error.messages)
 
 
@@ -288,24 +301,40 @@ def _store_raw(record: InboundMessage, raw: bytes) -> None:
 
 
 def _quarantine(
-    raw: bytes, mailbox: Mailbox | None, uid: int | None, reason: str, message_id: str, size: int | None = None
+    raw: bytes, mailbox: Mailbox | None, uid: int | None, message_id: str, why: BrokenMessage, size: int | None = None
 ) -> InboundMessage:
     with transaction.atomic():
         record = InboundMessage.objects.filter(message_id=message_id).first()
         if record is not None:
             return record
-        record = InboundMessage.objects.create(
+        record = InboundMessage(
             message_id=message_id,
             mailbox=mailbox,
             uid=uid,
             received_at=timezone.now(),
             size=len(raw) if size is None else size,  # the full size when only the header was fetched
-            status=Status.QUARANTINED,
-            reason=reason,
         )
+        _why(record, Status.QUARANTINED, why.template, **why.params)
+        record.save()
         _store_raw(record, raw)
         record.save(update_fields=["raw"])
     return record
+
+
+def _failure(template: str, error: Exception) -> BrokenMessage:
+    return BrokenMessage(template, error=f"{type(error).__name__}: {error}")
+
+
+READ_ERROR = gettext_noop("It could not be read: %(error)s")
+FILE_ERROR = gettext_noop("It could not be filed: %(error)s")
+
+
+def _too_large(size: int) -> BrokenMessage:
+    return BrokenMessage(
+        gettext_noop("The message is %(size)s, larger than the limit of %(limit)s."),
+        size=filesizeformat(size),
+        limit=filesizeformat(settings.MAIL_MAX_BYTES),
+    )
 
 
 def _header_id(raw: bytes) -> str:
@@ -327,19 +356,14 @@ def message_ingest(
     if existing is not None:
         return existing, False
     if size > settings.MAIL_MAX_BYTES:
-        reason = _("The message is %(size)s, larger than the limit of %(limit)s.") % {
-            "size": filesizeformat(size),
-            "limit": filesizeformat(settings.MAIL_MAX_BYTES),
-        }
-        return _quarantine(raw, mailbox, uid, reason, message_id, size), True
+        return _quarantine(raw, mailbox, uid, message_id, _too_large(size), size), True
     try:
         parsed = parse(raw)
     except BrokenMessage as error:
-        return _quarantine(raw, mailbox, uid, str(error), message_id), True
+        return _quarantine(raw, mailbox, uid, message_id, error), True
     except Exception as error:  # a parser bug must not stop the mailbox at this message
         logger.exception("email %s could not be read", message_id)
-        reason = _("It could not be read: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
-        return _quarantine(raw, mailbox, uid, reason, message_id), True
+        return _quarantine(raw, mailbox, uid, message_id, _failure(READ_ERROR, error)), True
     try:
         with transaction.atomic():
             # the row first: a second poller reading the same message waits on its unique
@@ -357,8 +381,7 @@ def message_ingest(
         return existing, False
     except Exception as error:  # a bug must not stop the poller: the message waits for an admin
         logger.exception("email %s could not be filed", parsed.message_id)
-        reason = _("It could not be filed: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
-        return _quarantine(raw, mailbox, uid, reason, parsed.message_id), True
+        return _quarantine(raw, mailbox, uid, parsed.message_id, _failure(FILE_ERROR, error)), True
 
 
 # --- triage -------------------------------------------------------------------------------
@@ -444,25 +467,20 @@ def inbound_retry(*, inbound_id: int, actor: User) -> InboundMessage:
     if record.size > len(raw):
         raise ServiceDeskError(_("Only the header of this email was kept; it cannot be filed."))
     if record.size > settings.MAIL_MAX_BYTES:
-        raise ServiceDeskError(
-            _("The message is %(size)s, larger than the limit of %(limit)s.")
-            % {"size": filesizeformat(record.size), "limit": filesizeformat(settings.MAIL_MAX_BYTES)}
-        )
+        raise ServiceDeskError(_too_large(record.size).said())
     try:
         parsed = parse(raw)
     except BrokenMessage as error:
-        raise ServiceDeskError(str(error)) from error
+        raise ServiceDeskError(error.said()) from error
     fresh = _record(parsed, record.mailbox, record.uid)
     for name in READ_AGAIN:
         setattr(record, name, getattr(fresh, name))
-    record.reason = ""
+    record.reason, record.reason_template, record.reason_params = "", "", {}
     try:
         _file(record, parsed)
     except Exception as error:  # the cause is not fixed yet: say so, change nothing
         logger.exception("email %s could not be filed again", record.message_id)
-        raise ServiceDeskError(
-            _("It could not be filed: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
-        ) from error
+        raise ServiceDeskError(_failure(FILE_ERROR, error).said()) from error
     record.handled_by, record.handled_at = actor, timezone.now()
     record.save()
     return record

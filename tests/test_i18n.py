@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import zoneinfo
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,9 +14,11 @@ import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Team, TeamMembership, User
 from mail.models import InboundMessage
+from mail.services import message_ingest
 from reports.filters import desk_today
 from reports.services import review_generate
 from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
@@ -136,18 +139,16 @@ def chinese_data(db, settings, tmp_path):
     review = review_generate(
         organisation=organisation, period="month", day=desk_today(), actor=staff[User.Role.MANAGER], language="zh-hans"
     )
-    email = InboundMessage.objects.create(
-        message_id="<1@hdsw.example>",
-        received_at=ticket.received_at,
-        sender="it@hdsw.example",
-        sender_name="华东水务",
-        recipients=["it@hdsw.example"],
-        subject="泵站报警",
-        body="泵站每十分钟报警一次。",
-        attachment_names=["报警.log"],
-        status=InboundMessage.Status.TRIAGE,
-        reason="发件人不是已知联系人。",
-    )
+    # read by the intake as the poller reads it (in the desk's language, English here): the
+    # reason must still reach a Chinese reader in Chinese
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "华东水务 <it@hdsw.example>", "it@hdsw.example", "泵站报警"
+    message["Message-ID"] = "<1@hdsw.example>"
+    message.set_content("泵站每十分钟报警一次。")
+    message.add_attachment(b"alarm\n", maintype="text", subtype="plain", filename="报警.log")
+    with translation.override("en"):
+        email, _new = message_ingest(raw=bytes(message))
+    assert email.status == InboundMessage.Status.TRIAGE and email.reason == "The sender is not a known contact."
     words = ["hdsw ddjk it hdsw example SD log", customer.email, review.reference]
     allowed = ALWAYS_ALLOWED | set(re.findall(r"[A-Za-z]+", " ".join(words)))
     for user in staff.values():

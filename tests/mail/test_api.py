@@ -107,6 +107,13 @@ def test_staff_read_an_email_with_what_became_of_it(api, desk, engineer):
     assert "The label printer is offline." in body["body"]
 
 
+def test_the_reason_is_given_in_the_readers_language(api, waiting, engineer):
+    client = api.as_user(engineer)
+    url = f"{EMAILS}{waiting.pk}/"
+    assert client.get(url).json()["reason"] == "The sender is not a known contact."
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["reason"] == "发件人不是已知联系人。"
+
+
 def test_the_list_is_for_staff_only(api, waiting, customer_a, customer_b, manager):
     assert api.get(EMAILS).status_code == 401
     assert api.get(f"{EMAILS}{waiting.pk}/").status_code == 401
