@@ -120,7 +120,8 @@ class InboundEmailFilter(StrictFilterSet):
 class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The emails the intake read, newest first, with what became of each: a ticket opened, a
     reply added, ignored (robots, the desk's own), quarantined (unreadable, too large) or
-    waiting for triage. Staff file a waiting one as a ticket, add it to one, or dismiss it."""
+    waiting for triage. Staff file a waiting one as a ticket, add it to one, or dismiss it, and
+    file a quarantined one again once its cause is fixed."""
 
     permission_classes = [IsStaffMember]
     serializer_class = InboundEmailOutput
