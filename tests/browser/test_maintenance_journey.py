@@ -101,6 +101,9 @@ def test_an_engineer_completes_a_visit_on_a_phone_and_the_customer_downloads_the
     expect(page.locator("#photo-list img")).to_have_count(1)
     expect(page.get_by_label("Findings")).to_have_value(FINDINGS)
     expect(page.locator(".checklist-item", has_text="Backups restorable").locator("input[value=fail]")).to_be_checked()
+    # the photo is served: it loads at its real width (it is lazy, so it loads once in view)
+    page.locator("#photo-list img").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#photo-list img').complete")
     image_ok = page.evaluate("() => document.querySelector('#photo-list img').naturalWidth")
     assert image_ok == 640
     assert fits_the_screen(page)
