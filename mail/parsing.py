@@ -70,6 +70,7 @@ class ParsedMessage:
     sender_name: str
     to: list[str]
     cc: list[str]
+    delivered_to: list[str]  # the server's Delivered-To / X-Original-To: where it arrived
     subject: str
     sent_at: datetime.datetime | None
     in_reply_to: list[str]
@@ -282,8 +283,9 @@ def parse(raw: bytes) -> ParsedMessage:
         message_id=ids[0][:250] if ids else synthetic_id(raw),
         sender=sender,
         sender_name=sender_name[:200],
-        to=[a for _n, a in _addresses(message, "To", "Delivered-To", "X-Original-To")],
+        to=[a for _n, a in _addresses(message, "To")],
         cc=[a for _n, a in _addresses(message, "Cc")],
+        delivered_to=[a for _n, a in _addresses(message, "Delivered-To", "X-Original-To")],
         subject=decode_header(message.get("Subject"))[:998],
         sent_at=sent_at,
         in_reply_to=_ids(message.get("In-Reply-To")),

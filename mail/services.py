@@ -106,7 +106,7 @@ def choose_project(contact: User, parsed: ParsedMessage, mailbox: Mailbox | None
     )
     fields = {
         RoutingRule.Field.SENDER: [parsed.sender],
-        RoutingRule.Field.RECIPIENT: parsed.to + parsed.cc,
+        RoutingRule.Field.RECIPIENT: parsed.to + parsed.cc + parsed.delivered_to,
         RoutingRule.Field.SUBJECT: [parsed.subject],
     }
     for rule in rules:
@@ -127,12 +127,11 @@ class Files:
     refused: list[str]  # "name: why"
 
 
-def _files(parsed: ParsedMessage, keep_original: bool = True) -> Files:
+def _files(parsed: ParsedMessage) -> Files:
     """The message's files as uploads the ticket accepts; the others named with the reason.
     The original message is attached too (when it is within the attachment limit)."""
     parts = [(p.name, p.data, p.content_type) for p in parsed.attachments if p.data]
-    if keep_original:
-        parts.append((ORIGINAL_NAME, parsed.raw, "message/rfc822"))
+    parts.append((ORIGINAL_NAME, parsed.raw, "message/rfc822"))
     accepted, refused = [], []
     for name, data, content_type in parts:
         upload = SimpleUploadedFile(name, data, content_type)

@@ -156,6 +156,17 @@ def test_the_first_matching_rule_of_the_contacts_organisation_chooses_the_projec
     assert (ticket.project, ticket.priority) == (routing.project, "normal")
 
 
+def test_the_servers_delivered_to_routes_but_is_never_copied(routing):
+    # the address the server delivered to (a plus address, the mailbox's own login) chooses by
+    # a rule; it is nobody to copy on the ticket's replies
+    RoutingRule.objects.create(name="eastbay", position=0, field="recipient", contains="+a2@", project=routing.second)
+    delivered = {"Delivered-To": "desk+a2@mx.example"}
+    raw = reply(to=None, subject="Printer", cc="boss@customer-a.example", headers=delivered)
+    ticket = ingest(raw, routing.mailbox).ticket
+    assert ticket.project == routing.second
+    assert ticket.cc == ["boss@customer-a.example"]
+
+
 def test_without_a_rule_the_mailbox_default_then_triage(routing):
     routing.mailbox.default_project = routing.second
     routing.mailbox.save()
