@@ -1,7 +1,9 @@
 import datetime
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -164,16 +166,12 @@ def test_the_demo_articles_keep_to_their_visibility():
 # --- the reports' history ------------------------------------------------------------------
 
 
-def test_the_reports_history_is_made_once_and_fills_every_figure():
-    from reports import demo, selectors
+def assert_every_figure_has_data() -> None:
+    """Every figure of the dashboard's default range (the last twelve months, the current one
+    as far as it has gone) has something to show, for the whole desk and for one organisation."""
+    from reports import selectors
     from reports.filters import ReportFilter, default_range
 
-    call_command("seed_demo", verbosity=0)
-    counts = demo.history_counts()
-    call_command("seed_demo", verbosity=0)
-
-    assert demo.history_counts() == counts
-    assert 150 <= counts["Ticket"] <= 300 and counts["QualityReview"] == 2
     start, end = default_range()
     everything = ReportFilter(start=start, end=end)
     eastbay = ReportFilter(start=start, end=end, organisation_id=Organisation.objects.get(code="eastbay-water").pk)
@@ -196,7 +194,8 @@ def test_the_reports_history_is_made_once_and_fills_every_figure():
         for series in ("tickets", "return_visits", "training"):
             assert sum(row[f"{series}_count"] for row in satisfaction) > 0, series
         deflection = selectors.deflection(report)
-        assert all(row["solved_count"] > 0 and row["rate"] for row in deflection)
+        assert len(deflection) == 12
+        assert all(row["solved_count"] > 0 and row["rate"] for row in deflection), deflection
         assert selectors.open_review_actions(report).exists()
     grades = {row["grade"] for row in selectors.incidents_by_grade(everything)}
     assert len(grades) >= 3 and "" not in grades
@@ -205,7 +204,50 @@ def test_the_reports_history_is_made_once_and_fills_every_figure():
     assert selectors.warranties_expiring(everything).exists()
 
 
-def test_the_history_is_consistent_and_tells_nobody():
+def test_the_reports_history_is_made_once_and_fills_every_figure():
+    from reports import demo
+
+    call_command("seed_demo", verbosity=0)
+    counts = demo.history_counts()
+    call_command("seed_demo", verbosity=0)
+
+    assert demo.history_counts() == counts
+    assert 150 <= counts["Ticket"] <= 300 and counts["QualityReview"] == 2
+    assert_every_figure_has_data()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2027-01-01 00:20",  # the first minutes of a year (a public holiday, a Friday)
+        "2027-12-31 23:50",  # the last of a year
+        "2027-04-01 00:05",  # the first of a month
+        "2027-04-30 23:59",  # the last of a month
+        "2028-02-29 12:00",  # a leap day
+        "2028-03-01 00:01",  # the day after it
+    ],
+)
+def test_the_demo_fills_every_figure_on_any_day(moment, settings):
+    """The demo is dated back from the moment it is made: whatever the day and hour (in the
+    desk's time zone), every figure of the default range has data, the current month too."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    at = datetime.datetime.strptime(moment, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    with time_machine.travel(at, tick=False):
+        call_command("seed_demo", verbosity=0)
+        assert_every_figure_has_data()
+
+
+@pytest.mark.parametrize("moment", [None, "2027-01-01 00:20", "2028-02-29 23:58"])
+def test_the_history_is_consistent_and_tells_nobody(moment, settings):
+    if moment is None:
+        check_history_consistent()
+    else:
+        at = datetime.datetime.strptime(moment, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+        with time_machine.travel(at, tick=False):
+            check_history_consistent()
+
+
+def check_history_consistent():
     from emergency.services import incident_deadlines
     from maintenance.services import inspections_flag_overdue, surveys_send
     from notifications.models import Notification

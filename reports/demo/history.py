@@ -36,7 +36,7 @@ from reports.demo.data import (
     SESSIONS,
     UPGRADES,
 )
-from reports.demo.tickets import TicketWriter, local_moment, reserve, restamp
+from reports.demo.tickets import TicketWriter, local_moment, month_windows, reserve, restamp
 from tickets.models import Ticket
 from training.models import Article, Deflection, Enrolment, Feedback, TrainingPlan, TrainingSession
 
@@ -322,9 +322,8 @@ class Writer(TicketWriter):
         if not articles:
             return
         rows, moments = [], []
-        for month in range(12):
-            for _number in range(self.rng.randint(2, 4 + month // 2)):  # more as the knowledge base grows
-                at = self.now - datetime.timedelta(days=30 * (11 - month) + self.rng.uniform(0, 29), hours=1)
+        for number, (start, end) in enumerate(month_windows(self.now, 12)):
+            for _each in range(self.rng.randint(2, 4 + number // 2)):  # more as the knowledge base grows
                 rows.append(
                     Deflection(
                         article=self.rng.choice(articles),
@@ -334,6 +333,6 @@ class Writer(TicketWriter):
                         source=self.rng.choice(Deflection.Source.values),
                     )
                 )
-                moments.append(at.replace(microsecond=0))
+                moments.append((start + (end - start) * self.rng.random()).replace(microsecond=0))
         Deflection.objects.bulk_create(rows)
         restamp(Deflection, rows, moments)

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -46,6 +47,20 @@ class History:
 def local_moment(day: datetime.date, hour: float) -> datetime.datetime:
     zone = ZoneInfo(settings.TIME_ZONE)
     return datetime.datetime.combine(day, datetime.time(), tzinfo=zone) + datetime.timedelta(hours=hour)
+
+
+def month_windows(now: datetime.datetime, count: int) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The last ``count`` calendar months in the desk's time zone, oldest first, each as
+    (its first moment, its end or ``now``): the months of the dashboard's default range, the
+    current one only as far as it has gone."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    first = timezone.localtime(now, zone).date().replace(day=1)
+    windows = []
+    for back in range(count - 1, -1, -1):
+        start = first - relativedelta(months=back)
+        end = min(local_moment(start + relativedelta(months=1), 0), now)
+        windows.append((local_moment(start, 0), end))
+    return windows
 
 
 def pick(rng: random.Random, weighted):
@@ -269,6 +284,9 @@ class TicketWriter:
     ) -> None:
         targets = self.targets_of(project)
         received = self.now - datetime.timedelta(days=days_ago)
+        if days_ago < 1:  # today's: within the current month too, however little of it has gone
+            month_start = month_windows(self.now, 1)[0][0]
+            received = max(received, self.now - (self.now - month_start) / 2)
         username = "tech" if priority in ("urgent", "high") else "engineer"
         ticket = self.new_ticket(
             organisation,
@@ -289,7 +307,7 @@ class TicketWriter:
                 clocks.append(self.clock(ticket, first_response, received, share=None))
             else:
                 clock = self.clock(ticket, first_response, received, share=self.rng.uniform(0.2, 0.8))
-                clock.stopped_at = min(clock.stopped_at, self.now - datetime.timedelta(minutes=5))
+                clock.stopped_at = max(received, min(clock.stopped_at, self.now - datetime.timedelta(minutes=5)))
                 clock.working_seconds = max(
                     0, round(schedule_for(clock.calendar).between(received, clock.stopped_at).total_seconds())
                 )
