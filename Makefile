@@ -17,24 +17,26 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
 .PHONY: system-deps
-system-deps: ## Install the Debian packages the project needs (gettext, venv, a Chinese font for PDFs), when missing
-	@missing=""; \
-	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
-	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
-	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages:$$missing"; \
-	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
-	fi
+system-deps: ## Install the Debian packages the product needs (deploy/debian-packages.txt), when missing
+	@purposes=runtime; $(PYTHON) -c "import ensurepip, venv" 2>/dev/null || purposes="$$purposes host"; \
+	deploy/install-debian-packages $$purposes
+
+.PHONY: lock
+lock: | $(BIN)/python ## Compile requirements*.in into the hashed requirements*.txt (from PyPI; UPGRADE=1 takes new releases)
+	test -x $(BIN)/pip-compile || $(BIN)/pip install --quiet "$$(grep -E '^pip-tools==' requirements-dev.in)"
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(PIP_COMPILE_ARGS) --output-file requirements.txt requirements.in
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(PIP_COMPILE_ARGS) --output-file requirements-dev.txt requirements-dev.in
+
+PIP_COMPILE_ARGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--index-url https://pypi.org/simple $(if $(UPGRADE),--upgrade)
 
 .PHONY: install
 install: system-deps $(VENV)/.installed ## Create the virtualenv and install the runtime dependencies
@@ -52,6 +54,7 @@ compilemessages: system-deps $(VENV)/.installed
 setup: install compilemessages
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_desk -v0
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 
 .PHONY: run
@@ -73,16 +76,7 @@ lint: $(VENV)/.installed-dev ## ruff lint and format check
 
 .PHONY: test-deps
 test-deps: system-deps
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's Chromium for the browser tests"; \
-	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; \
-	}
-	@test -x /usr/sbin/dovecot || { \
-	  echo "Installing Debian's Dovecot IMAP server for the mail intake tests (the tests start their own)"; \
-	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq dovecot-imapd; \
-	}
+	@deploy/install-debian-packages test
 
 .PHONY: test
 test: test-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite

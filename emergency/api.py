@@ -349,7 +349,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if after is not None and not after.isdigit():
             raise ValidationError({"after": [_("A whole number.")]})
         entries = selectors.timeline(incident=incident, user=request.user, after=int(after) if after else None)
-        return Response(EntryOutput(entries, many=True).data)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(EntryOutput(page, many=True).data)
 
     @extend_schema(request=EntryInput, responses={201: EntryOutput})
     @action(detail=True, methods=["post"])
@@ -540,9 +541,17 @@ class ShiftOutput(serializers.Serializer):
         return shift.override is not None
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class HandoverField(serializers.TimeField):
+    """A wall-clock time "HH:MM" in the rota's time zone (not an RFC 3339 time: no seconds, no offset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class RotaSerializer(InputSerializer):
     members = StrictPrimaryKeyRelatedField(queryset=STAFF, many=True, help_text="The people in turn order (user ids).")
-    handover = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"], help_text='"HH:MM"')
+    handover = HandoverField(help_text='"HH:MM" in the rota\'s time zone')
     feed_url = serializers.SerializerMethodField(help_text="The rota's iCalendar feed, for calendar clients.")
 
     class Meta:

@@ -260,7 +260,7 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 SLA_WATCHDOG_SECONDS = env.float("SLA_WATCHDOG_SECONDS", default=60.0)
 SLA_HORIZON_SECONDS = env.int("SLA_HORIZON_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
     "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
     "sla-watchdog": {"task": "tickets.tasks.watchdog", "schedule": SLA_WATCHDOG_SECONDS},
     "incident-deadlines": {
@@ -277,11 +277,21 @@ CELERY_BEAT_SCHEDULE = {
     # quality reviews of the month and quarter that ended: once per organisation and period
     "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
     "mail-poll": {"task": "mail.tasks.poll_mailboxes", "schedule": MAIL_POLL_SECONDS},
+    # in December, the coming year's public holidays for each calendar with a country
+    "holidays": {"task": "tickets.tasks.renew_holidays", "schedule": 3600.0},
 }
 # Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
 # restarts with beat), so nothing is lost by a restart, and no shelve file can be left
 # half-written by a killed process.
 CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
+
+# The desk's defaults (manage.py setup_desk): the working-hours calendar takes the public
+# holidays and make-up working days of DESK_COUNTRY (ISO 3166; empty for none); the default SLA
+# policy answers ordinary questions and faults within SLA_ANSWER_WORKING_HOURS working hours (the
+# promise's X) and responds to urgent faults within SLA_URGENT_RESPONSE_HOURS round the clock (Y).
+DESK_COUNTRY = env.str("DESK_COUNTRY", default="CN").upper()
+SLA_ANSWER_WORKING_HOURS = env.float("SLA_ANSWER_WORKING_HOURS", default=4.0)
+SLA_URGENT_RESPONSE_HOURS = env.float("SLA_URGENT_RESPONSE_HOURS", default=1.0)
 
 # PDF reports (incident reports, reviews) embed this TrueType font (a .ttc: its first face); it
 # must cover Chinese. `make install` puts Debian's fonts-wqy-microhei there.

@@ -1,6 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from tickets import defaults
 from tickets.escalation import offered_actions
 from tickets.models import (
     BusinessCalendar,
@@ -30,9 +32,29 @@ class CalendarDayInline(admin.TabularInline):
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
-    list_display = ["name", "timezone", "updated_at"]
+    list_display = ["name", "timezone", "country", "holidays_next_year", "updated_at"]
     search_fields = ["name"]
     inlines = [WorkingHoursInline, CalendarDayInline]
+
+    @admin.display(description=_("public holidays of the coming year"))
+    def holidays_next_year(self, calendar: BusinessCalendar) -> int | str:
+        year = defaults.desk_today().year + 1
+        count = calendar.days.filter(date__year=year, kind=CalendarDay.Kind.HOLIDAY).count()
+        return count if count or not calendar.country else _("none yet")
+
+    def changelist_view(self, request, extra_context=None):
+        year = defaults.desk_today().year + 1
+        missing = defaults.holidays_missing(year=year)
+        if missing:
+            messages.warning(
+                request,
+                _(
+                    "No public holidays of %(year)s yet for: %(calendars)s. They are imported every December; "
+                    "run “python manage.py import_holidays” to import them now."
+                )
+                % {"year": year, "calendars": ", ".join(calendar.name for calendar in missing)},
+            )
+        return super().changelist_view(request, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -66,10 +66,17 @@ class CalendarSerializer(serializers.ModelSerializer):
     days = CalendarDaySerializer(many=True, required=False)
     name = StrictCharField(max_length=120)
     timezone = StrictCharField(max_length=64)
+    country = StrictCharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="ISO 3166 code whose public holidays are imported every December for the coming year.",
+    )
 
     class Meta:
         model = BusinessCalendar
-        fields = ["id", "name", "timezone", "description", "hours", "days", "created_at", "updated_at"]
+        fields = ["id", "name", "timezone", "country", "description", "hours", "days", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
@@ -101,6 +108,7 @@ class CalendarViewSet(
             calendar=calendar,
             name=data["name"],
             timezone_name=data["timezone"],
+            country=data.get("country", ""),
             description=data.get("description", ""),
             hours=data["hours"],
             days=data.get("days", []),
@@ -489,10 +497,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Replies (and, for staff, internal notes) of the ticket; POST adds one."""
         ticket = self.get_object()
         if request.method == "GET":
-            comments = ticket.comments.select_related("author")
+            comments = ticket.comments.select_related("author").order_by("created_at", "pk")
             if request.user.is_customer:
                 comments = comments.filter(public=True)
-            return Response(CommentOutput(comments, many=True).data)
+            page = self.paginate_queryset(comments)
+            return self.get_paginated_response(CommentOutput(page, many=True).data)
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_add(ticket_id=ticket.pk, actor=request.user, **data.validated_data)

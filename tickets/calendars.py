@@ -45,8 +45,15 @@ def _validate_timezone(name: str) -> None:
         raise ValidationError({"timezone": [_("Unknown time zone: %(name)s.") % {"name": name}]}) from error
 
 
+def _validate_country(code: str) -> None:
+    if code and code not in holidays_package.list_supported_countries():
+        raise ValidationError({"country": [_("No holiday calendar for %(country)s.") % {"country": code}]})
+
+
 def _validate_hours(hours: Iterable[Mapping[str, int]]) -> list[tuple[int, int, int]]:
     rows = sorted((h["weekday"], h["start_minute"], h["end_minute"]) for h in hours)
+    if not rows:
+        raise ValidationError({"hours": [_("A calendar needs at least one interval of working hours.")]})
     for (weekday, start, end), following in zip(rows, [*rows[1:], None], strict=True):
         if not 0 <= weekday <= 6:
             raise ValidationError({"hours": [_("A weekday is a number from 0 (Monday) to 6 (Sunday).")]})
@@ -66,9 +73,11 @@ def calendar_save(
     hours: Iterable[Mapping[str, int]],
     days: Iterable[Mapping[str, Any]] = (),
     description: str = "",
+    country: str = "",
 ) -> BusinessCalendar:
-    """Create a calendar, or replace an existing one's name, zone, hours and dated days."""
+    """Create a calendar, or replace an existing one's name, zone, country, hours and dated days."""
     _validate_timezone(timezone_name)
+    _validate_country(country)
     rows = _validate_hours(hours)
     days = list(days)
     dates = [day["date"] for day in days]
@@ -76,6 +85,7 @@ def calendar_save(
         raise ValidationError({"days": [_("A date may appear only once.")]})
     calendar = calendar or BusinessCalendar()
     calendar.name, calendar.timezone, calendar.description = name, timezone_name, description
+    calendar.country = country
     calendar.full_clean()
     calendar.save()  # also moves updated_at, which retires the cached schedule
     calendar.hours.all().delete()

@@ -35,6 +35,15 @@ class BusinessCalendar(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "ISO 3166 code, e.g. CN: its public holidays and make-up working days are imported every "
+            "December for the coming year. Empty for a calendar without holidays."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
 
     class Meta:

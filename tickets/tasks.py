@@ -15,3 +15,11 @@ def watchdog() -> None:
     from tickets import deadlines
 
     deadlines.watchdog()
+
+
+@shared_task(name="tickets.tasks.renew_holidays")
+def renew_holidays() -> None:
+    """In December, the coming year's public holidays for each calendar with a country."""
+    from tickets import defaults
+
+    defaults.holidays_renew()

@@ -113,7 +113,7 @@ def test_a_phoned_in_critical_incident_walks_every_step_to_a_closed_review(api, 
     assert move(api, groups.tech, pk, "closed").status_code == 200
     assert move(api, groups.tech, pk, "assessed", grade="general").status_code == 400
 
-    timeline = api.get(f"/api/v1/incidents/{pk}/timeline/").json()
+    timeline = api.get(f"/api/v1/incidents/{pk}/timeline/").json()["results"]
     steps = [e["data"]["to"] for e in timeline if e["kind"] == "step"]
     assert steps == [
         "assessed",
@@ -146,7 +146,7 @@ def test_customer_sees_own_incidents_and_public_entries_only(api, groups, projec
     api.as_user(groups.tech).post(
         f"/api/v1/incidents/{pk}/log/", {"text": "we are on it", "public": True}, format="json"
     )
-    texts = [e["text"] for e in api.as_user(customer_a).get(f"/api/v1/incidents/{pk}/timeline/").json()]
+    texts = [e["text"] for e in api.as_user(customer_a).get(f"/api/v1/incidents/{pk}/timeline/").json()["results"]]
     assert "we are on it" in texts and "internal" not in texts
     assert api.as_user(customer_b).get(f"/api/v1/incidents/{pk}/").status_code == 404
     assert api.as_user(customer_b).get(f"/api/v1/incidents/{pk}/timeline/").status_code == 404

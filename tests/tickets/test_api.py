@@ -456,10 +456,10 @@ class TestFirstResponse:
         assert detail.json()["first_response_at"] is None
         customer_view = api.as_user(customer_a).get(url(ticket, "comments"))
         assert customer_view.status_code == 200
-        assert customer_view.json() == []
+        assert customer_view.json()["results"] == [] and customer_view.json()["count"] == 0
         assert "KB-77" not in customer_view.content.decode()
         staff_view = api.as_user(engineer).get(url(ticket, "comments"))
-        assert [c["body"] for c in staff_view.json()] == ["Firmware 3.1 bug, see KB-77", "Could you send the log?"]
+        assert [c["body"] for c in staff_view.json()["results"]] == ["Firmware 3.1 bug, see KB-77", "Could you send the log?"]
 
     def test_customers_see_public_replies_but_not_notes(self, api, engineer, customer_a, project_a, sla_setup):
         ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))
@@ -467,9 +467,9 @@ class TestFirstResponse:
             api.as_user(engineer).post(url(ticket, "comments"), {"body": "Internal", "public": False}, format="json")
             api.as_user(engineer).post(url(ticket, "comments"), {"body": "Public", "public": True}, format="json")
             api.as_user(customer_a).post(url(ticket, "comments"), {"body": "Thanks"}, format="json")
-        customer_view = api.as_user(customer_a).get(url(ticket, "comments")).json()
+        customer_view = api.as_user(customer_a).get(url(ticket, "comments")).json()["results"]
         assert [(c["body"], c["public"]) for c in customer_view] == [("Public", True), ("Thanks", True)]
-        assert len(api.as_user(engineer).get(url(ticket, "comments")).json()) == 3
+        assert api.as_user(engineer).get(url(ticket, "comments")).json()["count"] == 3
 
     def test_a_customer_reply_does_not_stop_the_clock(self, api, customer_a, project_a, sla_setup):
         ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))
@@ -965,6 +965,9 @@ class TestCalendars:
                 "days",
             ),
             ({"name": ""}, "name"),
+            ({"hours": []}, "hours"),  # found by fuzzing the demo desk: a 500 once
+            ({"country": "XX"}, "country"),
+            ({"country": 86}, "country"),
         ],
     )
     def test_bad_input_is_a_400_and_saves_nothing(self, api, admin_user, change, field):
@@ -973,6 +976,20 @@ class TestCalendars:
         assert list(response.json()["errors"]) == [field]
         assert response.json()["detail"]
         assert not BusinessCalendar.objects.exists()
+
+    def test_a_calendar_cannot_lose_all_its_hours(self, api, admin_user):
+        created = api.as_user(admin_user).post(CALENDARS, calendar_payload(), format="json").json()
+        response = api.as_user(admin_user).patch(f"{CALENDARS}{created['id']}/", {"hours": []}, format="json")
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["hours"]
+        assert BusinessCalendar.objects.get().hours.count() == 3
+
+    def test_a_country_is_kept_across_a_change(self, api, admin_user):
+        created = api.as_user(admin_user).post(CALENDARS, calendar_payload(country="CN"), format="json").json()
+        assert created["country"] == "CN"
+        response = api.as_user(admin_user).patch(f"{CALENDARS}{created['id']}/", {"name": "Shanghai"}, format="json")
+        assert response.json()["country"] == "CN"
+        assert BusinessCalendar.objects.get().country == "CN"
 
     def test_a_duplicate_name_is_a_400(self, api, admin_user, sla_setup):
         response = api.as_user(admin_user).post(CALENDARS, calendar_payload(name="Business hours"), format="json")

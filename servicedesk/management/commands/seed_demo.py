@@ -9,6 +9,7 @@ stays changed).
 
 import datetime
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
@@ -36,9 +37,8 @@ from maintenance.models import (
     WarrantyTerms,
 )
 from reports import demo as reports_demo
-from tickets import calendars, policies
 from tickets import services as ticket_services
-from tickets.models import BusinessCalendar, SLAPolicy, Ticket
+from tickets.models import Ticket
 from training import demo as training_demo
 
 DEMO_PASSWORD = "ServiceDesk-2026"
@@ -122,26 +122,6 @@ CUSTOMERS = [
 ]
 
 
-BUSINESS_HOURS = [
-    {"weekday": day, "start_minute": start, "end_minute": end}
-    for day in range(5)
-    for start, end in ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
-]
-ROUND_THE_CLOCK = [{"weekday": day, "start_minute": 0, "end_minute": 1440} for day in range(7)]
-# (priority, metric, minutes, calendar): urgent faults round the clock (Y = 1 hour to respond),
-# the rest on business hours (X = 4 working hours for an ordinary answer).
-DEFAULT_TARGETS = [
-    ("urgent", "first_response", 60, "24x7"),
-    ("urgent", "onsite_arrival", 240, "24x7"),
-    ("urgent", "resolution", 480, "24x7"),
-    ("high", "first_response", 120, "business"),
-    ("high", "onsite_arrival", 480, "business"),
-    ("high", "resolution", 1440, "business"),
-    ("normal", "first_response", 240, "business"),
-    ("normal", "resolution", 2400, "business"),
-    ("low", "first_response", 480, "business"),
-    ("low", "resolution", 4800, "business"),
-]
 DEMO_RISKS = [
     # project code, category, risk, likelihood, impact, mitigation
     ("ebw-scada", "hardware", "SCADA server disk failure", 3, 4, "RAID 10; spare disks in stock."),
@@ -275,7 +255,7 @@ class Command(BaseCommand):
                     **data["project"],
                 )
                 created += 1
-        created += self._sla_defaults()
+        call_command("setup_desk", verbosity=0)  # calendars, SLA and escalation defaults
         created += self._emergency_plan(admin)
         created += self._maintenance()
         created += self._training()
@@ -428,29 +408,3 @@ class Command(BaseCommand):
         and her reply to it, one waiting for triage, an auto-reply, a quarantined one); no
         mailbox. See ``mail/demo.py``."""
         return mail_demo.seed()
-
-    def _sla_defaults(self) -> int:
-        """The business-hours and 24x7 calendars (Chinese holidays of this year and the next)
-        and the default policy."""
-        if SLAPolicy.objects.filter(is_default=True).exists():
-            return 0
-        business = BusinessCalendar.objects.filter(name="Business hours (China)").first() or calendars.calendar_save(
-            name="Business hours (China)", timezone_name="Asia/Shanghai", hours=BUSINESS_HOURS
-        )
-        year = timezone.now().year
-        for each in (year, year + 1):
-            calendars.calendar_import_holidays(calendar=business, country="CN", year=each)
-        round_the_clock = BusinessCalendar.objects.filter(name="24x7").first() or calendars.calendar_save(
-            name="24x7", timezone_name="Asia/Shanghai", hours=ROUND_THE_CLOCK
-        )
-        by_name = {"business": business, "24x7": round_the_clock}
-        policies.policy_save(
-            name="Standard after-sales SLA",
-            description="Urgent faults round the clock; everything else on business hours.",
-            is_default=True,
-            targets=[
-                {"priority": p, "metric": m, "minutes": minutes, "calendar": by_name[c]}
-                for p, m, minutes, c in DEFAULT_TARGETS
-            ],
-        )
-        return 3
