@@ -1,7 +1,9 @@
 """What /healthz reports: the database, the broker and the last worker heartbeat."""
 
+import datetime
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -44,3 +46,13 @@ def heartbeat_last() -> str | None:
     except Exception:
         logger.exception("health: cache unavailable")
         return None
+
+
+def worker_state(last: str | None) -> str:
+    """ "ok" when the last heartbeat is at most three periods of beat's heartbeat task old,
+    "late" when older (the worker or beat is down), "none" when there never was one."""
+    if not last:
+        return "none"
+    period = settings.CELERY_BEAT_SCHEDULE["heartbeat"]["schedule"]
+    age = timezone.now() - datetime.datetime.fromisoformat(last)
+    return "ok" if age <= datetime.timedelta(seconds=3 * period) else "late"

@@ -41,12 +41,13 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    database, broker = health.database_ok(), health.broker_ok()
+    database, broker, heartbeat = health.database_ok(), health.broker_ok(), health.heartbeat_last()
     body = {
         "status": "ok" if database and broker else "unavailable",
         "database": "ok" if database else "unavailable",
         "broker": "ok" if broker else "unavailable",
-        "worker_heartbeat": health.heartbeat_last(),
+        "worker": health.worker_state(heartbeat),
+        "worker_heartbeat": heartbeat,
     }
     return JsonResponse(body, status=200 if database and broker else 503)
 

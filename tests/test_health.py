@@ -1,5 +1,9 @@
+import datetime
+
 import pytest
+import time_machine
 from django.test import override_settings
+from django.utils import timezone
 
 from servicedesk import health
 from servicedesk.celery import app
@@ -35,5 +39,12 @@ def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
 def test_the_worker_heartbeat_is_reported(client):
     from servicedesk.tasks import heartbeat
 
+    assert client.get("/healthz").json()["worker"] == "none"
     heartbeat.run()
-    assert client.get("/healthz").json()["worker_heartbeat"] is not None
+    body = client.get("/healthz").json()
+    assert body["worker_heartbeat"] is not None and body["worker"] == "ok"
+    # three missed beats (three minutes by default) and the worker or beat is late
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=181)):
+        assert client.get("/healthz").json()["worker"] == "late"
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=179)):
+        assert client.get("/healthz").json()["worker"] == "ok"

@@ -459,7 +459,10 @@ class TestFirstResponse:
         assert customer_view.json()["results"] == [] and customer_view.json()["count"] == 0
         assert "KB-77" not in customer_view.content.decode()
         staff_view = api.as_user(engineer).get(url(ticket, "comments"))
-        assert [c["body"] for c in staff_view.json()["results"]] == ["Firmware 3.1 bug, see KB-77", "Could you send the log?"]
+        assert [c["body"] for c in staff_view.json()["results"]] == [
+            "Firmware 3.1 bug, see KB-77",
+            "Could you send the log?",
+        ]
 
     def test_customers_see_public_replies_but_not_notes(self, api, engineer, customer_a, project_a, sla_setup):
         ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))

@@ -148,7 +148,7 @@ def test_the_beat_task_renews_in_the_desks_december(calendars, settings):
 
 
 def test_the_admin_says_which_calendars_lack_the_coming_years_holidays(client, admin_user, calendars):
-    always, china, germany = calendars
+    _always, _china, germany = calendars
     client.force_login(admin_user)
     with travel(sh(2026, 12, 6, 10)):
         defaults.holidays_renew(today=datetime.date(2026, 12, 6))
