@@ -87,3 +87,18 @@ def test_check_deploy_warns_about_the_embedded_defaults(tmp_path):
     result = _run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "servicedesk.W001" in result.stderr and "servicedesk.W002" in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_and_in_the_example():
+    """docs/configuration.md has a row for each, and .env.example names each."""
+    import re
+
+    source = (settings.BASE_DIR / "servicedesk" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    assert {"DATABASE_URL", "REDIS_URL", "DESK_COUNTRY", "SLA_URGENT_RESPONSE_HOURS"} <= read
+    table = (settings.BASE_DIR / "docs/configuration.md").read_text()
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    assert not read - documented, f"not in docs/configuration.md: {sorted(read - documented)}"
+    assert not [name for name in read if name not in example], "not in .env.example"
