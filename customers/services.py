@@ -8,10 +8,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import User
 from customers.models import InstalledProduct, Organisation, Project
+from servicedesk.errors import ServiceDeskError
 
 ORGANISATION_FIELDS = {"name", "code", "address", "phone", "email", "notes", "is_active"}
 PROJECT_FIELDS = {
@@ -57,11 +60,38 @@ def organisation_update(*, actor: User | None, organisation: Organisation, **fie
     return organisation
 
 
+PRODUCT_KEY = ("name", "version", "serial_number")
+
+
 def _replace_products(project: Project, products: Iterable[Mapping[str, Any]], actor: User | None) -> None:
-    project.products.all().delete()
+    """Make the project's products the given list. A product already there (same name,
+    version and serial number) is kept and updated, so what refers to it (a warranty on the
+    asset) stays; one left out is removed, unless something still refers to it."""
+    existing = list(project.products.order_by("pk"))
+    kept: set[int] = set()
     for data in products:
-        product = InstalledProduct(project=project, **data)
+        key = tuple(data.get(name, "") for name in PRODUCT_KEY)
+        product = next(
+            (p for p in existing if p.pk not in kept and tuple(getattr(p, n) for n in PRODUCT_KEY) == key), None
+        )
+        if product is None:
+            product = InstalledProduct(project=project)
+        else:
+            kept.add(product.pk)
+        for name, value in data.items():
+            setattr(product, name, value)
         _save(product, actor=actor)
+    for product in existing:
+        if product.pk in kept:
+            continue
+        try:
+            with transaction.atomic():
+                product.delete()
+        except ProtectedError as error:
+            raise ServiceDeskError(
+                _("%(product)s cannot be removed from the project: its warranty refers to it.") % {"product": product},
+                field="products",
+            ) from error
 
 
 @transaction.atomic

@@ -645,7 +645,7 @@ class RotaViewSet(
 def _window(params) -> tuple[datetime.datetime, int]:
     errors = {}
     start = timezone.now()
-    if params.get("from"):
+    if "from" in params:  # present but empty is a mistake, not "now"
         parsed = serializers.DateTimeField()
         try:
             start = parsed.to_internal_value(params["from"])

@@ -11,14 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 
 class StrictCharField(serializers.CharField):
+    """A JSON string, at most ``max_length`` characters as sent: the schema's maxLength counts the
+    whitespace that is trimmed afterwards too."""
+
     default_error_messages = {"invalid": _("Not a valid string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length, length=len(data))
         return super().to_internal_value(data)
 
 
@@ -36,11 +42,25 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A JSON array of references (DRF takes any iterable: ``{}`` would be an empty list)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):  # as DRF's, with the strict list
+        list_kwargs = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return StrictManyRelatedField(child_relation=cls(*args, **kwargs), **list_kwargs)
 
 
 class StrictEmailField(serializers.EmailField, StrictCharField):

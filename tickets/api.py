@@ -66,6 +66,7 @@ class CalendarSerializer(serializers.ModelSerializer):
     days = CalendarDaySerializer(many=True, required=False)
     name = StrictCharField(max_length=120)
     timezone = StrictCharField(max_length=64)
+    description = StrictCharField(required=False, allow_blank=True, default="")
     country = StrictCharField(
         max_length=2,
         required=False,

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from customers.models import Organisation, Project
@@ -120,6 +122,33 @@ class TestWrites:
         assert list(project_a.products.values_list("name", flat=True)) == ["Kept"]
         response = client.patch(f"/api/v1/projects/{project_a.pk}/", {"products": [{"name": "New"}]}, format="json")
         assert [p["name"] for p in response.json()["products"]] == ["New"]
+
+    def test_an_asset_under_warranty_is_kept_and_cannot_be_dropped(self, api, manager, project_a):
+        """Found by fuzzing the demo desk: replacing the products deleted every asset, and one
+        with a warranty answered 500."""
+        from maintenance import services as maintenance_services
+        from maintenance.models import Warranty, WarrantyTerms
+
+        asset = InstalledProductFactory(project=project_a, name="Gateway", version="3.1", serial_number="GW-1")
+        terms = WarrantyTerms.objects.create(name="2 years", duration_months=24)
+        maintenance_services.warranty_save(
+            project=project_a, terms=terms, asset=asset, start_date=datetime.date(2026, 1, 1)
+        )
+        client = api.as_user(manager)
+        url = f"/api/v1/projects/{project_a.pk}/"
+
+        dropped = client.patch(url, {"name": "R", "products": [{"name": "Other"}]}, format="json")
+        assert dropped.status_code == 400 and list(dropped.json()["errors"]) == ["products"]
+        assert "Gateway 3.1" in dropped.json()["errors"]["products"][0]
+        project_a.refresh_from_db()
+        assert project_a.name == "Project A" and list(project_a.products.all()) == [asset]
+
+        gateway = {"name": "Gateway", "version": "3.1", "serial_number": "GW-1", "quantity": 3}
+        kept = client.patch(url, {"products": [gateway, {"name": "Spare disk"}]}, format="json")
+        assert kept.status_code == 200, kept.json()
+        assert sorted(p["name"] for p in kept.json()["products"]) == ["Gateway", "Spare disk"]
+        asset.refresh_from_db()
+        assert asset.quantity == 3 and Warranty.objects.get().asset == asset
 
     def test_there_is_no_delete(self, api, admin_user, project_a):
         assert api.as_user(admin_user).delete(f"/api/v1/projects/{project_a.pk}/").status_code == 405

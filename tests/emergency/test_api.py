@@ -220,6 +220,7 @@ def test_the_timeline_after_an_entry_lists_only_the_later_ones(api, manager, pro
         ("log", {"text": ["Called"]}, "text"),
         ("assign", {"people": "1"}, "people"),
         ("assign", {"people": ["1"]}, "people"),
+        ("assign", {"people": {}}, "people"),  # an object is no list (found by fuzzing the demo desk)
         ("assign", {}, "people"),
         ("arrive", {"work_done": 5}, "work_done"),
     ],
@@ -599,6 +600,8 @@ def test_engineers_read_rotas_and_change_none_customers_neither(api, groups, eng
         ({"days": "abc"}, "days"),
         ({"days": "-1"}, "days"),
         ({"from": "yesterday"}, "from"),
+        ({"from": ""}, "from"),  # empty is not "now" (found by fuzzing the demo desk)
+        ({"days": ""}, "days"),
     ],
 )
 def test_a_bad_shift_window_is_a_400(api, groups, manager, params, field):

@@ -969,6 +969,7 @@ class TestCalendars:
             ),
             ({"name": ""}, "name"),
             ({"hours": []}, "hours"),  # found by fuzzing the demo desk: a 500 once
+            ({"description": 0}, "description"),  # found by fuzzing the demo desk: taken as "0"
             ({"country": "XX"}, "country"),
             ({"country": 86}, "country"),
         ],
