@@ -84,10 +84,16 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
         "429": "Too many requests",
     }
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    # answered by gunicorn before the desk sees the request, as an HTML page
+    too_long = {
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "URI too long: the request line is over the web server's limit (gunicorn: 4094 bytes)",
+    }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for code in ("400", "401", "403", "404", "429"):
                 operation["responses"].setdefault(code, {"content": reference, "description": descriptions[code]})
+            operation["responses"].setdefault("414", too_long)
     return result
 
 
