@@ -1,5 +1,5 @@
-"""What a desk needs before its first ticket (``manage.py setup_desk``): the working-hours and
-24x7 calendars, the default SLA policy from the written promise's numbers, and the default
+"""What a desk needs before its first ticket (``manage.py setup_desk``): the working-hours
+calendar (Monday to Friday 09:00-18:00 with the lunch hour 12:00-13:00 off) and the 24x7 one, the default SLA policy from the written promise's numbers, and the default
 escalation policies; and the yearly import of the coming year's public holidays.
 
 Each step creates only what is missing, so running it again changes nothing.
@@ -21,7 +21,12 @@ from tickets.models import BusinessCalendar, CalendarDay, EscalationPolicy, Esca
 WORKING_HOURS_CALENDAR = "Working hours"
 ROUND_THE_CLOCK_CALENDAR = "24x7"
 DEFAULT_POLICY = "Standard after-sales SLA"
-WORKING_HOURS = [{"weekday": day, "start_minute": 9 * 60, "end_minute": 18 * 60} for day in range(5)]
+# Monday to Friday 09:00-18:00 with the lunch hour off: eight working hours a day
+WORKING_HOURS = [
+    {"weekday": day, "start_minute": start, "end_minute": end}
+    for day in range(5)
+    for start, end in ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
+]
 ROUND_THE_CLOCK = [{"weekday": day, "start_minute": 0, "end_minute": 1440} for day in range(7)]
 
 # The escalation defaults of the after-sales plan: an urgent ticket's unanswered first response
@@ -103,7 +108,8 @@ def desk_setup(*, today: datetime.date) -> list[str]:
             timezone_name=settings.TIME_ZONE,
             country=settings.DESK_COUNTRY,
             hours=WORKING_HOURS,
-            description="Monday to Friday 09:00-18:00, with the public holidays and make-up working days.",
+            description="Monday to Friday 09:00-12:00 and 13:00-18:00, with the public holidays and make-up "
+            "working days.",
         )
         created.append(f"calendar {working.name}")
     for year in (today.year, today.year + 1):
