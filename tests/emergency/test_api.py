@@ -204,7 +204,7 @@ def test_the_timeline_after_an_entry_lists_only_the_later_ones(api, manager, pro
     answer = api.as_user(manager).get(url(incident, "timeline"), {"after": first})
 
     assert answer.status_code == 200
-    assert [e["id"] for e in answer.json()] == rest
+    assert [e["id"] for e in answer.json()["results"]] == rest
 
 
 @pytest.mark.parametrize(

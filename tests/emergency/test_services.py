@@ -2,13 +2,12 @@
 verification and review, tickets promoted or escalated to incidents."""
 
 import datetime
-import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from emergency import services
+from emergency import defaults, services
 from emergency.models import Grade, GradingRule, Incident, IncidentEntry, Level, ResponsePlan, ReviewAction
 from servicedesk.errors import NotAllowed, ServiceDeskError
 
@@ -104,7 +103,7 @@ def test_an_unknown_step_is_refused(groups, project_a):
 
 # --- grading --------------------------------------------------------------------------------
 
-grade_for = importlib.import_module("emergency.migrations.0002_default_grading_and_plans").grade_for
+grade_for = defaults.grade_for
 LEVELS = [Level.LOW, Level.MEDIUM, Level.HIGH]
 
 

@@ -1,15 +1,15 @@
-import importlib
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 
 from accounts.models import Team, TeamMembership, User
 from accounts.services import team_add_member
 from tests.accounts.factories import UserFactory
 from tests.tickets.helpers import BUSINESS_HOURS, ROUND_THE_CLOCK
 from tickets.calendars import calendar_save
+from tickets.defaults import escalation_defaults_ensure
+from tickets.models import EscalationPolicy, EscalationStep
 from tickets.policies import policy_save
 
 
@@ -40,10 +40,9 @@ def sla_setup(db):
 
 
 def create_escalation_defaults() -> None:
-    """The defaults the data migration creates (a transactional test elsewhere may have emptied
-    the tables since)."""
-    migration = importlib.import_module("tickets.migrations.0003_default_escalation_policies")
-    migration.create(django_apps, None)
+    """The defaults the data migration and setup_desk create (a transactional test elsewhere may
+    have emptied the tables since)."""
+    escalation_defaults_ensure(EscalationPolicy, EscalationStep)
 
 
 @pytest.fixture
