@@ -1,6 +1,7 @@
 """What a desk needs before its first ticket (``manage.py setup_desk``): the working-hours
-calendar (Monday to Friday 09:00-18:00 with the lunch hour 12:00-13:00 off) and the 24x7 one, the default SLA policy from the written promise's numbers, and the default
-escalation policies; and the yearly import of the coming year's public holidays.
+calendar (Monday to Friday 09:00-18:00 with the lunch hour 12:00-13:00 off) and the 24x7 one,
+the default SLA policy from the written promise's numbers, and the default escalation
+policies; and the yearly import of the coming year's public holidays.
 
 Each step creates only what is missing, so running it again changes nothing.
 """

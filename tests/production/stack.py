@@ -121,6 +121,7 @@ class Stack:
     venv: Path
     env: dict[str, str]
     logs: Path
+    port: int
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def run(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess:

@@ -149,6 +149,8 @@ def runtime_modules() -> dict[str, set[str]]:
         *settings.REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"],
         "django.core.cache.backends.redis.RedisCache",
         "kombu.transport.redis",
+        "psycopg2",  # what Django's PostgreSQL backend imports
+        "gunicorn",  # the Dockerfile's web server
     ]
     for name in dotted:
         top = name.split(".")[0]

@@ -178,11 +178,9 @@ def stack(tmp_path_factory):
         import redis
 
         redis.Redis.from_url(broker).flushdb()
-    running = Stack(venv=venv, env=env, logs=home / "logs")
-    running.port = port
-    running.mailbox = mailbox
+    running = Stack(venv=venv, env=env, logs=home / "logs", port=port)
     try:
-        yield running
+        yield running, mailbox
     finally:
         running.stop()
         mailbox.controller.stop()
@@ -193,14 +191,15 @@ def stack(tmp_path_factory):
 
 
 def test_the_runtime_lock_alone_runs_the_desk(stack):
+    running, mailbox = stack
     try:
-        check_the_desk(stack)
+        check_the_desk(running, mailbox)
     except BaseException:
-        print(stack.tails())  # shown by pytest with the failure
+        print(running.tails())  # shown by pytest with the failure
         raise
 
 
-def check_the_desk(stack: Stack) -> None:
+def check_the_desk(stack: Stack, mailbox: Mailbox) -> None:
     venv_python = stack.venv / "bin/python"
     # the runtime environment holds no development package
     for module in ("pytest", "factory", "schemathesis", "aiosmtpd", "piptools"):
@@ -282,9 +281,7 @@ def check_the_desk(stack: Stack) -> None:
 
     notification = wait_for("the leadership group's notification", told, 30, stack)[0]
     assert notification["reason"] == "escalation" and ticket["reference"] in notification["title"]
-    subjects = wait_for(
-        "the leadership group's email", lambda: stack.mailbox.subjects_to("leader@vendor.example"), 30, stack
-    )
+    subjects = wait_for("the leadership group's email", lambda: mailbox.subjects_to("leader@vendor.example"), 30, stack)
     assert any(ticket["reference"] in subject for subject in subjects), subjects
 
     # an incident report as a PDF with its Chinese text, for a signed-in engineer
