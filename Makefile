@@ -70,9 +70,10 @@ run: setup ## Set up and run the web app, a Celery worker and beat on http://127
 	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## ruff lint and format check
+lint: $(VENV)/.installed-dev ## ruff lint and format check; the layer contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports
 
 .PHONY: test-deps
 test-deps: system-deps

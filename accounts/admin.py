@@ -35,3 +35,14 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TeamMembershipInline]
+
+
+class StaffChoiceMixin:
+    """For other apps' admins: foreign keys named in ``staff_fields`` offer active staff only."""
+
+    staff_fields: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.staff_fields:
+            kwargs["queryset"] = User.objects.staff().order_by("first_name", "last_name", "username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -21,6 +21,15 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class UserManager(DjangoUserManager):
+    def staff(self) -> "models.QuerySet[User]":
+        """Vendor staff who can act now: active engineers, managers and admins, superusers
+        included. The one meaning of "staff" for choices, notifications and assignments."""
+        return self.filter(models.Q(is_superuser=True) | ~models.Q(role=User.Role.CUSTOMER), is_active=True)
+
+    def managers(self) -> "models.QuerySet[User]":
+        """Active managers: who escalations and reminders go to "the managers"."""
+        return self.filter(role=User.Role.MANAGER, is_active=True)
+
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", User.Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)

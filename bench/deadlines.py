@@ -263,7 +263,7 @@ import datetime, json, time
 from accounts.models import User
 from customers.models import Project
 from tickets import services
-from tickets.calendars import schedule_for
+from tickets.selectors import schedule_for
 from tickets.models import SLAClock, SLATarget
 
 target = SLATarget.objects.select_related("calendar").get(

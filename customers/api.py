@@ -10,11 +10,11 @@ from rest_framework import mixins, serializers, viewsets
 
 from accounts.models import User
 from accounts.permissions import ReadAnyWriteManagers
+from core.api import WriteThroughServicesMixin
+from core.api_input import InputSerializer, StrictPrimaryKeyRelatedField
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from customers import selectors, services
 from customers.models import InstalledProduct, Organisation, Project
-from servicedesk.api import WriteThroughServicesMixin
-from servicedesk.api_input import InputSerializer, StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 
 
 class OrganisationOutput(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Organisation(TimeStampedModel):

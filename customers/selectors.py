@@ -34,3 +34,9 @@ def project_get(*, user: User, pk: int) -> Project:
 
 def contact_list(*, organisation: Organisation) -> QuerySet[User]:
     return organisation.contacts.filter(is_active=True).order_by("last_name", "first_name", "username")
+
+
+def project_filter(request) -> Project | None:
+    """A page's ``?project=<pk>``: a project the user may see (404 otherwise), or none."""
+    value = request.GET.get("project", "")
+    return project_get(user=request.user, pk=int(value)) if value.isdigit() else None

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import User
+from core.errors import ServiceDeskError
 from customers.models import InstalledProduct, Organisation, Project
-from servicedesk.errors import ServiceDeskError
 
 ORGANISATION_FIELDS = {"name", "code", "address", "phone", "email", "notes", "is_active"}
 PROJECT_FIELDS = {

@@ -4,6 +4,8 @@ here; incidents are read here and worked on in the pages and the API."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline
+from emergency import rotas
 from emergency.models import (
     GradingRule,
     Incident,
@@ -41,17 +43,25 @@ class RotaMemberInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class RotaOverrideInline(admin.TabularInline):
+class RotaOverrideInline(ReadOnlyInline):
+    """Overrides are added on the rota page or by the API (``rotas.override_add``)."""
+
     model = RotaOverride
-    extra = 0
-    fields = ["user", "starts_at", "ends_at", "reason"]
-    autocomplete_fields = ["user"]
+    fields = ["user", "starts_at", "ends_at", "reason", "created_by"]
 
 
 @admin.register(Rota)
-class RotaAdmin(SimpleHistoryAdmin):
+class RotaAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
+    """Saved by ``rotas.rota_save`` with its members in the order of their position: a known
+    time zone, a first shift within the supported years, staff only."""
+
     list_display = ["name", "shift_days", "handover", "timezone", "starts_on", "is_active"]
+    fields = ["name", "description", "timezone", "handover", "shift_days", "starts_on", "is_active"]
     inlines = [RotaMemberInline, RotaOverrideInline]
+
+    def service_save(self, request, obj, data, inlines):
+        members = [row["user"] for row in sorted(inlines["rotamember"], key=lambda row: row.get("position") or 0)]
+        rotas.rota_save(rota=obj, members=members, **{name: data[name] for name in self.fields if name in data})
 
 
 @admin.register(Risk)

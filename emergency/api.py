@@ -15,7 +15,17 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import IsStaffMember, ReadAnyWriteStaff, StaffReadManagersWrite
-from emergency import rotas, selectors, services
+from core.api import WriteThroughServicesMixin
+from core.api_input import (
+    InputSerializer,
+    ScopedPrimaryKeyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictPrimaryKeyRelatedField,
+)
+from core.filters import StrictBooleanFilter, StrictFilterSet
+from emergency import presenters, rotas, selectors, services
 from emergency.models import (
     Grade,
     GradingRule,
@@ -30,19 +40,9 @@ from emergency.models import (
     Risk,
     Rota,
 )
-from servicedesk.api import WriteThroughServicesMixin
-from servicedesk.api_input import (
-    InputSerializer,
-    ScopedPrimaryKeyField,
-    StrictBooleanField,
-    StrictCharField,
-    StrictDateField,
-    StrictPrimaryKeyRelatedField,
-)
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 from tickets.selectors import ticket_list
 
-STAFF = User.objects.exclude(role=User.Role.CUSTOMER)
+STAFF = User.objects.staff()
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -154,14 +154,11 @@ class IncidentOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    # the vendor's working notes: a customer gets them empty
-    INTERNAL = {"assessment": "", "grade_reason": "", "responders": [], "resources": [], "review_actions": []}
-
     def to_representation(self, incident):
         data = super().to_representation(incident)
         request = self.context.get("request")
-        if request is not None and not request.user.is_staff_member:
-            data.update(self.INTERNAL)
+        if request is not None and not presenters.sees_internal(request.user):
+            data.update(presenters.INTERNAL_FIELDS)  # the vendor's working notes: empty
         return data
 
     def get_ticket_reference(self, incident) -> str | None:
@@ -257,15 +254,22 @@ class EntryInput(serializers.Serializer):
     public = StrictBooleanField(required=False, default=False)
 
 
-class EntryOutput(serializers.ModelSerializer):
-    actor_name = serializers.SerializerMethodField()
+class EntryOutput(serializers.Serializer):
+    """An entry as the reader may see it (``emergency.presenters``): to a customer, no working
+    notes in ``data`` and the vendor's people as the service desk."""
 
-    class Meta:
-        model = IncidentEntry
-        fields = ["id", "created_at", "actor", "actor_name", "kind", "public", "text", "data"]
+    id = serializers.IntegerField(source="pk")
+    created_at = serializers.DateTimeField()
+    actor = serializers.IntegerField(source="actor_id", allow_null=True)
+    actor_name = serializers.CharField(allow_null=True)
+    kind = serializers.ChoiceField(choices=IncidentEntry.Kind.choices)
+    public = serializers.BooleanField()
+    text = serializers.CharField()
+    detail = serializers.CharField(help_text="What the entry's data says, in words of the reader's language.")
+    data = serializers.DictField()
 
-    def get_actor_name(self, entry) -> str | None:
-        return str(entry.actor) if entry.actor_id else None
+    def to_representation(self, entry):
+        return super().to_representation(presenters.entry_view(entry, self.context["request"].user))
 
 
 class IncidentAssignInput(serializers.Serializer):
@@ -350,7 +354,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"after": [_("A whole number.")]})
         entries = selectors.timeline(incident=incident, user=request.user, after=int(after) if after else None)
         page = self.paginate_queryset(entries)
-        return self.get_paginated_response(EntryOutput(page, many=True).data)
+        return self.get_paginated_response(EntryOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=EntryInput, responses={201: EntryOutput})
     @action(detail=True, methods=["post"])
@@ -358,7 +362,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """Add a note or an action taken to the timeline (staff)."""
         incident = self.get_object()
         entry = services.incident_log(incident_id=incident.pk, actor=request.user, **self._input(EntryInput))
-        return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED)
+        return Response(EntryOutput(entry, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RegradeInput, responses={200: IncidentOutput})
     @action(detail=True, methods=["post"])

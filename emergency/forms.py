@@ -5,15 +5,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.widgets import DateTimeLocalInput
 from customers.selectors import project_list
 from emergency.models import Grade, Incident, Level, Risk
-from tickets.forms import DateTimeLocalInput
 
 Status = Incident.Status
 
 
 def _staff():
-    return User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("first_name", "username")
+    return User.objects.staff().order_by("first_name", "username")
 
 
 class IncidentForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Grade(models.TextChoices):
@@ -295,24 +295,6 @@ class IncidentEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind}"
-
-    @property
-    def detail(self) -> str:
-        """What the entry's data says, in words (the step reached, the grade, the person)."""
-        data = self.data or {}
-        if self.kind == self.Kind.STEP and data.get("to") in Incident.Status.values:
-            return str(Incident.Status(data["to"]).label)
-        if self.kind == self.Kind.GRADED and data.get("grade") in Grade.values:
-            return str(Grade(data["grade"]).label)
-        if self.kind == self.Kind.BREACH:
-            return str(_("Response") if data.get("target") == "response" else _("Recovery"))
-        if self.kind == self.Kind.ASSIGNED:
-            return ", ".join(data.get("people", []))
-        if self.kind in (self.Kind.DISPATCH, self.Kind.ARRIVAL):
-            return data.get("engineer", "")
-        if self.kind == self.Kind.REVIEW_ACTION:
-            return f"{data.get('owner', '')}, {data.get('due_date', '')}"
-        return ""
 
 
 class IncidentResource(models.Model):

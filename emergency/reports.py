@@ -1,6 +1,6 @@
 """The printable incident report and post-incident review of an emergency incident (PDF).
 
-Rendered with ``servicedesk.pdf`` (fpdf2, in the font of ``settings.PDF_FONT``, which must cover
+Rendered with ``core.pdf`` (fpdf2, in the font of ``settings.PDF_FONT``, which must cover
 Chinese) in the language asked for; times are shown in the current time zone.
 """
 
@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from emergency.models import Grade, Incident, IncidentDispatch, IncidentEntry, IncidentResource, ReviewAction
+from core.pdf import Report, field_label
+from core.pdf import when as _when
+from emergency import presenters
+from emergency.models import Incident, IncidentDispatch, IncidentResource, ReviewAction
 from emergency.selectors import clock_state
-from servicedesk.pdf import Report, field_label
-from servicedesk.pdf import when as _when
 
 
 def incident_pdf(incident: Incident, *, language: str) -> bytes:
@@ -129,17 +130,8 @@ def _dispatches(pdf: Report, incident: Incident) -> None:
     )
 
 
-def _what(entry: IncidentEntry) -> str:
-    what = entry.get_kind_display()
-    data = entry.data or {}
-    if entry.kind == IncidentEntry.Kind.STEP and data.get("to"):
-        what += f": {dict(Incident.Status.choices).get(data['to'], data['to'])}"
-    elif entry.kind == IncidentEntry.Kind.GRADED and data.get("grade"):
-        what += f": {dict(Grade.choices).get(data['grade'], data['grade'])}"
-    elif entry.kind == IncidentEntry.Kind.ASSIGNED and data.get("people"):
-        what += f": {', '.join(data['people'])}"
-    elif entry.kind in (IncidentEntry.Kind.DISPATCH, IncidentEntry.Kind.ARRIVAL) and data.get("engineer"):
-        what += f": {data['engineer']}"
+def _what(entry: presenters.EntryView) -> str:
+    what = f"{entry.kind_label}: {entry.detail}" if entry.detail else entry.kind_label
     return f"{what}\n{entry.text}" if entry.text else what
 
 
@@ -148,7 +140,10 @@ def _timeline(pdf: Report, incident: Incident) -> None:
     entries = incident.entries.select_related("actor").order_by("created_at", "pk")
     pdf.grid(
         [_("Time"), _("Who"), _("What")],
-        [[_when(e.created_at), str(e.actor) if e.actor else _("system"), _what(e)] for e in entries],
+        [
+            [_when(e.created_at), e.actor_name or _("system"), _what(e)]
+            for e in presenters.timeline_views(entries, None)
+        ],
         (1.6, 1.7, 5),
     )
 

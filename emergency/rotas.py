@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import feeds
+from core.errors import ServiceDeskError
 from emergency.models import Rota, RotaMember, RotaOverride
-from servicedesk import feeds
-from servicedesk.errors import ServiceDeskError
 
 FEED_SALT = "emergency.calendar"
 FEED_PAST = datetime.timedelta(days=30)

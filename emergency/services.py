@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from accounts.selectors import team_members
+from core.errors import NotAllowed, ServiceDeskError
 from customers.models import Project
 from emergency.models import (
     GRADE_ORDER,
@@ -37,9 +38,8 @@ from emergency.models import (
 )
 from notifications.models import Reason
 from notifications.services import Message, notify
-from servicedesk.errors import NotAllowed, ServiceDeskError
-from tickets.calendars import schedule_for
 from tickets.models import Ticket, TicketEvent
+from tickets.selectors import schedule_for
 
 Status = Incident.Status
 Kind = IncidentEntry.Kind
@@ -175,7 +175,7 @@ def _plan_recipients(incident: Incident, plan: ResponsePlan) -> tuple[list[User]
         User.objects.filter(is_active=True, memberships__team__is_active=True, memberships__team__kind__in=kinds)
     )
     if plan.notify_managers:
-        users += list(User.objects.filter(is_active=True, role=User.Role.MANAGER))
+        users += list(User.objects.managers())
     users += list(incident.responders.all())
     return users, list(Team.objects.filter(is_active=True, kind__in=kinds))
 

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team, TeamMembership
+from core.errors import NotAllowed, ServiceDeskError
 from customers.selectors import project_get
-from emergency import reports, rotas, selectors, services
+from emergency import presenters, reports, rotas, selectors, services
 from emergency.forms import ArriveForm, IncidentForm, LogForm, OverrideForm, RegradeForm, RiskForm, step_form
 from emergency.models import GradingRule, Incident, Risk, Rota
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets.selectors import ticket_get
 
 
@@ -95,7 +95,8 @@ def _detail_context(request, incident: Incident) -> dict:
     now = timezone.now()
     context = {
         "incident": incident,
-        "entries": selectors.timeline(incident=incident, user=user),
+        "entries": presenters.timeline_views(selectors.timeline(incident=incident, user=user), user),
+        "internal": presenters.sees_internal(user),
         "response": selectors.clock_state(incident.response_due_at, incident.responded_at, now),
         "recovery": selectors.clock_state(incident.recovery_due_at, incident.recovered_at, now),
         "steps": Incident.Status.choices,

@@ -16,9 +16,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ServiceDeskError
 from mail import services
 from mail.models import InboundMessage, Mailbox, RoutingRule
-from servicedesk.errors import ServiceDeskError
 
 # --- mailboxes ----------------------------------------------------------------------------
 

@@ -13,12 +13,12 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsStaffMember
+from core.api import site_url, user_name
+from core.api_input import StrictPrimaryKeyRelatedField
+from core.filters import StrictFilterSet
 from customers.models import Project
 from mail import selectors, services
 from mail.models import InboundMessage
-from servicedesk.api import site_url, user_name
-from servicedesk.api_input import StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictFilterSet
 from tickets.models import Priority, Ticket
 
 MAX_QUERY = 200

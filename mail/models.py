@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 from tickets.models import Priority
 
 

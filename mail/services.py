@@ -38,16 +38,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core.errors import ServiceDeskError
+from core.uploads import check_upload
+from core.writes import require_staff
 from customers.models import Project
 from mail import imap
 from mail.models import InboundMessage, Mailbox, RoutingRule
 from mail.parsing import BrokenMessage, ParsedMessage, parse, synthetic_id
 from mail.trim import trim_reply
 from notifications.models import Delivery
-from servicedesk.errors import ServiceDeskError
-from servicedesk.writes import require_staff
 from tickets import services as tickets
-from tickets.attachments import check_upload
 from tickets.models import Priority, Ticket
 
 logger = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceDeskError
+from core.pages import form_error, message_error, page_of, staff_only
 from customers.models import Project
 from mail import selectors, services
 from mail.forms import AddToTicketForm, OpenTicketForm
 from mail.models import InboundMessage
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import form_error, message_error, page_of, staff_only
 
 Status = InboundMessage.Status
 

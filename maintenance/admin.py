@@ -12,13 +12,16 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import StaffChoiceMixin
+from core.admin import ReadOnlyInline, ServiceSavedMixin
+from core.errors import ServiceDeskError
+from core.time import desk_today
 from customers.models import InstalledProduct
 from maintenance import coverage, services
 from maintenance.models import (
@@ -38,8 +41,6 @@ from maintenance.models import (
     Warranty,
     WarrantyTerms,
 )
-from servicedesk.admin import ReadOnlyInline, ServiceSavedMixin, StaffChoiceMixin
-from servicedesk.errors import ServiceDeskError
 
 
 def _asset_choices(form: forms.ModelForm) -> None:
@@ -108,7 +109,7 @@ class WarrantyStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Warranty]) -> QuerySet[Warranty]:
         if self.value() in coverage.STATUS_LABELS:
-            return queryset.filter(coverage.status_filter(self.value(), timezone.localdate()))
+            return queryset.filter(coverage.status_filter(self.value(), desk_today()))
         return queryset
 
 
@@ -139,7 +140,7 @@ class WarrantyAdmin(ServiceSavedMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj: Warranty) -> str:
-        return str(coverage.STATUS_LABELS[coverage.warranty_status(obj, timezone.localdate())])
+        return str(coverage.STATUS_LABELS[coverage.warranty_status(obj, desk_today())])
 
 
 @admin.register(ServiceContract)

@@ -1,5 +1,5 @@
 """The iCalendar feeds of visits (inspections and health checks): one per engineer, one per
-project, behind signed links (``servicedesk.feeds``) that calendar clients subscribe to.
+project, behind signed links (``core.feeds``) that calendar clients subscribe to.
 
 A feed holds the visits due from ``FEED_PAST`` ago to ``FEED_AHEAD`` ahead, open, completed or
 cancelled (cancelled ones as STATUS:CANCELLED, so a client removes what it already shows), each
@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import feeds
+from core.time import desk_today
 from customers.models import Project
 from maintenance.models import Inspection
-from servicedesk import feeds
 
 FEED_SALT = "maintenance.calendar"
 KINDS = ("engineer", "project")
@@ -69,7 +70,7 @@ def visits_feed(
     """An iCalendar of one engineer's visits or of one project's."""
     if (engineer is None) == (project is None):
         raise ValueError("Give an engineer or a project.")
-    today = today or timezone.localdate()
+    today = today or desk_today()
     visits = Inspection.objects.filter(
         due_date__gte=today - FEED_PAST, due_date__lte=today + FEED_AHEAD
     ).select_related("project", "engineer")

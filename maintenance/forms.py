@@ -40,7 +40,7 @@ def _size_checked(image: UploadedFile | None) -> UploadedFile | None:
 
 
 def _staff():
-    return User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("first_name", "username")
+    return User.objects.staff().order_by("first_name", "username")
 
 
 class AssetChoiceField(forms.ModelChoiceField):

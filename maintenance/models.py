@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Cause(models.TextChoices):

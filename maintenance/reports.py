@@ -2,7 +2,7 @@
 downloads: the visit, its checklist by section with the counts, the findings and
 recommendations, and the photos.
 
-Rendered with ``servicedesk.pdf`` in the language asked for; times are shown in the current
+Rendered with ``core.pdf`` in the language asked for; times are shown in the current
 time zone.
 """
 
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from PIL import Image, ImageOps
 
+from core.pdf import Report, field_label, when
 from maintenance.models import AnswerKind, Inspection, InspectionAnswer, InspectionPhoto, Section
-from servicedesk.pdf import Report, field_label, when
 
 logger = logging.getLogger(__name__)
 

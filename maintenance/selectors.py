@@ -5,10 +5,10 @@ import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
+from core.time import desk_today
 from maintenance import coverage
 from maintenance.models import (
     BillableItem,
@@ -30,10 +30,19 @@ def terms_list() -> QuerySet[WarrantyTerms]:
     return WarrantyTerms.objects.all()
 
 
+def warranties_in_status(status: str, *, today: datetime.date | None = None) -> QuerySet[Warranty]:
+    """The warranties pending, active, expiring or expired on ``today`` (the desk's date)."""
+    return Warranty.objects.filter(coverage.status_filter(status, today or desk_today()))
+
+
+def warranties_expiring(*, today: datetime.date | None = None) -> QuerySet[Warranty]:
+    """In force, their last day within the reminder horizon (``WARRANTY_EXPIRING_DAYS``)."""
+    return warranties_in_status(coverage.Status.EXPIRING, today=today)
+
+
 def warranty_list(*, user: User, status: str | None = None, today: datetime.date | None = None) -> QuerySet[Warranty]:
-    queryset = Warranty.objects.select_related("project__organisation", "terms", "asset")
-    if status:
-        queryset = queryset.filter(coverage.status_filter(status, today or timezone.localdate()))
+    queryset = warranties_in_status(status, today=today) if status else Warranty.objects.all()
+    queryset = queryset.select_related("project__organisation", "terms", "asset")
     return scope_to_user(queryset, user, organisation_field=ORG)
 
 

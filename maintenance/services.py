@@ -10,7 +10,6 @@ import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import PIL.Image
 from dateutil import rrule
@@ -25,6 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core.errors import NotAllowed, ServiceDeskError
+from core.time import desk_date, desk_today
+from core.writes import assign, require_staff, validated_save
 from customers.models import InstalledProduct, Project
 from maintenance import coverage
 from maintenance.models import (
@@ -49,8 +51,6 @@ from maintenance.models import (
 )
 from notifications.models import Reason
 from notifications.services import Message, notify
-from servicedesk.errors import NotAllowed, ServiceDeskError
-from servicedesk.writes import assign, require_staff, validated_save
 from tickets.models import Ticket, TicketEvent
 
 SURVEY_SALT = "maintenance.survey"
@@ -61,14 +61,8 @@ RULE_YEARS = 10  # a rule must give a date within this many years of its first v
 PLAN_BACK_DAYS = 31
 
 
-def desk_date(moment: datetime.datetime | None = None) -> datetime.date:
-    """The date of ``moment`` (default: now) in the service desk's time zone, whoever asks: the
-    pages activate each user's own zone, which must not change a coverage decision."""
-    return timezone.localdate(moment or timezone.now(), ZoneInfo(settings.TIME_ZONE))
-
-
 def managers() -> list[User]:
-    return list(User.objects.filter(role=User.Role.MANAGER, is_active=True))
+    return list(User.objects.managers())
 
 
 def customer_contacts(project: Project) -> list[User]:
@@ -145,7 +139,7 @@ def contract_save(*, contract: ServiceContract | None = None, **fields: Any) -> 
 def warranties_remind_expiring(*, today: datetime.date | None = None) -> int:
     """Tell the managers and the customer contact about each warranty entering its last
     ``WARRANTY_EXPIRING_DAYS`` days, once per warranty and end date. Returns how many."""
-    today = today or timezone.localdate()
+    today = today or desk_today()
     due = (
         Warranty.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("project__organisation", "project__customer_liaison", "terms", "asset")
@@ -311,7 +305,7 @@ def _tell_assigned(inspection: Inspection) -> None:
 def inspections_plan(*, today: datetime.date | None = None) -> int:
     """Create the visits of every active schedule that fall within its lead time (each once,
     whoever runs this and how often). Returns how many were created."""
-    today = today or timezone.localdate()
+    today = today or desk_today()
     created = 0
     schedules = InspectionSchedule.objects.filter(is_active=True).select_related("checklist", "project")
     for schedule in schedules:
@@ -494,7 +488,7 @@ def photo_add(*, inspection_id: int, actor: User, image: UploadedFile, caption: 
 def inspections_flag_overdue(*, today: datetime.date | None = None) -> int:
     """Flag each open visit whose date has passed, once, and escalate it: its engineer and
     the managers are told. Returns how many were flagged."""
-    today = today or timezone.localdate()
+    today = today or desk_today()
     late = (
         Inspection.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("engineer", "project")

@@ -12,10 +12,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_input import StrictBooleanField
+from core.filters import StrictBooleanFilter, StrictFilterSet, StrictIntegerFilter
 from notifications import services
 from notifications.models import Notification, Preference
-from servicedesk.api_input import StrictBooleanField
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet, StrictIntegerFilter
 
 
 class NotificationOutput(serializers.ModelSerializer):

@@ -27,9 +27,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Team, User
+from core.errors import NotAllowed
 from notifications import channels
 from notifications.models import Delivery, Notification, Preference, Webhook
-from servicedesk.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
 

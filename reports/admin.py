@@ -10,9 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.errors import ServiceDeskError
 from reports import services
 from reports.models import QualityReview
-from servicedesk.errors import ServiceDeskError
 
 
 @admin.register(QualityReview)

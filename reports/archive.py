@@ -15,9 +15,10 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.time import desk_today
 from emergency.models import Incident
 from maintenance.models import Coverage, Inspection, ReturnVisit, UpgradeNotice, Warranty
-from reports.filters import ReportFilter, desk_today
+from reports.filters import ReportFilter
 from tickets.models import Ticket
 from training.models import TrainingSession
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.pdf import Report
 from reports.archive import KINDS
 from reports.archive_rows import Entry
-from servicedesk.pdf import Report
 
 LIMIT = 5000
 

@@ -4,34 +4,23 @@ reports are always its own organisation's: the choices offer nothing else."""
 
 import datetime
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
+from core.time import desk_today, desk_zone
 from customers.models import Organisation, Project
-from maintenance.services import desk_date
 from tickets.models import Priority
 
 MAX_DAYS = 3 * 366
 # the days a report may name: beyond them the instants overflow (year 1 in UTC, year 10000)
 FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2199, 12, 31)
 DAY_VALIDATORS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
-
-
-def desk_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def desk_today() -> datetime.date:
-    """Today in the desk's time zone, whoever asks."""
-    return desk_date()
 
 
 def midnight(day: datetime.date) -> datetime.datetime:

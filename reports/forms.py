@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.time import desk_today
 from customers.models import Organisation, Project
 from reports.archive import KINDS
-from reports.filters import desk_today
 from reports.models import QualityReview
 
 DATE = {"type": "date"}

@@ -14,11 +14,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.pdf import NONE, Report, when
+from core.time import desk_today, desk_zone
 from emergency.models import Grade, Incident
-from reports.filters import desk_today, desk_zone
 from reports.models import QualityReview
 from reports.selectors import METRICS
-from servicedesk.pdf import NONE, Report, when
 from tickets.models import Metric, Priority
 
 

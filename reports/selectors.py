@@ -26,11 +26,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 
+from core.time import desk_today, desk_zone
 from emergency.models import Incident, ReviewAction
 from emergency.selectors import grade_rank
-from maintenance import coverage
+from maintenance import selectors as maintenance_selectors
 from maintenance.models import Inspection, ReturnVisit, Warranty
-from reports.filters import ReportFilter, desk_today, desk_zone
+from reports.filters import ReportFilter
 from reports.sql import Percentile, Seconds
 from tickets.models import Metric, SLAClock, Ticket
 from training.models import Deflection, Feedback
@@ -211,7 +212,8 @@ def warranties_expiring(report: ReportFilter, *, today: datetime.date | None = N
     """Warranties in force whose last day is within the reminder horizon, soonest first."""
     today = today or desk_today()
     return (
-        Warranty.objects.filter(report.project_scope(), coverage.status_filter(coverage.Status.EXPIRING, today))
+        maintenance_selectors.warranties_expiring(today=today)
+        .filter(report.project_scope())
         .select_related("project", "project__organisation", "asset", "terms")
         .order_by("end_date", "pk")
     )

@@ -12,11 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import NotAllowed, ServiceDeskError
+from core.time import desk_today
 from customers.models import Organisation
 from reports import reviews
-from reports.filters import desk_today
 from reports.models import QualityReview
-from servicedesk.errors import NotAllowed, ServiceDeskError
 
 
 @transaction.atomic

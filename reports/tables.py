@@ -14,10 +14,11 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.time import desk_zone
 from emergency.models import Grade, Incident
 from reports import selectors
 from reports.exports import Column, Table
-from reports.filters import ReportFilter, desk_zone
+from reports.filters import ReportFilter
 from tickets.models import Metric, Priority, SLAClock
 
 DEFAULT_GROUP = "month"

@@ -32,7 +32,7 @@ def embedded_defaults_check(app_configs, **kwargs):
 @register()
 def pdf_font_check(app_configs, **kwargs):
     """Incident and inspection reports are PDFs in Chinese as well as English: they need a font
-    with both (``servicedesk.pdf``)."""
+    with both (``core.pdf``)."""
     if Path(settings.PDF_FONT).is_file():
         return []
     return [

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "servicedesk.apps.LoginProtectionConfig",  # django-axes
     # the ground floor
+    "core",
     "accounts",
     "customers",
     "notifications",
@@ -151,7 +152,7 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 # Our catalogue first; then the strings that upstream zh_Hans catalogues lack (kept by hand).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
 USE_I18N = True
-FORMAT_MODULE_PATH = ["servicedesk.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 
@@ -319,14 +320,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "servicedesk.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "servicedesk.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -383,7 +384,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "servicedesk.api.add_error_responses",
+        "core.api.add_error_responses",
     ],
 }
 

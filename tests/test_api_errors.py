@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
-from servicedesk.api import exception_handler
-from servicedesk.errors import NotAllowed, ServiceDeskError
+from core.api import exception_handler
+from core.errors import NotAllowed, ServiceDeskError
 
 
 def _handle(exc):

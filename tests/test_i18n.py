@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Team, TeamMembership, User
+from core.time import desk_today
 from mail.models import InboundMessage
 from mail.services import message_ingest
-from reports.filters import desk_today
 from reports.services import review_generate
 from tests.accounts.factories import CustomerFactory, TeamFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory

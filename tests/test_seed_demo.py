@@ -254,8 +254,8 @@ def check_history_consistent():
     from reports import demo
     from reports.archive import archive
     from reports.models import QualityReview
-    from tickets.calendars import schedule_for
     from tickets.models import SLAClock, Ticket, TicketCounter
+    from tickets.selectors import schedule_for
     from training.services import reminders_send
 
     with mock.patch.object(demo, "seed", return_value=0):

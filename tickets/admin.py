@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from tickets import defaults
+from core.admin import InlinesSavedThroughServiceMixin
+from core.time import desk_today
+from tickets import calendars, defaults, policies
 from tickets.escalation import offered_actions
 from tickets.models import (
     BusinessCalendar,
@@ -31,19 +33,34 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
+    """Saved by ``calendars.calendar_save`` with its hours and days: the API's checks (a known
+    time zone and country, at least one interval, no overlaps, one exception per date)."""
+
     list_display = ["name", "timezone", "country", "holidays_next_year", "updated_at"]
     search_fields = ["name"]
+    fields = ["name", "timezone", "country", "description"]
     inlines = [WorkingHoursInline, CalendarDayInline]
+
+    def service_save(self, request, obj, data, inlines):
+        calendars.calendar_save(
+            calendar=obj,
+            name=data["name"],
+            timezone_name=data["timezone"],
+            country=data.get("country", ""),
+            description=data.get("description", ""),
+            hours=[_pick(row, "weekday", "start_minute", "end_minute") for row in inlines["workinghours"]],
+            days=[_pick(row, "date", "kind", "name") for row in inlines["calendarday"]],
+        )
 
     @admin.display(description=_("public holidays of the coming year"))
     def holidays_next_year(self, calendar: BusinessCalendar) -> int | str:
-        year = defaults.desk_today().year + 1
+        year = desk_today().year + 1
         count = calendar.days.filter(date__year=year, kind=CalendarDay.Kind.HOLIDAY).count()
         return count if count or not calendar.country else _("none yet")
 
     def changelist_view(self, request, extra_context=None):
-        year = defaults.desk_today().year + 1
+        year = desk_today().year + 1
         missing = defaults.holidays_missing(year=year)
         if missing:
             messages.warning(
@@ -56,9 +73,9 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
             )
         return super().changelist_view(request, extra_context)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.save(update_fields=["updated_at"])  # retires the cached schedule
+
+def _pick(row: dict, *names: str) -> dict:
+    return {name: row[name] for name in names if name in row}
 
 
 class SLATargetInline(admin.TabularInline):
@@ -67,9 +84,22 @@ class SLATargetInline(admin.TabularInline):
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(admin.ModelAdmin):
+class SLAPolicyAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
+    """Saved by ``policies.policy_save`` with its targets (one per priority and metric)."""
+
     list_display = ["name", "is_default", "warn_at_percent", "updated_at"]
+    fields = ["name", "description", "is_default", "warn_at_percent"]
     inlines = [SLATargetInline]
+
+    def service_save(self, request, obj, data, inlines):
+        policies.policy_save(
+            policy=obj,
+            name=data["name"],
+            description=data.get("description", ""),
+            is_default=data.get("is_default", False),
+            warn_at_percent=data.get("warn_at_percent"),
+            targets=[_pick(row, "priority", "metric", "minutes", "calendar") for row in inlines["slatarget"]],
+        )
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -90,10 +120,37 @@ class EscalationStepInline(admin.TabularInline):
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
+    """Saved by ``policies.escalation_policy_save`` with its steps, in the order of their position."""
+
     list_display = ["name", "priority", "metric", "project", "repeat_count", "is_active"]
     list_filter = ["is_active", "priority", "metric"]
+    fields = [
+        "name",
+        "description",
+        "priority",
+        "metric",
+        "project",
+        "repeat_count",
+        "repeat_after_minutes",
+        "is_active",
+    ]
     inlines = [EscalationStepInline]
+
+    def service_save(self, request, obj, data, inlines):
+        steps = sorted(inlines["escalationstep"], key=lambda row: row.get("position") or 0)
+        policies.escalation_policy_save(
+            policy=obj,
+            name=data["name"],
+            description=data.get("description", ""),
+            priority=data.get("priority", ""),
+            metric=data.get("metric", ""),
+            project=data.get("project"),
+            repeat_count=data.get("repeat_count", 0),
+            repeat_after_minutes=data.get("repeat_after_minutes", 30),
+            is_active=data.get("is_active", True),
+            steps=[_pick(row, "action", "delay_minutes", "team", "group") for row in steps],
+        )
 
 
 class ReadOnlyInline(admin.TabularInline):

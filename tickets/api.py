@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from accounts.models import Team, User
 from accounts.permissions import StaffReadAdminWrite
+from core.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from customers.models import Organisation, Project
-from servicedesk.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 from tickets import calendars, escalation, policies, selectors, services, sla
 from tickets.models import (
     BusinessCalendar,
@@ -135,12 +135,6 @@ class SLAPolicySerializer(InputSerializer):
         fields = ["id", "name", "description", "is_default", "warn_at_percent", "targets", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
-
-    def validate_targets(self, targets):
-        keys = [(t["priority"], t["metric"]) for t in targets]
-        if len(keys) != len(set(keys)):
-            raise serializers.ValidationError(_("One target per priority and metric."))
-        return targets
 
 
 @extend_schema(tags=["sla-policies"])
@@ -421,7 +415,7 @@ class TicketFilter(StrictFilterSet):
     # one IN (...) rather than OR-ed equalities: the planner then proves the queue's partial index
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, method="filter_in")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, method="filter_in")
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.exclude(role=User.Role.CUSTOMER))
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.staff())
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.all())
     breached = StrictBooleanFilter(method="filter_breached")

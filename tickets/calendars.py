@@ -1,11 +1,9 @@
-"""Business calendars: from the database rows to a ``WorkSchedule``, and the writes that
-change a calendar (hours, dated exceptions, holidays imported from the ``holidays`` package)."""
+"""The writes that change a business calendar: its hours, dated exceptions and holidays
+imported from the ``holidays`` package. Its ``WorkSchedule`` is read by
+``tickets.selectors.schedule_for``."""
 
-import datetime
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 import holidays as holidays_package
@@ -15,27 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.models import BusinessCalendar, CalendarDay, WorkingHours
-from tickets.worktime import WorkSchedule
-
-
-def schedule_for(calendar: BusinessCalendar) -> WorkSchedule:
-    """The calendar's schedule; cached until the calendar changes (services touch ``updated_at``)."""
-    return _schedule(calendar.pk, calendar.updated_at)
-
-
-@lru_cache(maxsize=64)
-def _schedule(calendar_id: int, _updated_at: datetime.datetime) -> WorkSchedule:
-    calendar = BusinessCalendar.objects.get(pk=calendar_id)
-    hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(calendar_id=calendar_id).order_by("weekday", "start_minute"):
-        hours[row.weekday].append((row.start_minute, row.end_minute))
-    days = CalendarDay.objects.filter(calendar_id=calendar_id)
-    return WorkSchedule(
-        zone=zoneinfo.ZoneInfo(calendar.timezone),
-        hours={weekday: tuple(intervals) for weekday, intervals in hours.items()},
-        holidays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.HOLIDAY),
-        workdays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.WORKDAY),
-    )
 
 
 def _validate_timezone(name: str) -> None:

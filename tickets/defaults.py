@@ -9,13 +9,12 @@ Each step creates only what is missing, so running it again changes nothing.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
 
+from core.time import desk_today
 from tickets import calendars, policies
 from tickets.models import BusinessCalendar, CalendarDay, EscalationPolicy, EscalationStep, SLAPolicy
 
@@ -137,11 +136,6 @@ def desk_setup(*, today: datetime.date) -> list[str]:
     if escalation_defaults_ensure(EscalationPolicy, EscalationStep):
         created.append("the default escalation policies")
     return created
-
-
-def desk_today() -> datetime.date:
-    """Today in the desk's time zone, whoever asks."""
-    return timezone.localdate(timezone.now(), ZoneInfo(settings.TIME_ZONE))
 
 
 def holidays_missing(*, year: int) -> list[BusinessCalendar]:

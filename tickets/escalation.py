@@ -19,9 +19,9 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Team, TeamMembership, User
 from accounts.selectors import team_members
+from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Notification, Reason
 from notifications.services import Message, notify
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets import sla
 from tickets.models import (
     EscalationFire,
@@ -144,7 +144,7 @@ def _recipients(ticket: Ticket, clock: SLAClock, step: EscalationStep) -> tuple[
         leads = members.filter(memberships__position__in=LEAD_POSITIONS)
         return list(leads if leads.exists() else members), []
     if step.action == Action.NOTIFY_MANAGERS:
-        return list(User.objects.filter(is_active=True, role=User.Role.MANAGER)), []
+        return list(User.objects.managers()), []
     if step.action == Action.NOTIFY_LIAISON:
         finder = _on_duty[0] if _on_duty else (lambda _now: team_members(kind=Team.Kind.LIAISON))
         return list(finder(timezone.now())), list(Team.objects.filter(is_active=True, kind=Team.Kind.LIAISON))

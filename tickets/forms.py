@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from core.widgets import DateTimeLocalInput
 from customers.models import Project
 from tickets.models import Priority, Ticket
 
@@ -26,13 +27,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
         return [single(data, initial)] if data else []
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TicketForm(forms.ModelForm):
@@ -109,7 +103,7 @@ class PriorityForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Engineer"),
-        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("username"),
+        queryset=User.objects.staff().order_by("username"),
         required=False,
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.filter(is_active=True), required=False)
@@ -122,7 +116,7 @@ class BulkAssignForm(AssignForm):
 class DispatchForm(forms.Form):
     engineer = forms.ModelChoiceField(
         label=_("Engineer"),
-        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("username"),
+        queryset=User.objects.staff().order_by("username"),
     )
     expected_arrival_at = forms.DateTimeField(label=_("Expected arrival"), required=False, widget=DateTimeLocalInput())
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 from tickets.worktime import format_hhmm
 
 

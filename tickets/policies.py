@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Project
 from tickets.models import EscalationPolicy, EscalationStep, SLAPolicy, SLATarget
@@ -23,6 +24,10 @@ def policy_save(
     """Create a policy or replace an existing one's fields and targets. Making a policy the
     default takes the mark from the previous default. Running clocks keep their targets until
     their ticket's priority changes."""
+    targets = list(targets)
+    keys = [(target["priority"], target["metric"]) for target in targets]
+    if len(keys) != len(set(keys)):
+        raise ValidationError({"targets": [_("One target per priority and metric.")]})
     policy = policy or SLAPolicy()
     policy.name, policy.description, policy.is_default = name, description, is_default
     policy.warn_at_percent = warn_at_percent
@@ -31,7 +36,10 @@ def policy_save(
     policy.full_clean()
     policy.save()
     policy.targets.all().delete()
-    SLATarget.objects.bulk_create(SLATarget(policy=policy, **target) for target in targets)
+    rows = [SLATarget(policy=policy, **target) for target in targets]
+    for row in rows:
+        row.full_clean(exclude=["policy"])
+    SLATarget.objects.bulk_create(rows)
     return policy
 
 

@@ -1,7 +1,10 @@
 """Read queries for tickets, scoped to the user; the queue's filters and order."""
 
 import datetime
+import zoneinfo
+from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -9,7 +12,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
-from tickets.models import Attachment, BusinessCalendar, Comment, SLAClock, SLAPolicy, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    BusinessCalendar,
+    CalendarDay,
+    Comment,
+    SLAClock,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    WorkingHours,
+)
+from tickets.worktime import WorkSchedule
 
 _clocks = SLAClock.objects.select_related("calendar", "escalation_policy", "acknowledged_by").order_by("metric")
 
@@ -109,4 +123,27 @@ def queue_counts(*, user: User) -> dict[str, int]:
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         breaching=Count("pk", filter=breaching_within_an_hour(now)),
         breached=Count("pk", filter=Q(breached)),
+    )
+
+
+# --- business calendars -------------------------------------------------------------------
+
+
+def schedule_for(calendar: BusinessCalendar) -> WorkSchedule:
+    """The calendar's schedule; cached until the calendar changes (services touch ``updated_at``)."""
+    return _schedule(calendar.pk, calendar.updated_at)
+
+
+@lru_cache(maxsize=64)
+def _schedule(calendar_id: int, _updated_at: datetime.datetime) -> WorkSchedule:
+    calendar = BusinessCalendar.objects.get(pk=calendar_id)
+    hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row in WorkingHours.objects.filter(calendar_id=calendar_id).order_by("weekday", "start_minute"):
+        hours[row.weekday].append((row.start_minute, row.end_minute))
+    days = CalendarDay.objects.filter(calendar_id=calendar_id)
+    return WorkSchedule(
+        zone=zoneinfo.ZoneInfo(calendar.timezone),
+        hours={weekday: tuple(intervals) for weekday, intervals in hours.items()},
+        holidays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.HOLIDAY),
+        workdays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.WORKDAY),
     )

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
+from core.errors import NotAllowed, ServiceDeskError
+from core.uploads import check_upload
 from customers.models import Project
 from notifications.models import Reason
 from notifications.services import Message, notify
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tickets import sla
-from tickets.attachments import check_upload
 from tickets.models import Attachment, Comment, Metric, OnsiteVisit, Priority, Ticket, TicketCounter, TicketEvent
 
 Status = Ticket.Status

@@ -19,8 +19,8 @@ import datetime
 
 from django.db.models import Min
 
-from tickets.calendars import schedule_for
 from tickets.models import Metric, SLAClock, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.selectors import schedule_for
 
 
 def policy_for(ticket: Ticket) -> SLAPolicy | None:

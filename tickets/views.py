@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from servicedesk.errors import NotAllowed, ServiceDeskError
+from core.errors import NotAllowed, ServiceDeskError
 from tickets import escalation, panels, selectors, services, sla
 from tickets.forms import (
     AssignForm,

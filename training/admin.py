@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from servicedesk.admin import ReadOnlyInline, ServiceSavedMixin, StaffChoiceMixin
-from servicedesk.errors import ServiceDeskError
+from accounts.admin import StaffChoiceMixin
+from core.admin import ReadOnlyInline, ServiceSavedMixin
+from core.errors import ServiceDeskError
 from training import services
 from training.models import (
     AppliesTo,

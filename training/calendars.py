@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk import feeds
+from core import feeds
 from training.models import Enrolment, TrainingSession
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from fpdf.enums import XPos, YPos
 
-from servicedesk.pdf import FONT, Report
+from core.pdf import FONT, Report
 from training.models import Enrolment
 
 

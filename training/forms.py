@@ -18,7 +18,7 @@ LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 
 
 def _staff():
-    return User.objects.filter(is_active=True).exclude(role=User.Role.CUSTOMER).order_by("first_name", "username")
+    return User.objects.staff().order_by("first_name", "username")
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

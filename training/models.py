@@ -16,7 +16,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from servicedesk.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Language(models.TextChoices):

@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core.errors import NotAllowed, ServiceDeskError
+from core.writes import assign, require_staff, validated_save
 from customers.models import Project
 from notifications.models import Reason
 from notifications.services import Message, notify
-from servicedesk.errors import NotAllowed, ServiceDeskError
-from servicedesk.writes import assign, require_staff, validated_save
 from tickets.models import Ticket
 from training import calendars, search
 from training.models import (

@@ -4,7 +4,6 @@
 import django_filters
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,6 +11,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import ReadAnyWriteManagers, ReadAnyWriteStaff
+from core.api import WriteThroughServicesMixin, site_url
+from core.api_input import (
+    InputSerializer,
+    ScopedPrimaryKeyField,
+    StrictCharField,
+    StrictDateField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+)
+from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.time import desk_today
 from maintenance import selectors, services
 from maintenance.api.shared import (
     STAFF,
@@ -26,16 +36,6 @@ from maintenance.models import (
     InspectionSchedule,
     ReturnVisit,
 )
-from servicedesk.api import WriteThroughServicesMixin, site_url
-from servicedesk.api_input import (
-    InputSerializer,
-    ScopedPrimaryKeyField,
-    StrictCharField,
-    StrictDateField,
-    StrictIntegerField,
-    StrictPrimaryKeyRelatedField,
-)
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 
 # --- inspection schedules -----------------------------------------------------------------
 
@@ -163,7 +163,7 @@ class InspectionOutput(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, inspection) -> bool:
-        return inspection.is_open and inspection.due_date < timezone.localdate()
+        return inspection.is_open and inspection.due_date < desk_today()
 
     def get_report_url(self, inspection) -> str | None:
         if inspection.status != Inspection.Status.COMPLETED:
@@ -227,7 +227,7 @@ class InspectionFilter(StrictFilterSet):
         fields = ["status", "kind", "project", "engineer", "schedule", "overdue", "due_after", "due_before"]
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(status__in=Inspection.OPEN_STATUSES, due_date__lt=timezone.localdate())
+        late = Q(status__in=Inspection.OPEN_STATUSES, due_date__lt=desk_today())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 

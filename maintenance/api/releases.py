@@ -7,6 +7,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import ReadAnyWriteManagers, ReadAnyWriteStaff, StaffReadManagersWrite
+from core.api import WriteThroughServicesMixin, user_name
+from core.api_input import (
+    InputSerializer,
+    StrictCharField,
+    StrictDateField,
+)
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from maintenance import selectors, services
 from maintenance.api.shared import (
     TRACK_STATUSES,
@@ -16,13 +23,6 @@ from maintenance.models import (
     Release,
     UpgradeNotice,
 )
-from servicedesk.api import WriteThroughServicesMixin, user_name
-from servicedesk.api_input import (
-    InputSerializer,
-    StrictCharField,
-    StrictDateField,
-)
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
 
 # --- products, releases and upgrade notices -----------------------------------------------
 

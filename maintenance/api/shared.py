@@ -16,7 +16,7 @@ from maintenance.models import (
 from tickets.models import Ticket
 from tickets.selectors import ticket_list
 
-STAFF = User.objects.exclude(role=User.Role.CUSTOMER)
+STAFF = User.objects.staff()
 WARRANTY_STATUSES = list(coverage.STATUS_LABELS.items())
 TRACK_STATUSES = [
     (value, label)

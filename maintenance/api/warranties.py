@@ -5,7 +5,6 @@ from decimal import Decimal
 from functools import cached_property
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,6 +16,17 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import ReadAnyWriteManagers, StaffReadAdminWrite
+from core.api import WriteThroughServicesMixin, user_name
+from core.api_input import (
+    InputSerializer,
+    ScopedPrimaryKeyField,
+    StrictCharField,
+    StrictDateField,
+    StrictDecimalField,
+    StrictPrimaryKeyRelatedField,
+)
+from core.filters import StrictFilterSet
+from core.time import desk_today
 from maintenance import coverage, selectors, services
 from maintenance.api.shared import (
     WARRANTY_STATUSES,
@@ -36,16 +46,6 @@ from maintenance.models import (
     Warranty,
     WarrantyTerms,
 )
-from servicedesk.api import WriteThroughServicesMixin, user_name
-from servicedesk.api_input import (
-    InputSerializer,
-    ScopedPrimaryKeyField,
-    StrictCharField,
-    StrictDateField,
-    StrictDecimalField,
-    StrictPrimaryKeyRelatedField,
-)
-from servicedesk.filters import StrictFilterSet
 from tickets.models import Ticket
 from tickets.selectors import ticket_get
 
@@ -159,7 +159,7 @@ class WarrantyOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=WARRANTY_STATUSES))
     def get_status(self, record) -> str:
-        return coverage.warranty_status(record, timezone.localdate())
+        return coverage.warranty_status(record, desk_today())
 
 
 class WarrantyInput(serializers.Serializer):
@@ -182,7 +182,7 @@ class WarrantyFilter(StrictFilterSet):
         fields = ["status", "project", "terms", "asset"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(coverage.status_filter(value, timezone.localdate()))
+        return queryset.filter(coverage.status_filter(value, desk_today()))
 
 
 class CoverageCheckQuery(serializers.Serializer):
@@ -238,7 +238,7 @@ class WarrantyViewSet(
         """Whether the warranty covers a day, and why."""
         record = self.get_object()
         query = _query(CoverageCheckQuery, request)
-        day = query.get("date") or timezone.localdate()
+        day = query.get("date") or desk_today()
         covered, reason = coverage.warranty_in_force(record, day)
         if covered and "cause" in query:
             found = coverage.verdict(
@@ -289,7 +289,7 @@ class ContractOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=WARRANTY_STATUSES))
     def get_status(self, record) -> str:
-        return coverage.warranty_status(record, timezone.localdate())
+        return coverage.warranty_status(record, desk_today())
 
 
 class ContractInput(InputSerializer):
@@ -329,7 +329,7 @@ class ContractFilter(StrictFilterSet):
         fields = ["status", "project", "asset", "number"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(coverage.status_filter(value, timezone.localdate()))
+        return queryset.filter(coverage.status_filter(value, desk_today()))
 
 
 @extend_schema(tags=["warranties"])

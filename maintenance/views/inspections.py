@@ -12,14 +12,24 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.errors import ServiceDeskError
+from core.pages import (
+    form_error,
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    staff_only,
+    submitted,
+)
+from core.time import desk_today
 from customers.models import Project
-from customers.selectors import project_list
+from customers.selectors import project_filter, project_list
 from maintenance import calendars, reports, selectors, services
 from maintenance.forms import (
     CancelForm,
@@ -39,17 +49,6 @@ from maintenance.models import (
 from maintenance.views.shared import (
     DUE_DAYS,
     _mark_overdue,
-)
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import (
-    form_error,
-    form_messages,
-    managers_only,
-    message_error,
-    page_of,
-    project_filter,
-    staff_only,
-    submitted,
 )
 from tickets.selectors import ticket_get
 
@@ -86,7 +85,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     if project:
         schedules = schedules.filter(project=project)
     page, params = page_of(request, schedules)
-    _with_next_dates(page, timezone.localdate())
+    _with_next_dates(page, desk_today())
     return render(request, "maintenance/schedule_list.html", {"page": page, "params": params, "project": project})
 
 
@@ -99,13 +98,13 @@ def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ScheduleForm(request.POST or None, instance=schedule, user=user, initial=initial)
     saved = submitted(request, form, lambda **fields: services.schedule_save(schedule=schedule, **fields))
     if saved is not None:
-        dates = ", ".join(day.isoformat() for day in _with_next_dates([saved], timezone.localdate())[0].next_dates)
+        dates = ", ".join(day.isoformat() for day in _with_next_dates([saved], desk_today())[0].next_dates)
         messages.success(
             request, _("Schedule %(name)s saved. Next visits: %(dates)s.") % {"name": saved.name, "dates": dates}
         )
         return redirect("maintenance:schedules")
     if schedule is not None and not form.is_bound:
-        _with_next_dates([schedule], timezone.localdate())
+        _with_next_dates([schedule], desk_today())
     title = _("Edit the schedule %(name)s") % {"name": schedule.name} if schedule else _("Add an inspection schedule")
     context = {
         "form": form,
@@ -135,7 +134,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     """Visits by status (open first, by date); overdue ones flagged. Staff get the iCalendar
     feeds of each engineer's visits, everyone the feed of a project's visits."""
     user = request.user
-    today = timezone.localdate()
+    today = desk_today()
     show = request.GET.get("show", "open")
     if show not in INSPECTION_VIEWS:
         show = "open"
@@ -198,7 +197,7 @@ def health_check_create(request: HttpRequest) -> HttpResponse:
     """An ad hoc visit: a health check, or an inspection outside any schedule."""
     user = request.user
     staff_only(user)
-    initial = {"engineer": user.pk, "project": request.GET.get("project"), "due_date": timezone.localdate()}
+    initial = {"engineer": user.pk, "project": request.GET.get("project"), "due_date": desk_today()}
     form = HealthCheckForm(request.POST or None, user=user, initial=initial)
     inspection = submitted(request, form, lambda **fields: services.health_check_create(actor=user, **fields))
     if inspection is not None:
@@ -218,7 +217,7 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
     completed = inspection.status == Inspection.Status.COMPLETED
     context: dict[str, Any] = {
         "inspection": inspection,
-        "is_overdue": inspection.is_open and inspection.due_date < timezone.localdate(),
+        "is_overdue": inspection.is_open and inspection.due_date < desk_today(),
         # customers see what was found once the visit is completed; staff always
         "show_results": user.is_staff_member or completed,
         "completed": completed,
@@ -395,7 +394,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     kind, pk = subject
     if kind == "engineer":
-        engineer = get_object_or_404(User.objects.exclude(role=User.Role.CUSTOMER), pk=pk, is_active=True)
+        engineer = get_object_or_404(User.objects.staff(), pk=pk)
         body = calendars.visits_feed(engineer=engineer)
     elif kind == "project":
         body = calendars.visits_feed(project=get_object_or_404(Project, pk=pk, is_active=True))

@@ -10,6 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceDeskError
+from core.pages import (
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    staff_only,
+)
 from maintenance import selectors, services
 from maintenance.forms import (
     NoticeForm,
@@ -20,14 +28,6 @@ from maintenance.models import (
 )
 from maintenance.views.shared import (
     OPEN_NOTICES,
-)
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import (
-    form_messages,
-    managers_only,
-    message_error,
-    page_of,
-    staff_only,
 )
 
 # --- releases and upgrade notices ---------------------------------------------------------

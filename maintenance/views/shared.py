@@ -1,4 +1,4 @@
-"""What the maintenance pages share beyond ``servicedesk.pages``: list decorations."""
+"""What the maintenance pages share beyond ``core.pages``: list decorations."""
 
 import datetime
 

@@ -9,11 +9,21 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.selectors import project_list
+from core.errors import ServiceDeskError
+from core.pages import (
+    form_error,
+    form_messages,
+    managers_only,
+    message_error,
+    page_of,
+    staff_only,
+    submitted,
+)
+from core.time import desk_today
+from customers.selectors import project_filter, project_list
 from maintenance import calendars, coverage, selectors, services
 from maintenance.forms import (
     BillableItemForm,
@@ -35,17 +45,6 @@ from maintenance.views.shared import (
     _mark_overdue,
     _with_state,
 )
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import (
-    form_error,
-    form_messages,
-    managers_only,
-    message_error,
-    page_of,
-    project_filter,
-    staff_only,
-    submitted,
-)
 from tickets.models import Ticket
 from tickets.selectors import ticket_get
 
@@ -57,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Staff: what needs attention, with links into the lists. Customers: their organisation's
     warranties, contracts, visits with their reports, and release notices."""
     user = request.user
-    today = timezone.localdate()
+    today = desk_today()
     soon = today + datetime.timedelta(days=DUE_DAYS)
     open_visits = selectors.inspection_list(user=user).filter(status__in=Inspection.OPEN_STATUSES)
     if user.is_staff_member:
@@ -101,7 +100,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 def warranty_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = timezone.localdate()
+    today = desk_today()
     status = request.GET.get("status", "")
     if status not in coverage.STATUS_LABELS:
         status = ""
@@ -125,7 +124,7 @@ def warranty_list(request: HttpRequest) -> HttpResponse:
 def warranty_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The warranty's terms and period, and the answer to "is this day covered?"."""
     warranty = selectors.warranty_get(user=request.user, pk=pk)
-    today = timezone.localdate()
+    today = desk_today()
     _with_state([warranty], today)
     form = CoverageCheckForm(request.GET if "date" in request.GET else None)
     answer = None
@@ -187,7 +186,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     if project:
         contracts = contracts.filter(project=project)
     page, params = page_of(request, contracts)
-    today = timezone.localdate()
+    today = desk_today()
     for contract in page:
         contract.in_force = contract.start_date <= today <= contract.end_date
         contract.causes = _labels(contract.covered_causes, Cause)

@@ -12,12 +12,13 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 
+from core.api import site_url
+from core.time import desk_zone
 from customers.selectors import organisation_get, project_get
 from reports import archive
 from reports.api.shared import MAX_ID, empty_errors
 from reports.archive_rows import detail_text, linked
-from reports.filters import FIRST_DAY, LAST_DAY, desk_zone
-from servicedesk.api import site_url
+from reports.filters import FIRST_DAY, LAST_DAY
 
 KIND_CHOICES = list(archive.KINDS.items())
 

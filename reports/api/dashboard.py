@@ -11,11 +11,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import site_url
+from core.time import desk_today
 from emergency.models import Grade
 from reports import selectors
 from reports.api.shared import FILTER_PARAMETERS, GROUP_PARAMETER, report_filter
-from reports.filters import ReportFilter, desk_today
-from servicedesk.api import site_url
+from reports.filters import ReportFilter
 from tickets.models import Metric, Priority, SLAClock
 
 LISTED = 50  # breaches and expiring warranties listed in the dashboard document

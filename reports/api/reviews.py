@@ -13,13 +13,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import StaffReadManagersWrite
+from core.api import site_url
+from core.api_input import StrictDateField, StrictPrimaryKeyRelatedField
+from core.filters import StrictFilterSet
+from core.time import desk_today
 from customers.models import Organisation
 from reports import reviews, services
-from reports.filters import FIRST_DAY, LAST_DAY, desk_today
+from reports.filters import FIRST_DAY, LAST_DAY
 from reports.models import QualityReview
-from servicedesk.api import site_url
-from servicedesk.api_input import StrictDateField, StrictPrimaryKeyRelatedField
-from servicedesk.filters import StrictFilterSet
 
 
 class QualityReviewOutput(serializers.ModelSerializer):

@@ -17,7 +17,7 @@ has something to show right after ``make run``.
 History is written in bulk and directly, not through the services: the services stamp "now"
 and tell people (emails, notifications), which history must not do. What the services would
 compute is computed the same way here: the clocks' due moments and working time come from the
-clock's calendar (``tickets.calendars.schedule_for``), references from the yearly counters.
+clock's calendar (``tickets.selectors.schedule_for``), references from the yearly counters.
 Random choices come from ``random.Random`` with a fixed seed: the same history each time,
 dated back from the day it is made.
 

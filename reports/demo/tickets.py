@@ -26,8 +26,8 @@ from reports.demo.data import (
     STAFF,
     TITLES,
 )
-from tickets.calendars import schedule_for
 from tickets.models import Metric, OnsiteVisit, SLAClock, SLAPolicy, SLATarget, Ticket, TicketCounter, TicketEvent
+from tickets.selectors import schedule_for
 
 Status = Ticket.Status
 Channel = Ticket.Channel

@@ -14,15 +14,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.pages import page_of
+from core.time import desk_today
 from customers.models import Organisation, Project
 from customers.selectors import organisation_get, project_get
 from reports.archive import archive
 from reports.archive_pdf import LIMIT, archive_pdf
 from reports.archive_rows import Entry, by_day, entries, linked
 from reports.exports import Column, Table, csv_response
-from reports.filters import desk_today
 from reports.forms import ArchiveFilterForm
-from servicedesk.pages import page_of
 
 FORMATS = ("csv", "pdf")
 

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.errors import ServiceDeskError
+from core.pages import form_error, managers_only, page_of, staff_only
 from reports import services
 from reports.forms import ReviewFilterForm, ReviewWriteForm
 from reports.models import QualityReview
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import form_error, managers_only, page_of, staff_only
 
 
 @login_required

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from core.errors import ServiceDeskError
 from emergency import rotas
 from emergency.models import Rota, RotaMember, RotaOverride
-from servicedesk.errors import ServiceDeskError
 
 pytestmark = pytest.mark.django_db
 

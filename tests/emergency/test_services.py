@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from core.errors import NotAllowed, ServiceDeskError
 from emergency import defaults, services
 from emergency.models import Grade, GradingRule, Incident, IncidentEntry, Level, ResponsePlan, ReviewAction
-from servicedesk.errors import NotAllowed, ServiceDeskError
 
 pytestmark = pytest.mark.django_db
 

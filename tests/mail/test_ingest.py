@@ -9,12 +9,12 @@ import time_machine
 from django.core import mail
 
 from accounts.models import User
+from core.errors import NotAllowed, ServiceDeskError
 from customers.models import Project
 from mail import services
 from mail.models import InboundMessage, Mailbox, RoutingRule
 from mail.parsing import parse
 from notifications.models import Delivery, Notification
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.accounts.factories import CustomerFactory
 from tests.customers.factories import ProjectFactory
 from tests.mail.conftest import ALICE, DESK, corpus, reply, with_headers

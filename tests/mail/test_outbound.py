@@ -4,10 +4,10 @@ matched on, the email's thread, RFC 3834 headers, Reply-To, and the CC list."""
 import pytest
 from django.core import mail
 
+from core.errors import NotAllowed, ServiceDeskError
 from mail import services
 from mail.models import InboundMessage
 from notifications.models import Delivery
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.mail.conftest import ALICE, corpus, reply
 from tickets import services as tickets
 from tickets.models import TicketEvent

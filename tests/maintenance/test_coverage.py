@@ -8,10 +8,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from core.errors import NotAllowed, ServiceDeskError
 from maintenance import coverage, services
 from maintenance.coverage import Status
 from maintenance.models import Cause, Coverage, Decision, Service, Warranty, WarrantyTerms
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.customers.factories import InstalledProductFactory
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_create

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from core.errors import NotAllowed, ServiceDeskError
 from customers.models import InstalledProduct
 from maintenance import services
 from maintenance.models import (
@@ -27,7 +28,6 @@ from maintenance.models import (
     WarrantyTerms,
 )
 from notifications.models import Notification, Reason
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.accounts.factories import CustomerFactory
 from tests.customers.factories import InstalledProductFactory, ProjectFactory
 from tickets.models import Ticket, TicketEvent

@@ -20,6 +20,7 @@ ROOT = Path(settings.BASE_DIR)
 # pip's own tooling, which pip-compile leaves out unless asked (--allow-unsafe pins it)
 INSTALLER = {"pip", "setuptools", "wheel"}
 APPS = [
+    "core",
     "accounts",
     "customers",
     "emergency",

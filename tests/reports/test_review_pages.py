@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from reports.filters import desk_today
+from core.time import desk_today
 from reports.models import QualityReview
 from reports.services import review_generate
 

@@ -6,11 +6,11 @@ import datetime
 import pytest
 import time_machine
 
+from core.errors import NotAllowed, ServiceDeskError
 from customers.models import Organisation
 from reports import reviews
 from reports.models import QualityReview
 from reports.services import review_generate, reviews_generate_due
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.customers.factories import OrganisationFactory
 from tests.tickets.helpers import sh
 from tickets.models import Metric

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from tickets.calendars import calendar_save, schedule_for
+from tickets.calendars import calendar_save
 from tickets.models import BusinessCalendar, CalendarDay
+from tickets.selectors import schedule_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from accounts.models import User
+from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Notification
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.accounts.factories import UserFactory
 from tests.tickets.helpers import sh, travel
 from tickets import deadlines, escalation, services

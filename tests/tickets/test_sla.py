@@ -7,9 +7,10 @@ import time_machine
 
 from tests.tickets.helpers import BUSINESS_HOURS, ROUND_THE_CLOCK, sh
 from tickets import services
-from tickets.calendars import calendar_save, schedule_for
+from tickets.calendars import calendar_save
 from tickets.models import SLAClock, Ticket
 from tickets.policies import policy_save
+from tickets.selectors import schedule_for
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +213,7 @@ def test_the_on_site_clock_runs_from_dispatch_to_arrival(policy, customer_a, eng
 
 
 def test_an_impossible_transition_changes_nothing(policy, customer_a, engineer, project_a):
-    from servicedesk.errors import ServiceDeskError
+    from core.errors import ServiceDeskError
 
     ticket = file(customer_a, project_a, at(2026, 3, 2, 9, 0))
     with pytest.raises(ServiceDeskError):

@@ -6,6 +6,7 @@ Articles (tests/training/conftest.py): "printer" public English, "server" public
 "network" Chinese for project A's customers, "internal" staff only, "draft" an English draft."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tickets import services as ticket_services
@@ -240,7 +241,8 @@ def test_the_list_runs_a_fixed_number_of_queries(as_role, engineer, project_a, r
     # scores); the rest is base.html's (session, user, on duty, bell)
     with django_assert_max_num_queries(10):
         browsed = client.get(KB)
-    with django_assert_max_num_queries(10):
+    # SQLite scores the matches in a query of their own (training/search.py's fallback)
+    with django_assert_max_num_queries(10 + (connection.vendor == "sqlite")):
         searched = client.get(KB, {"q": "printer fault"})
     assert len(listed(browsed)) == len(listed(searched)) == (13 if role == "anonymous" else 20)
 

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Delivery, Notification, Reason
-from servicedesk.errors import NotAllowed, ServiceDeskError
 from tests.accounts.factories import CustomerFactory, UserFactory
 from tests.customers.factories import InstalledProductFactory
 from tickets.models import Ticket

@@ -15,15 +15,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import ReadAnyWriteStaff
-from servicedesk.api import WriteThroughServicesMixin, site_url
-from servicedesk.api import user_name as name
-from servicedesk.api_input import (
+from core.api import WriteThroughServicesMixin, site_url
+from core.api import user_name as name
+from core.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
     StrictCharField,
     StrictPrimaryKeyRelatedField,
 )
-from servicedesk.filters import StrictFilterSet
+from core.filters import StrictFilterSet
 from tickets.selectors import ticket_list
 from training import selectors, services
 from training.api.shared import projects

@@ -7,15 +7,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from accounts.permissions import ReadAnyWriteStaff
-from servicedesk.api import WriteThroughServicesMixin
-from servicedesk.api_input import (
+from core.api import WriteThroughServicesMixin
+from core.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
     StrictCharField,
     StrictDecimalField,
     StrictIntegerField,
 )
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from training import selectors, services
 from training.api.shared import projects
 from training.models import Topic, TrainingPlan

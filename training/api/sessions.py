@@ -16,21 +16,21 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import ReadAnyWriteStaff
-from customers.models import Project
-from servicedesk.api import WriteThroughServicesMixin, site_url
-from servicedesk.api_input import (
+from core.api import WriteThroughServicesMixin, site_url
+from core.api_input import (
     InputSerializer,
     ScopedPrimaryKeyField,
     StrictCharField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
 )
-from servicedesk.filters import StrictBooleanFilter, StrictFilterSet
+from core.filters import StrictBooleanFilter, StrictFilterSet
+from customers.models import Project
 from training import selectors, services
 from training.api.shared import FormatIsAFilter, contacts
 from training.models import Enrolment, Feedback, Material, Topic, TrainingSession
 
-TRAINERS = User.objects.exclude(role=User.Role.CUSTOMER).filter(is_active=True)
+TRAINERS = User.objects.staff()
 
 
 def with_positions(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:

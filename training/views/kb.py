@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from servicedesk.errors import NotAllowed, ServiceDeskError
-from servicedesk.pages import staff_only
+from core.errors import NotAllowed, ServiceDeskError
+from core.pages import staff_only
 from tickets.selectors import ticket_get
 from training import selectors, services
 from training.article_forms import ArticleForm, applies_to_text, tags_text

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.selectors import project_get
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import form_error, page_of, project_filter, staff_only
+from core.errors import ServiceDeskError
+from core.pages import form_error, page_of, staff_only
+from customers.selectors import project_filter, project_get
 from training import selectors, services
 from training.forms import PlanForm, topic_formset
 from training.models import Enrolment, TrainingSession

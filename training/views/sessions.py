@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from servicedesk import feeds
-from servicedesk.errors import ServiceDeskError
-from servicedesk.pages import form_error, form_messages, message_error, page_of, project_filter, staff_only, submitted
+from core import feeds
+from core.errors import ServiceDeskError
+from core.pages import form_error, form_messages, message_error, page_of, staff_only, submitted
+from customers.selectors import project_filter
 from training import calendars, selectors, services
 from training.certificates import certificate_pdf
 from training.forms import (

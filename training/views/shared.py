@@ -1,4 +1,4 @@
-"""What the training pages share beyond ``servicedesk.pages``: where to go back to after a POST,
+"""What the training pages share beyond ``core.pages``: where to go back to after a POST,
 and what a session looks like to its viewer."""
 
 from django.http import HttpRequest, HttpResponseRedirect

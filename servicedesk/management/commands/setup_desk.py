@@ -11,9 +11,10 @@ administrator comes from ``createsuperuser --noinput`` (docs/production.md).
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.time import desk_today
 from emergency.defaults import grading_defaults_ensure
 from emergency.models import GradingRule, PlanResource, ResponsePlan
-from tickets.defaults import desk_setup, desk_today
+from tickets.defaults import desk_setup
 
 
 class Command(BaseCommand):

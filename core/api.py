@@ -14,7 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from servicedesk.errors import NotAllowed, ServiceDeskError
+from core.errors import NotAllowed, ServiceDeskError
 
 
 def site_url(path: str) -> str:

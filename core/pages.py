@@ -1,5 +1,5 @@
 """What the apps' pages share: role checks, a service's refusal shown on the form or as a
-message, saving a submitted form through its service, paging, and the ``?project=`` filter."""
+message, saving a submitted form through its service, paging."""
 
 from collections.abc import Callable
 from typing import Any
@@ -10,20 +10,17 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
-from customers.models import Project
-from customers.selectors import project_get
-from servicedesk.errors import NotAllowed, ServiceDeskError
+from core.errors import NotAllowed, ServiceDeskError
 
 PER_PAGE = 50
 
 
-def staff_only(user: User) -> None:
+def staff_only(user) -> None:
     if not user.is_staff_member:
         raise PermissionDenied
 
 
-def managers_only(user: User) -> None:
+def managers_only(user) -> None:
     if not user.can_manage:
         raise PermissionDenied
 
@@ -66,9 +63,3 @@ def page_of(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) 
     params = request.GET.copy()
     params.pop("page", None)
     return Paginator(queryset, per_page).get_page(request.GET.get("page")), params.urlencode()
-
-
-def project_filter(request: HttpRequest) -> Project | None:
-    """``?project=<pk>``: a project the user may see (404 otherwise)."""
-    value = request.GET.get("project", "")
-    return project_get(user=request.user, pk=int(value)) if value.isdigit() else None

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from servicedesk.errors import NotAllowed, ServiceDeskError
+from core.errors import NotAllowed, ServiceDeskError
 
 
 def require_staff(actor) -> None:
