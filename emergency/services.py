@@ -38,6 +38,7 @@ from emergency.models import (
 )
 from notifications.models import Reason
 from notifications.services import Message, notify
+from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import schedule_for
 
@@ -262,12 +263,13 @@ def incident_create(
     incident.save()
     _entry(incident, actor, Kind.REPORTED, public=True, channel=channel, reporter=incident.reporter_name)
     if ticket is not None:
-        TicketEvent.objects.create(
+        ticket_services.ticket_event_add(
             ticket=ticket,
             actor=actor,
             kind=TicketEvent.Kind.INCIDENT,
             public=False,
-            data={"incident": incident.pk, "reference": incident.reference},
+            incident=incident.pk,
+            reference=incident.reference,
         )
     notify(
         users=list(

@@ -9,6 +9,9 @@ class MaintenanceConfig(AppConfig):
     def ready(self) -> None:
         # tickets never imports maintenance: its page learns at start-up to show the coverage
         from maintenance import panels
+        from tickets.models import TicketEvent
         from tickets.panels import register_panel
+        from tickets.presenters import register_event_line
 
         register_panel(panels.coverage_panel)
+        register_event_line(TicketEvent.Kind.COVERAGE, panels.coverage_line)

@@ -51,6 +51,7 @@ from maintenance.models import (
 )
 from notifications.models import Reason
 from notifications.services import Message, notify
+from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
 
 SURVEY_SALT = "maintenance.survey"
@@ -169,7 +170,7 @@ def warranties_remind_expiring(*, today: datetime.date | None = None) -> int:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update(of=("self",)).select_related("project").get(pk=ticket_id)
+    return ticket_services.ticket_for_update(ticket_id)
 
 
 def ticket_verdict(ticket: Ticket, cause: str | None) -> coverage.Verdict:
@@ -199,11 +200,13 @@ def coverage_decide(*, ticket_id: int, actor: User, cause: str) -> Coverage:
             "decided_by": actor,
         },
     )
-    TicketEvent.objects.create(
+    ticket_services.ticket_event_add(
         ticket=ticket,
         actor=actor,
         kind=TicketEvent.Kind.COVERAGE,
-        data={"cause": cause, "decision": found.decision, "reason": found.reason},
+        cause=cause,
+        decision=found.decision,
+        reason=found.reason,
     )
     return record
 
@@ -609,13 +612,11 @@ def surveys_send(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def survey_answer(*, token: str, score: int, comment: str = "") -> Ticket:
     """Take the one answer of a survey link: it becomes the ticket's rating, by its reporter."""
-    from tickets.services import ticket_rate
-
     ticket = survey_ticket(token)
     invitation = SurveyInvitation.objects.select_for_update().get(ticket=ticket)
     if invitation.answered_at is not None or ticket.rating is not None:
         raise ServiceDeskError(_("This survey has already been answered. Thank you."))
-    ticket = ticket_rate(ticket_id=ticket.pk, actor=ticket.reporter, rating=score, comment=comment)
+    ticket = ticket_services.ticket_rate(ticket_id=ticket.pk, actor=ticket.reporter, rating=score, comment=comment)
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["answered_at"])
     return ticket

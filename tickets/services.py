@@ -5,6 +5,7 @@ changes."""
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -56,6 +57,19 @@ def _lock(ticket_id: int) -> Ticket:
 
 def _event(ticket: Ticket, actor: User | None, kind: str, public: bool = True, **data) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, public=public, data=data)
+
+
+def ticket_for_update(ticket_id: int) -> Ticket:
+    """The ticket locked until the caller's transaction ends: for a wing that writes something
+    depending on the ticket's state (its coverage, an incident opened from it)."""
+    return _lock(ticket_id)
+
+
+@transaction.atomic
+def ticket_event_add(*, ticket: Ticket, actor: User | None, kind: str, public: bool = True, **data: Any) -> TicketEvent:
+    """A line in the ticket's history written by a wing (an incident opened, coverage decided),
+    in the caller's transaction; ``tickets.presenters`` says how it reads."""
+    return _event(ticket, actor, kind, public, **data)
 
 
 def _next_reference(year: int) -> str:

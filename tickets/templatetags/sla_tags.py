@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from tickets import presenters
+
 register = template.Library()
 
 
@@ -37,3 +39,9 @@ def metric_label(value: str) -> str:
     from tickets.models import Metric
 
     return Metric(value).label if value in Metric.values else value
+
+
+@register.filter
+def event_line(event) -> str:
+    """A history line in the reader's language (``tickets.presenters``)."""
+    return presenters.event_line(event)
