@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Team, User
 from accounts.selectors import team_members
 from core.errors import NotAllowed, ServiceDeskError
+from core.references import counter_take
 from customers.models import Project
 from emergency.models import (
     GRADE_ORDER,
@@ -77,10 +78,7 @@ def _entry(incident: Incident, actor: User | None, kind: str, *, public: bool = 
 
 
 def _next_reference(year: int) -> str:
-    counter, _created = IncidentCounter.objects.select_for_update().get_or_create(year=year)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return f"INC-{year}-{counter.value:04d}"
+    return f"INC-{year}-{counter_take(IncidentCounter, year):04d}"
 
 
 def can_grade(user: User) -> bool:

@@ -3,13 +3,14 @@ email with its headers, text and original, and the triage actions, each calling 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceDeskError
+from core.files import stored_file_response
 from core.pages import form_error, message_error, page_of, staff_only
 from customers.models import Project
 from mail import selectors, services
@@ -105,18 +106,9 @@ def inbound_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The message as it arrived, to download (never shown in the page: it is the sender's)."""
     staff_only(request.user)
     record = _record(pk)
-    if not record.raw:
-        raise Http404
-    try:
-        handle = record.raw.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"message-{record.pk}.eml", content_type="message/rfc822"
+    return stored_file_response(
+        record.raw, filename=f"message-{record.pk}.eml", content_type="message/rfc822", inline=False
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 def _refused(request: HttpRequest, record: InboundMessage, form, error: ServiceDeskError, **forms) -> HttpResponse:

@@ -34,7 +34,8 @@ from maintenance.models import Inspection, ReturnVisit, Warranty
 from reports.filters import ReportFilter
 from reports.sql import Percentile, Seconds
 from tickets.models import Metric, SLAClock, Ticket
-from training.models import Deflection, Feedback
+from training import selectors as training_selectors
+from training.models import Feedback
 
 GROUPS = ("priority", "organisation", "project", "engineer", "month")
 # group_by -> (key column, label column) over SLAClock
@@ -256,9 +257,9 @@ def deflection(report: ReportFilter) -> list[dict]:
     deflection rate solved ÷ (solved + filed) in percent. The project filter does not apply
     to what was solved (a deflection knows only the organisation)."""
     zone = desk_zone()
-    solved = Deflection.objects.filter(created_at__gte=report.since, created_at__lt=report.until)
-    if report.organisation_id:
-        solved = solved.filter(organisation_id=report.organisation_id)
+    solved = training_selectors.deflections(
+        since=report.since, until=report.until, organisation_id=report.organisation_id or None
+    )
     series = {
         "solved": solved.annotate(month=TruncMonth("created_at", tzinfo=zone))
         .values("month")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from core.errors import NotAllowed, ServiceDeskError
+from core.references import counter_take
 from core.uploads import check_upload
 from customers.models import Project
 from notifications.models import Reason
@@ -73,10 +74,7 @@ def ticket_event_add(*, ticket: Ticket, actor: User | None, kind: str, public: b
 
 
 def _next_reference(year: int) -> str:
-    counter, _created = TicketCounter.objects.select_for_update().get_or_create(year=year)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return f"SD-{year}-{counter.value:06d}"
+    return f"SD-{year}-{counter_take(TicketCounter, year):06d}"
 
 
 def _subject_context(ticket: Ticket) -> dict:

@@ -8,7 +8,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
+from core.files import stored_file_response
 from tickets import escalation, panels, selectors, services, sla
 from tickets.forms import (
     AssignForm,
@@ -287,17 +287,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
     """Files are served only to those who may see the ticket (and, for customers, public ones)."""
     ticket = selectors.ticket_get(user=request.user, pk=pk)
     attachment = get_object_or_404(selectors.ticket_attachments(ticket=ticket, user=request.user), pk=attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return stored_file_response(attachment.file, filename=attachment.name, content_type=attachment.content_type)
 
 
 @login_required

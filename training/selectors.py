@@ -118,16 +118,24 @@ def suggestions(*, user: User | None, text: str, limit: int = 5) -> list[Article
     return list(search.search(queryset, text)[:limit])
 
 
-def deflection_counts(
+def deflections(
     *, since: datetime.datetime, until: datetime.datetime, organisation_id: int | None = None
-) -> dict[str, int]:
-    """How many times an article solved a problem in the period (``solved``), of which beside
-    the fault report form (``from_ticket_form``): the numerator of the deflection rate. The
-    dashboards divide by ``solved`` plus the tickets filed in the same period."""
+) -> QuerySet[Deflection]:
+    """The problems an article solved in the period, of every organisation or of one: the
+    numerator of the deflection rate, which the dashboards divide by it plus the tickets filed
+    in the same period (``reports.selectors.deflection``, per month)."""
     queryset = Deflection.objects.filter(created_at__gte=since, created_at__lt=until)
     if organisation_id is not None:
         queryset = queryset.filter(organisation_id=organisation_id)
-    return queryset.aggregate(
+    return queryset
+
+
+def deflection_counts(
+    *, since: datetime.datetime, until: datetime.datetime, organisation_id: int | None = None
+) -> dict[str, int]:
+    """How many problems were solved in the period (``solved``), of which beside the fault
+    report form (``from_ticket_form``)."""
+    return deflections(since=since, until=until, organisation_id=organisation_id).aggregate(
         solved=Count("pk"), from_ticket_form=Count("pk", filter=Q(source=Deflection.Source.TICKET_FORM))
     )
 

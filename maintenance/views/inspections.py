@@ -2,7 +2,6 @@
 report and calendar feeds, and return visits."""
 
 import datetime
-import mimetypes
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.errors import ServiceDeskError
+from core.files import stored_file_response
 from core.pages import (
     form_error,
     form_messages,
@@ -362,15 +362,7 @@ def _visible_inspection(request: HttpRequest, pk: int) -> Inspection:
 def photo_view(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     inspection = _visible_inspection(request, pk)
     photo = get_object_or_404(InspectionPhoto.objects.filter(inspection=inspection), pk=photo_pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return stored_file_response(photo.image, inline=True)
 
 
 @login_required

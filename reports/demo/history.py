@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from core.references import counter_take
 from customers.models import Organisation, Project
 from emergency.models import Incident, IncidentCounter, IncidentEntry, ResponsePlan, ReviewAction
 from maintenance.models import (
@@ -36,7 +37,7 @@ from reports.demo.data import (
     SESSIONS,
     UPGRADES,
 )
-from reports.demo.tickets import TicketWriter, local_moment, month_windows, reserve, restamp
+from reports.demo.tickets import TicketWriter, local_moment, month_windows, restamp
 from tickets.models import Ticket
 from training.models import Article, Deflection, Enrolment, Feedback, TrainingPlan, TrainingSession
 
@@ -120,7 +121,7 @@ class Writer(TicketWriter):
                 ]
             )
         years = Counter(timezone.localtime(row.reported_at, zone).year for row in rows)
-        numbers = {year: reserve(IncidentCounter, year, count) for year, count in sorted(years.items())}
+        numbers = {year: counter_take(IncidentCounter, year, count) for year, count in sorted(years.items())}
         for incident in rows:
             year = timezone.localtime(incident.reported_at, zone).year
             incident.reference = f"INC-{year}-{numbers[year]:04d}"

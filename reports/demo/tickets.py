@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Team, User
+from core.references import counter_take
 from customers.models import Organisation, Project
 from maintenance.models import SurveyInvitation
 from reports.demo.data import (
@@ -65,15 +66,6 @@ def month_windows(now: datetime.datetime, count: int) -> list[tuple[datetime.dat
 
 def pick(rng: random.Random, weighted):
     return rng.choices([item[0] for item in weighted], weights=[item[1] for item in weighted])[0]
-
-
-def reserve(counter_model, year: int, count: int) -> int:
-    """Take ``count`` numbers of the year's series; returns the first."""
-    counter, _created = counter_model.objects.select_for_update().get_or_create(year=year)
-    first = counter.value + 1
-    counter.value += count
-    counter.save(update_fields=["value"])
-    return first
 
 
 class TicketWriter:
@@ -337,7 +329,7 @@ class TicketWriter:
         zone = ZoneInfo(settings.TIME_ZONE)
         order = sorted(range(len(history.tickets)), key=lambda i: history.tickets[i].received_at)
         years = Counter(timezone.localtime(ticket.received_at, zone).year for ticket in history.tickets)
-        numbers = {year: reserve(TicketCounter, year, count) for year, count in sorted(years.items())}
+        numbers = {year: counter_take(TicketCounter, year, count) for year, count in sorted(years.items())}
         for index in order:
             ticket = history.tickets[index]
             year = timezone.localtime(ticket.received_at, zone).year

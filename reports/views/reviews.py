@@ -3,12 +3,13 @@ admins, through ``reports.services.review_generate``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceDeskError
+from core.files import stored_file_response
 from core.pages import form_error, managers_only, page_of, staff_only
 from reports import services
 from reports.forms import ReviewFilterForm, ReviewWriteForm
@@ -47,10 +48,6 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def review_file(request: HttpRequest, pk: int) -> HttpResponse:
     staff_only(request.user)
     review = get_object_or_404(QualityReview.objects.select_related("organisation"), pk=pk)
-    if not review.file:
-        raise Http404
-    try:
-        handle = review.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=f"{review.reference}.pdf", content_type="application/pdf")
+    return stored_file_response(
+        review.file, filename=f"{review.reference}.pdf", content_type="application/pdf", inline=False
+    )

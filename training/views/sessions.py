@@ -1,14 +1,12 @@
 """Pages: the training sessions (list, detail, create and edit, cancel), enrolment and the
 waiting list, materials, attendance, feedback, the certificate and the calendar invitation."""
 
-import mimetypes
-import os
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core import feeds
 from core.errors import ServiceDeskError
+from core.files import stored_file_response
 from core.pages import form_error, form_messages, message_error, page_of, staff_only, submitted
 from customers.selectors import project_filter
 from training import calendars, selectors, services
@@ -304,16 +303,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
     material = _material(request, pk, material_pk)
     if not material.file:
         return redirect(material.url)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    name = os.path.basename(material.file.name)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return stored_file_response(material.file, inline=False)
 
 
 @login_required
