@@ -5,6 +5,7 @@ surveys, products with their releases and the upgrade notices they send to proje
 See docs/warranty.md and docs/maintenance.md for the rules these rows follow.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.time import desk_today
 
 
 class Cause(models.TextChoices):
@@ -326,6 +328,11 @@ class InspectionSchedule(TimeStampedModel):
         return f"{self.project}: {self.name}"
 
 
+class InspectionQuerySet(models.QuerySet):
+    def overdue(self, today: datetime.date | None = None) -> "InspectionQuerySet":
+        return self.filter(Inspection.overdue_q(today))
+
+
 class Inspection(TimeStampedModel):
     """One visit: a scheduled inspection or an ad hoc health check."""
 
@@ -372,9 +379,20 @@ class Inspection(TimeStampedModel):
             )
         ]
 
+    objects = InspectionQuerySet.as_manager()
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def overdue_q(cls, today: datetime.date | None = None) -> Q:
+        """Overdue: still open after its due date, on the desk's date (the one rule of it)."""
+        return Q(status__in=cls.OPEN_STATUSES, due_date__lt=today or desk_today())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date < desk_today()
 
     def __str__(self) -> str:
         return f"{self.title} ({self.due_date})"

@@ -495,7 +495,7 @@ def inspections_flag_overdue(*, today: datetime.date | None = None) -> int:
     late = (
         Inspection.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("engineer", "project")
-        .filter(status__in=Inspection.OPEN_STATUSES, due_date__lt=today, overdue_at=None)
+        .filter(Inspection.overdue_q(today), overdue_at=None)
     )
     staff = managers()
     count = 0

@@ -202,7 +202,7 @@ def inspections(report: ReportFilter, *, today: datetime.date | None = None, day
         .values("project_id", "project__name", "project__organisation__name")
         .annotate(
             due=Count("pk", filter=Q(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days))),
-            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            overdue=Count("pk", filter=Inspection.overdue_q(today)),
         )
         .filter(Q(due__gt=0) | Q(overdue__gt=0))
         .order_by("-overdue", "-due", "project__name")

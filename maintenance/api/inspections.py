@@ -2,7 +2,6 @@
 /api/v1/return-visits/ (done)."""
 
 import django_filters
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -21,7 +20,6 @@ from core.api_input import (
     StrictPrimaryKeyRelatedField,
 )
 from core.filters import StrictBooleanFilter, StrictFilterSet
-from core.time import desk_today
 from maintenance import selectors, services
 from maintenance.api.shared import (
     STAFF,
@@ -163,7 +161,7 @@ class InspectionOutput(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, inspection) -> bool:
-        return inspection.is_open and inspection.due_date < desk_today()
+        return inspection.is_overdue
 
     def get_report_url(self, inspection) -> str | None:
         if inspection.status != Inspection.Status.COMPLETED:
@@ -227,8 +225,7 @@ class InspectionFilter(StrictFilterSet):
         fields = ["status", "kind", "project", "engineer", "schedule", "overdue", "due_after", "due_before"]
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(status__in=Inspection.OPEN_STATUSES, due_date__lt=desk_today())
-        return queryset.filter(late) if value else queryset.exclude(late)
+        return queryset.filter(Inspection.overdue_q()) if value else queryset.exclude(Inspection.overdue_q())
 
 
 @extend_schema(tags=["inspections"])

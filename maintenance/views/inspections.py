@@ -48,7 +48,6 @@ from maintenance.models import (
 )
 from maintenance.views.shared import (
     DUE_DAYS,
-    _mark_overdue,
 )
 from tickets.selectors import ticket_get
 
@@ -142,7 +141,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     if show == "due":
         inspections = inspections.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=DUE_DAYS))
     elif show == "overdue":
-        inspections = inspections.filter(due_date__lt=today)
+        inspections = inspections.overdue(today)
     project = project_filter(request)
     if project:
         inspections = inspections.filter(project=project)
@@ -152,7 +151,6 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     if show in ("completed", "cancelled", "all"):
         inspections = inspections.order_by("-due_date", "-pk")
     page, params = page_of(request, inspections)
-    _mark_overdue(page, today)
     context: dict[str, Any] = {
         "page": page,
         "params": params,
@@ -217,7 +215,7 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
     completed = inspection.status == Inspection.Status.COMPLETED
     context: dict[str, Any] = {
         "inspection": inspection,
-        "is_overdue": inspection.is_open and inspection.due_date < desk_today(),
+        "is_overdue": inspection.is_overdue,
         # customers see what was found once the visit is completed; staff always
         "show_results": user.is_staff_member or completed,
         "completed": completed,

@@ -20,9 +20,3 @@ def _with_state(warranties, today: datetime.date):
         warranty.state = coverage.warranty_status(warranty, today)
         warranty.state_label = coverage.STATUS_LABELS[warranty.state]
     return warranties
-
-
-def _mark_overdue(inspections, today: datetime.date):
-    for inspection in inspections:
-        inspection.is_overdue = inspection.is_open and inspection.due_date < today
-    return inspections

@@ -42,7 +42,6 @@ from maintenance.views.shared import (
     DUE_DAYS,
     OPEN_NOTICES,
     _labels,
-    _mark_overdue,
     _with_state,
 )
 from tickets.models import Ticket
@@ -62,7 +61,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     if user.is_staff_member:
         visits = open_visits.aggregate(
             due=Count("pk", filter=Q(due_date__gte=today, due_date__lte=soon)),
-            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            overdue=Count("pk", filter=Inspection.overdue_q(today)),
         )
         counts = {
             "expiring": selectors.warranty_list(user=user, status=coverage.Status.EXPIRING, today=today).count(),
@@ -71,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "return_visits": selectors.return_visit_list(user=user).filter(status=ReturnVisit.Status.PLANNED).count(),
             "notices": selectors.notice_list(user=user).filter(status__in=OPEN_NOTICES).count(),
         }
-        mine = _mark_overdue(open_visits.filter(engineer=user).order_by("due_date", "pk")[:10], today)
+        mine = open_visits.filter(engineer=user).order_by("due_date", "pk")[:10]
         context = {
             "counts": counts,
             "mine": mine,
@@ -83,7 +82,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "warranties": _with_state(list(selectors.warranty_list(user=user)[:50]), today),
         "contracts": selectors.contract_list(user=user)[:50],
-        "upcoming": _mark_overdue(open_visits.order_by("due_date", "pk")[:10], today),
+        "upcoming": open_visits.order_by("due_date", "pk")[:10],
         "reports": visits.filter(status=Inspection.Status.COMPLETED).order_by("-completed_at", "-pk")[:20],
         "notices": selectors.notice_list(user=user).order_by("-created_at", "-pk")[:20],
         "projects": [
