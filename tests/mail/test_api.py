@@ -309,7 +309,7 @@ def test_retry_files_a_quarantined_email_again(api, desk, engineer, customer_a, 
     def broken(*args, **kwargs):
         raise RuntimeError("the routing broke")
 
-    monkeypatch.setattr(services, "choose_project", broken)
+    monkeypatch.setattr(services.ingest, "choose_project", broken)  # where the intake calls it
     record = ingest(reply(to=None, subject="Printer offline"))
     assert record.status == Status.QUARANTINED
     url = f"{EMAILS}{record.pk}/retry/"

@@ -389,7 +389,7 @@ def test_an_error_while_filing_quarantines_the_message_and_the_next_one_is_filed
     def broken(*args, **kwargs):
         raise RuntimeError("the routing broke")
 
-    monkeypatch.setattr(services, "choose_project", broken)
+    monkeypatch.setattr(services.ingest, "choose_project", broken)  # where the intake calls it
     raw = corpus("plain-utf8.eml")
     record = ingest(raw, desk.mailbox)
     assert record.status == Status.QUARANTINED and "RuntimeError: the routing broke" in record.reason
@@ -404,7 +404,7 @@ def test_a_quarantined_email_is_filed_again_once_the_cause_is_fixed(desk, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("the routing broke")
 
-    monkeypatch.setattr(services, "choose_project", broken)
+    monkeypatch.setattr(services.ingest, "choose_project", broken)  # where the intake calls it
     record = ingest(corpus("plain-utf8.eml"), desk.mailbox)
     assert record.status == Status.QUARANTINED and not record.sender
     # still broken: refused with the reason, and nothing changes

@@ -651,7 +651,7 @@ def test_two_people_taking_the_last_seat_at_once_get_one_seat_and_one_place_in_l
         finally:
             connection.close()
 
-    with mock.patch.object(services, "_tell_enrolment", hold_the_first):
+    with mock.patch("training.services.enrolment._tell_enrolment", hold_the_first):
         first = threading.Thread(target=run, args=(racers[0],))
         first.start()
         assert inside.wait(20)

@@ -1,0 +1,145 @@
+"""The knowledge base: articles, their search index, drafts from tickets, and "this solved it"."""
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import ServiceDeskError
+from core.writes import assign, require_staff, validated_save
+from customers.models import Project
+from tickets.models import Ticket
+from training import search
+from training.models import (
+    AppliesTo,
+    Article,
+    Deflection,
+    Language,
+    Tag,
+)
+
+# the same person saying the same article solved it again within this time counts once
+DEFLECTION_WINDOW = datetime.timedelta(hours=1)
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(name.strip() for name in names if name.strip()):
+        if len(name) > 50:
+            raise ServiceDeskError(_("A tag has at most 50 characters."), field="tags")
+        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def article_save(
+    *,
+    actor: User,
+    article: Article | None = None,
+    tags: Iterable[str] | None = None,
+    projects: Iterable[Project] | None = None,
+    applies_to: Sequence[Mapping[str, str]] | None = None,
+    **fields: Any,
+) -> Article:
+    """Create or change an article (staff). Every change is a revision in its history; the
+    search index follows."""
+    require_staff(actor)
+    article = article or Article(author=actor)
+    assign(article, fields)
+    if article.translation_of_id and article.translation_of_id == article.pk:
+        raise ServiceDeskError(_("An article is not its own translation."), field="translation_of")
+    if article.translation_of_id and article.translation_of.language == article.language:
+        raise ServiceDeskError(_("A translation is in the other language."), field="translation_of")
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article._history_user = actor
+    validated_save(article)
+    if tags is not None:
+        article.tags.set(_tags(tags))
+    if projects is not None:
+        article.projects.set(projects)
+    if applies_to is not None:
+        article.applies_to.all().delete()
+        for row in applies_to:
+            validated_save(AppliesTo(article=article, product=row["product"], versions=row.get("versions", "")))
+    search.article_index(article)
+    return article
+
+
+def articles_reindex(articles: Iterable[Article] | None = None) -> int:
+    """Rewrite the search index of ``articles`` (default: all), e.g. after a category or tag is
+    renamed."""
+    articles = Article.objects.all() if articles is None else articles
+    count = 0
+    for article in articles:
+        search.article_index(article)
+        count += 1
+    return count
+
+
+def _language_of(text: str) -> str:
+    return Language.CHINESE if any("\u4e00" <= char <= "\u9fff" for char in text) else Language.ENGLISH
+
+
+@transaction.atomic
+def article_from_ticket(*, ticket_id: int, actor: User) -> Article:
+    """A staff-only draft from a resolved ticket: its title, the symptoms, and the public
+    replies that resolved it, for an engineer to edit into a guide."""
+    require_staff(actor)
+    ticket = Ticket.objects.select_related("project").get(pk=ticket_id)
+    if ticket.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        raise ServiceDeskError(_("Only a resolved ticket can become an article."))
+    replies = [comment.body.strip() for comment in ticket.comments.filter(public=True) if comment.body.strip()]
+    language = _language_of(ticket.title + ticket.description)
+    with_language = (
+        {"symptoms": "现象", "measures": "已采取的措施", "solution": "解决方法"}
+        if language == Language.CHINESE
+        else {"symptoms": "Symptoms", "measures": "Measures already taken", "solution": "Solution"}
+    )
+    parts = [f"{with_language['symptoms']}\n\n{ticket.description.strip()}"]
+    if ticket.measures_taken.strip():
+        parts.append(f"{with_language['measures']}\n\n{ticket.measures_taken.strip()}")
+    parts.append(f"{with_language['solution']}\n\n" + ("\n\n".join(replies) or "…"))
+    article = article_save(
+        actor=actor,
+        title=ticket.title,
+        body="\n\n".join(parts),
+        language=language,
+        kind=Article.Kind.TROUBLESHOOTING,
+        visibility=Article.Visibility.STAFF,
+        status=Article.Status.DRAFT,
+        source_ticket=ticket,
+        applies_to=[
+            {"product": product.name, "versions": product.version} for product in ticket.project.products.all()
+        ],
+    )
+    return article
+
+
+@transaction.atomic
+def article_solved(
+    *, article: Article, user: User | None, query: str = "", source: str = Deflection.Source.ARTICLE
+) -> Deflection:
+    """Someone says ``article`` solved their problem: a ticket not filed. The same person
+    saying it again about the same article within ``DEFLECTION_WINDOW`` counts once."""
+    if article.status != Article.Status.PUBLISHED:
+        raise ServiceDeskError(_("This article is not published."))
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        recent = Deflection.objects.filter(
+            article=article, user=user, created_at__gte=timezone.now() - DEFLECTION_WINDOW
+        ).first()
+        if recent is not None:
+            return recent
+    return Deflection.objects.create(
+        article=article,
+        user=user if signed_in else None,
+        organisation_id=user.organisation_id if signed_in else None,
+        query=query.strip()[:500],
+        source=source,
+    )
