@@ -1,23 +1,16 @@
-"""API: /api/v1/incidents/, /api/v1/risks/, /api/v1/rotas/, /api/v1/on-duty/,
-/api/v1/response-plans/ and /api/v1/grading-matrix/."""
-
-import datetime
+"""API: /api/v1/incidents/ and the steps of the response process."""
 
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.permissions import IsStaffMember, ReadAnyWriteStaff, StaffReadManagersWrite
-from core.api import WriteThroughServicesMixin
 from core.api_input import (
-    InputSerializer,
     ScopedPrimaryKeyField,
     StrictBooleanField,
     StrictCharField,
@@ -25,27 +18,19 @@ from core.api_input import (
     StrictPrimaryKeyRelatedField,
 )
 from core.filters import StrictBooleanFilter, StrictFilterSet
-from emergency import presenters, rotas, selectors, services
+from emergency import presenters, selectors, services
 from emergency.models import (
     Grade,
-    GradingRule,
     Incident,
     IncidentDispatch,
     IncidentEntry,
     IncidentResource,
     Level,
-    PlanResource,
-    ResponsePlan,
     ReviewAction,
-    Risk,
-    Rota,
 )
 from tickets.selectors import ticket_list
 
 STAFF = User.objects.staff()
-
-
-# --- incidents ----------------------------------------------------------------------------
 
 
 class ResourceOutput(serializers.ModelSerializer):
@@ -398,282 +383,3 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             incident_id=incident.pk, actor=request.user, **self._input(IncidentArriveInput)
         )
         return Response(DispatchOutput(dispatch).data)
-
-
-# --- grading and plans (read here; administrators change them in the admin) --------------
-
-
-class GradingRuleOutput(serializers.ModelSerializer):
-    class Meta:
-        model = GradingRule
-        fields = ["severity", "scope", "urgency", "grade"]
-
-
-class PlanResourceOutput(serializers.ModelSerializer):
-    class Meta:
-        model = PlanResource
-        fields = ["kind", "description", "quantity"]
-
-
-class ResponsePlanOutput(serializers.ModelSerializer):
-    resources = PlanResourceOutput(many=True, read_only=True)
-
-    class Meta:
-        model = ResponsePlan
-        fields = [
-            "id",
-            "grade",
-            "name",
-            "description",
-            "notify_leadership",
-            "notify_technical",
-            "notify_liaisons",
-            "notify_managers",
-            "response_minutes",
-            "recovery_minutes",
-            "calendar",
-            "resources",
-        ]
-
-
-@extend_schema(tags=["incidents"])
-class GradingMatrixViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The grading matrix: severity x scope x urgency -> grade (staff)."""
-
-    permission_classes = [IsStaffMember]
-    serializer_class = GradingRuleOutput
-    pagination_class = None
-    queryset = GradingRule.objects.all()
-
-
-@extend_schema(tags=["incidents"])
-class ResponsePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """What each grade starts (staff)."""
-
-    permission_classes = [IsStaffMember]
-    serializer_class = ResponsePlanOutput
-    pagination_class = None
-
-    def get_queryset(self):
-        return selectors.plans()
-
-
-# --- risks --------------------------------------------------------------------------------
-
-
-class RiskSerializer(InputSerializer):
-    project_name = serializers.CharField(source="project.name", read_only=True)
-    owner = StrictPrimaryKeyRelatedField(queryset=STAFF, required=False, allow_null=True)
-    owner_name = serializers.SerializerMethodField()
-    score = serializers.IntegerField(read_only=True, help_text="likelihood x impact, 1 to 25")
-    level = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Risk
-        fields = [
-            "id",
-            "project",
-            "project_name",
-            "category",
-            "title",
-            "description",
-            "likelihood",
-            "impact",
-            "score",
-            "level",
-            "mitigation",
-            "owner",
-            "owner_name",
-            "review_date",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "created_at", "updated_at"]
-
-    def get_owner_name(self, risk) -> str | None:
-        return str(risk.owner) if risk.owner_id else None
-
-
-class RiskFilter(StrictFilterSet):
-    class Meta:
-        model = Risk
-        fields = ["project", "category", "status"]
-
-
-@extend_schema(tags=["risks"])
-class RiskViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """The risk register per delivered project. Customers read their organisation's; staff
-    write. Nothing is deleted: set ``status`` to closed."""
-
-    permission_classes = [ReadAnyWriteStaff]
-    input_serializer = RiskSerializer
-    output_serializer = RiskSerializer
-    filterset_class = RiskFilter
-    ordering_fields = ["review_date", "created_at"]
-
-    def get_queryset(self):
-        return selectors.risk_list(user=self.request.user)
-
-    def service_create(self, *, actor, **fields):
-        return services.risk_save(actor=actor, **fields)
-
-    def service_update(self, actor, instance, fields):
-        return services.risk_save(actor=actor, risk=instance, **fields)
-
-
-# --- the rota -----------------------------------------------------------------------------
-
-
-class ShiftOutput(serializers.Serializer):
-    rota = serializers.IntegerField(source="rota.pk")
-    rota_name = serializers.CharField(source="rota.name")
-    user = serializers.IntegerField(source="user.pk")
-    name = serializers.CharField(source="user.__str__")
-    phone = serializers.CharField(source="user.phone")
-    email = serializers.CharField(source="user.email")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    override = serializers.SerializerMethodField()
-
-    def get_override(self, shift) -> bool:
-        return shift.override is not None
-
-
-@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
-class HandoverField(serializers.TimeField):
-    """A wall-clock time "HH:MM" in the rota's time zone (not an RFC 3339 time: no seconds, no offset)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
-
-
-class RotaSerializer(InputSerializer):
-    members = StrictPrimaryKeyRelatedField(queryset=STAFF, many=True, help_text="The people in turn order (user ids).")
-    handover = HandoverField(help_text='"HH:MM" in the rota\'s time zone')
-    feed_url = serializers.SerializerMethodField(help_text="The rota's iCalendar feed, for calendar clients.")
-
-    class Meta:
-        model = Rota
-        fields = [
-            "id",
-            "name",
-            "description",
-            "timezone",
-            "handover",
-            "shift_days",
-            "starts_on",
-            "is_active",
-            "members",
-            "feed_url",
-        ]
-        read_only_fields = ["id"]
-        extra_kwargs = {"name": {"validators": []}}
-
-    def to_representation(self, rota):
-        data = super().to_representation(rota)
-        data["members"] = [m.user_id for m in rota.members.all()]
-        return data
-
-    def get_feed_url(self, rota) -> str:
-        return rotas.feed_url("rota", rota.pk)
-
-
-class OverrideInput(serializers.Serializer):
-    user = StrictPrimaryKeyRelatedField(queryset=STAFF)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-@extend_schema(tags=["rotas"])
-@extend_schema_view(
-    create=extend_schema(responses={201: RotaSerializer}),
-    update=extend_schema(responses={200: RotaSerializer}),
-    partial_update=extend_schema(responses={200: RotaSerializer}),
-)
-class RotaViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """7x24 liaison rotas: staff read, managers change them and add overrides."""
-
-    permission_classes = [StaffReadManagersWrite]
-    input_serializer = RotaSerializer
-    output_serializer = RotaSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        return Rota.objects.prefetch_related("members")
-
-    def service_create(self, *, actor, **fields):
-        return rotas.rota_save(**fields)
-
-    def service_update(self, actor, instance, fields):
-        return rotas.rota_save(rota=instance, **fields)
-
-    @extend_schema(
-        responses={200: ShiftOutput(many=True)},
-        parameters=[
-            OpenApiParameter("from", datetime.datetime, description="Default: now."),
-            OpenApiParameter("days", int, description="1 to 366 (default 28)."),
-        ],
-    )
-    @action(detail=True, methods=["get"])
-    def shifts(self, request, pk=None):
-        """Who is on duty when, overrides applied."""
-        rota = self.get_object()
-        start, days = _window(request.query_params)
-        shifts = rotas.rota_shifts(rota, start, start + datetime.timedelta(days=days))
-        return Response(ShiftOutput(shifts, many=True).data)
-
-    @extend_schema(request=OverrideInput, responses={201: ShiftOutput(many=True)})
-    @action(detail=True, methods=["post"])
-    def overrides(self, request, pk=None):
-        """Someone covers the rota for a while (leave, a swap); answers the shifts it changes."""
-        rota = self.get_object()
-        data = OverrideInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        override = rotas.override_add(rota=rota, actor=request.user, **data.validated_data)
-        shifts = rotas.rota_shifts(rota, override.starts_at, override.ends_at)
-        return Response(ShiftOutput(shifts, many=True).data, status=status.HTTP_201_CREATED)
-
-
-def _window(params) -> tuple[datetime.datetime, int]:
-    errors = {}
-    start = timezone.now()
-    if "from" in params:  # present but empty is a mistake, not "now"
-        parsed = serializers.DateTimeField()
-        try:
-            start = parsed.to_internal_value(params["from"])
-        except serializers.ValidationError as error:
-            errors["from"] = error.detail
-        else:
-            if not rotas.FIRST_YEAR <= start.year <= rotas.LAST_YEAR:
-                errors["from"] = [
-                    _("A moment between the years %(first)s and %(last)s.")
-                    % {"first": rotas.FIRST_YEAR, "last": rotas.LAST_YEAR}
-                ]
-    days = params.get("days", "28")
-    if not days.isdigit() or not 1 <= int(days) <= 366:
-        errors["days"] = [_("A whole number from 1 to %(maximum)d.") % {"maximum": 366}]
-    if errors:
-        raise ValidationError(errors)
-    return start, int(days)
-
-
-@extend_schema(tags=["rotas"], responses={200: ShiftOutput(many=True)})
-class OnDutyView(APIView):
-    """Who is on duty now on each active rota, until when, and how to reach them (staff)."""
-
-    permission_classes = [IsStaffMember]
-
-    def get(self, request):
-        return Response(ShiftOutput(rotas.on_duty(), many=True).data)

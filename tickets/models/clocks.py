@@ -1,0 +1,115 @@
+"""The SLA clocks of each ticket, and the escalation steps they fired."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.calendars import BusinessCalendar
+from tickets.models.common import Metric
+from tickets.models.policies import EscalationStep
+from tickets.models.tickets import Ticket
+
+
+class SLAClock(models.Model):
+    """One SLA metric of one ticket.
+
+    ``due_at = calendar.add(started_at, target + paused)`` where ``paused`` is the working time
+    spent paused (waiting on the customer, or between resolution and reopening). It is always
+    stored, so "what is due next" is an index scan. ``version`` changes with every move, so a
+    deadline task that was queued for an older due moment can tell it is stale.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    target_minutes = models.PositiveIntegerField()
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.BigIntegerField(default=0, help_text="working seconds spent paused, all pauses together")
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    working_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text="working seconds from start to stop, pauses left out; set when it stops"
+    )
+    breached_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    # deadline enforcement (tickets/deadlines.py)
+    warn_percent = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the policy's, at the start")
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    escalation_policy = models.ForeignKey(
+        "EscalationPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalation_position = models.PositiveIntegerField(default=0, help_text="steps taken, all repetitions together")
+    escalation_next_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="one_clock_per_ticket_metric")]
+        indexes = [
+            # running clocks ordered by due: "breaching within an hour"
+            models.Index(
+                fields=["due_at"], name="sla_running_due", condition=Q(stopped_at__isnull=True, paused_at__isnull=True)
+            ),
+            models.Index(fields=["ticket", "due_at"], name="sla_ticket_due"),
+            # the watchdog's three questions: who breaches, who is warned, whose escalation moves next
+            models.Index(
+                fields=["due_at"],
+                name="sla_watch_due",
+                condition=Q(stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="sla_watch_warn",
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, warned_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["escalation_next_at"],
+                name="sla_watch_escalation",
+                condition=Q(escalation_next_at__isnull=False),
+            ),
+            # the dashboard's breaches, the latest due first (reports.selectors.breaches): its first
+            # page walks this index instead of sorting every breached clock of the period
+            models.Index(fields=["-due_at", "-id"], name="sla_latest_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+
+class EscalationFire(models.Model):
+    """One step of one repetition taken for one run of a clock. The unique constraint is the
+    exactly-once guard: two workers, a retried task and the watchdog cannot all take it."""
+
+    clock = models.ForeignKey(SLAClock, on_delete=models.CASCADE, related_name="escalations")
+    clock_started_at = models.DateTimeField()
+    step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="+")
+    repetition = models.PositiveSmallIntegerField()
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "clock_started_at", "step", "repetition"], name="escalation_step_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.step_id} #{self.repetition}"
