@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import Team, TeamMembership, User
+from core.admin import InlinesSavedThroughServiceMixin, fields_of
 
 
 @admin.register(User)
@@ -29,12 +31,21 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
+    """Saved by ``services.team_save`` with its members: staff only, one team per emergency kind."""
+
     list_display = ["name", "kind", "email", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = list(services.TEAM_FIELDS)
     inlines = [TeamMembershipInline]
+
+    def service_save(self, request, obj, data, inlines):
+        members = [
+            (row["user"], row.get("position") or TeamMembership.Position.MEMBER) for row in inlines["teammembership"]
+        ]
+        return services.team_save(team=obj, members=members, **fields_of(data, services.TEAM_FIELDS))
 
 
 class StaffChoiceMixin:

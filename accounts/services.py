@@ -1,5 +1,7 @@
 """Writes about users and teams. Views, admin, API and commands call these."""
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,3 +69,25 @@ def team_add_member(*, team: Team, user: User, position: str = TeamMembership.Po
         team=team, user=user, defaults={"position": position}
     )
     return membership
+
+
+TEAM_FIELDS = ("name", "slug", "kind", "description", "email", "is_active")
+
+
+@transaction.atomic
+def team_save(*, team: Team | None = None, members: list[tuple[User, str]] | None = None, **fields: Any) -> Team:
+    """Create or change a team; ``members`` (user, position), when given, replaces its members.
+    Only staff can be members; one team of each emergency kind."""
+    team = team or Team()
+    for name in TEAM_FIELDS:
+        if name in fields:
+            setattr(team, name, fields[name])
+    team.full_clean()
+    team.save()
+    if members is not None:
+        for user, position in members:
+            TeamMembership(team=team, user=user, position=position).clean()
+        team.memberships.exclude(user__in=[user for user, _position in members]).delete()
+        for user, position in members:
+            TeamMembership.objects.update_or_create(team=team, user=user, defaults={"position": position})
+    return team

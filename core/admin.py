@@ -46,7 +46,7 @@ class ServiceSavedMixin:
         return ServiceCheckedForm
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: forms.ModelForm, change: bool) -> None:
-        self.service_save(request, obj, form.cleaned_data)
+        _keep_pk(obj, self.service_save(request, obj, form.cleaned_data))
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -58,6 +58,33 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str]:
+        return list(self.fields or ()) or list(super().get_readonly_fields(request, obj))
+
+
+def _keep_pk(obj: models.Model, saved: Any) -> None:
+    """A service that made its own instance: the admin's redirect and log need its key."""
+    if isinstance(saved, models.Model) and saved is not obj:
+        obj.pk = saved.pk
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that other paths write (the pages, the API, the workers): read here, never changed."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+def fields_of(data: dict[str, Any], names) -> dict[str, Any]:
+    """The form's cleaned values of the fields a service takes."""
+    return {name: data[name] for name in names if name in data}
 
 
 class _Refused(Exception):
@@ -100,7 +127,7 @@ class InlinesSavedThroughServiceMixin:
             for formset in formsets
         }
         try:
-            self.service_save(request, form.instance, form.cleaned_data, inlines)
+            _keep_pk(form.instance, self.service_save(request, form.instance, form.cleaned_data, inlines))
         except (ServiceDeskError, ValidationError) as error:
             raise _Refused(error) from error
         for formset in formsets:  # what the admin's change message reads of a saved formset

@@ -4,8 +4,8 @@ here; incidents are read here and worked on in the pages and the API."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline
-from emergency import rotas
+from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, ServiceSavedMixin, fields_of
+from emergency import rotas, services
 from emergency.models import (
     GradingRule,
     Incident,
@@ -20,21 +20,39 @@ from emergency.models import (
 
 
 @admin.register(GradingRule)
-class GradingRuleAdmin(admin.ModelAdmin):
+class GradingRuleAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """One grade per cell of the matrix, changed in the list (``services.grading_rule_save``)."""
+
     list_display = ["severity", "scope", "urgency", "grade"]
     list_editable = ["grade"]
     list_filter = ["severity", "scope", "urgency", "grade"]
+    fields = ["severity", "scope", "urgency", "grade"]
+    readonly_fields = ["severity", "scope", "urgency"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the 27 cells exist (migration, setup_desk)
+
+    def service_save(self, request, obj, data):
+        return services.grading_rule_save(rule=obj, grade=data["grade"])
 
 
 class PlanResourceInline(admin.TabularInline):
     model = PlanResource
+    fields = ["position", "kind", "description", "quantity"]
     extra = 0
 
 
 @admin.register(ResponsePlan)
-class ResponsePlanAdmin(SimpleHistoryAdmin):
+class ResponsePlanAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
+    """Saved by ``services.response_plan_save`` with its resources in the order of their position."""
+
     list_display = ["name", "grade", "response_minutes", "recovery_minutes", "calendar"]
+    fields = list(services.PLAN_FIELDS)
     inlines = [PlanResourceInline]
+
+    def service_save(self, request, obj, data, inlines):
+        resources = sorted(inlines["planresource"], key=lambda row: row.get("position") or 0)
+        return services.response_plan_save(plan=obj, resources=resources, **fields_of(data, services.PLAN_FIELDS))
 
 
 class RotaMemberInline(admin.TabularInline):
@@ -61,14 +79,19 @@ class RotaAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
 
     def service_save(self, request, obj, data, inlines):
         members = [row["user"] for row in sorted(inlines["rotamember"], key=lambda row: row.get("position") or 0)]
-        rotas.rota_save(rota=obj, members=members, **{name: data[name] for name in self.fields if name in data})
+        return rotas.rota_save(rota=obj, members=members, **fields_of(data, self.fields))
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(ServiceSavedMixin, SimpleHistoryAdmin):
+    """Saved by ``services.risk_save``: the owner is staff; the history keeps every version."""
+
     list_display = ["title", "project", "category", "likelihood", "impact", "owner", "review_date", "status"]
     list_filter = ["category", "status", "project__organisation"]
     search_fields = ["title", "project__name"]
+
+    def service_save(self, request, obj, data):
+        return services.risk_save(actor=request.user, risk=obj if obj.pk else None, **data)
 
 
 class IncidentEntryInline(admin.TabularInline):

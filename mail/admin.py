@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ServiceSavedMixin, fields_of
 from core.errors import ServiceDeskError
 from mail import services
 from mail.models import InboundMessage, Mailbox, RoutingRule
@@ -60,7 +61,9 @@ FROM_SETTINGS_EDITABLE = ["default_project"]
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """Saved by ``services.mailbox_save`` (the settings' mailbox: only its default project)."""
+
     form = MailboxForm
     list_display = ["name", "address", "host", "security", "is_active", "last_polled_at", "error"]
     list_filter = ["is_active", "security"]
@@ -101,6 +104,10 @@ class MailboxAdmin(admin.ModelAdmin):
         if obj is not None and obj.from_settings and settings.MAIL_IMAP_HOST:
             return False
         return super().has_delete_permission(request, obj)
+
+    def service_save(self, request: HttpRequest, obj: Mailbox, data: dict) -> Mailbox:
+        editable = set(self.fields) - set(self.get_readonly_fields(request, obj if obj.pk else None))
+        return services.mailbox_save(mailbox=obj, **fields_of(data, editable))
 
     @admin.display(description=_("configured by"))
     def source(self, obj: Mailbox) -> str:
@@ -146,24 +153,12 @@ class MailboxAdmin(admin.ModelAdmin):
 # --- routing rules ------------------------------------------------------------------------
 
 
-class RoutingRuleForm(forms.ModelForm):
-    class Meta:
-        model = RoutingRule
-        fields = ["name", "position", "mailbox", "field", "contains", "project", "priority", "is_active"]
-
-    def clean_project(self):
-        project = self.cleaned_data.get("project")
-        if project is not None and not project.is_active:
-            raise forms.ValidationError(_("This project is no longer active: a rule for it would never apply."))
-        return project
-
-
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ServiceSavedMixin, admin.ModelAdmin):
     """Tried in order (the lowest first); the first active rule whose field contains the text
-    and whose project belongs to the sender's organisation chooses the project."""
+    and whose project belongs to the sender's organisation chooses the project. Saved by
+    ``services.routing_rule_save``."""
 
-    form = RoutingRuleForm
     list_display = ["name", "position", "is_active", "mailbox_name", "field", "contains", "project", "priority"]
     list_display_links = ["name"]
     list_editable = ["position", "is_active"]
@@ -173,6 +168,9 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["project"]
     fields = ["name", "position", "mailbox", "field", "contains", "project", "priority", "is_active"]
     ordering = ["position", "pk"]
+
+    def service_save(self, request: HttpRequest, obj: RoutingRule, data: dict) -> RoutingRule:
+        return services.routing_rule_save(rule=obj, **fields_of(data, self.fields))
 
     @admin.display(description=_("mailbox"), ordering="mailbox__name")
     def mailbox_name(self, obj: RoutingRule) -> str:

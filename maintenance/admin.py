@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import StaffChoiceMixin
-from core.admin import ReadOnlyInline, ServiceSavedMixin
+from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, ServiceSavedMixin, fields_of
 from core.errors import ServiceDeskError
 from core.time import desk_today
 from customers.models import InstalledProduct
@@ -179,13 +179,20 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
+class ChecklistTemplateAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
     """A template is copied into each visit when the visit is created: editing it changes
-    the visits to come, not those already planned."""
+    the visits to come, not those already planned. Saved by ``services.checklist_save``."""
 
     list_display = ["name", "item_count", "updated_at"]
     search_fields = ["name"]
+    fields = ["name", "description"]
     inlines = [ChecklistItemInline]
+
+    def service_save(self, request, obj, data, inlines):
+        items = sorted(inlines["checklistitem"], key=lambda row: row.get("position") or 0)
+        return services.checklist_save(
+            template=obj, name=data["name"], description=data.get("description", ""), items=items
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ChecklistTemplate]:
         return super().get_queryset(request).annotate(item_total=models.Count("items"))
@@ -301,23 +308,30 @@ class ReturnVisitAdmin(StaffChoiceMixin, ServiceSavedMixin, admin.ModelAdmin):
 # --- products, releases and upgrades ------------------------------------------------------
 
 
-class ReleaseInline(admin.TabularInline):
+class ReleaseInline(ReadOnlyInline):
+    """Releases are recorded and published on their own page (the link)."""
+
     model = Release
-    extra = 0
-    fields = ["version", "released_on", "kind", "security_advisory", "notes", "published_at"]
-    readonly_fields = ["published_at"]
+    fields = ["version", "released_on", "kind", "security_advisory", "published_at"]
     show_change_link = True
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceSavedMixin, admin.ModelAdmin):
     list_display = ["name", "updated_at"]
     search_fields = ["name"]
+    fields = ["name", "description"]
     inlines = [ReleaseInline]
+
+    def service_save(self, request, obj, data):
+        return services.product_save(product=obj, **fields_of(data, self.fields))
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """Saved by ``services.release_save``; published to the projects that run the product by
+    the action (``services.release_publish``)."""
+
     list_display = ["product", "version", "kind", "security_advisory", "released_on", "published_at"]
     list_filter = ["kind", "security_advisory", "product"]
     list_select_related = ["product"]
@@ -326,6 +340,9 @@ class ReleaseAdmin(admin.ModelAdmin):
     readonly_fields = ["published_at"]
     date_hierarchy = "released_on"
     actions = ["publish"]
+
+    def service_save(self, request, obj, data):
+        return services.release_save(release=obj, **data)
 
     @admin.action(description=_("Publish to the projects that run the product"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Release]) -> None:

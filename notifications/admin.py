@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ServiceSavedMixin, fields_of
+from notifications import services
 from notifications.models import Delivery, Notification, Preference, Webhook
 
 
@@ -17,10 +19,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """Saved by ``services.webhook_save``."""
+
     list_display = ["name", "format", "team", "user", "is_active"]
     list_filter = ["format", "is_active"]
     search_fields = ["name", "url"]
+
+    def service_save(self, request, obj, data):
+        return services.webhook_save(webhook=obj, **fields_of(data, services.WEBHOOK_FIELDS))
 
 
 @admin.register(Notification)
@@ -35,5 +42,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
+class PreferenceAdmin(ReadOnlyAdmin):
+    """Each person sets their own on their preferences page (``services.preference_save``)."""
+
     list_display = ["user", "email", "webhook", "quiet_from", "quiet_until"]

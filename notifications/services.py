@@ -340,3 +340,18 @@ def personal_webhook_save(*, user: User, url: str, format: str, secret: str) -> 
     webhook.full_clean()
     webhook.save()
     return webhook
+
+
+WEBHOOK_FIELDS = ("name", "url", "format", "secret", "team", "user", "reasons", "is_active")
+
+
+@transaction.atomic
+def webhook_save(*, webhook: Webhook | None = None, **fields) -> Webhook:
+    """An administrator's webhook: a team's robot, or one that takes every message of its reasons."""
+    webhook = webhook or Webhook()
+    for name in WEBHOOK_FIELDS:
+        if name in fields:
+            setattr(webhook, name, fields[name])
+    webhook.full_clean()
+    webhook.save()
+    return webhook

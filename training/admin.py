@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import StaffChoiceMixin
-from core.admin import ReadOnlyInline, ServiceSavedMixin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceSavedMixin, fields_of
 from core.errors import ServiceDeskError
 from training import services
 from training.models import (
@@ -32,20 +32,6 @@ from training.models import (
     TrainingPlan,
     TrainingSession,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that other paths write (the pages, the API): read here, never changed."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- plans and sessions --------------------------------------------------------------------
 
@@ -243,17 +229,10 @@ class FeedbackAdmin(ReadOnlyAdmin):
 # --- knowledge base ------------------------------------------------------------------------
 
 
-class ReindexOnRenameMixin:
-    """An article's category and tags are part of its search index: renaming or deleting one
-    rewrites the index of its articles."""
+class ReindexOnDeleteMixin:
+    """Deleting a category or tag re-indexes the articles that had it."""
 
-    renamed_fields: tuple[str, ...] = ("name",)
     article_relation = ""  # the lookup from Article
-
-    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and any(name in form.changed_data for name in self.renamed_fields):
-            services.articles_reindex(obj.articles.all())
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         ids = list(obj.articles.values_list("pk", flat=True))
@@ -267,12 +246,17 @@ class ReindexOnRenameMixin:
 
 
 @admin.register(Category)
-class CategoryAdmin(ReindexOnRenameMixin, admin.ModelAdmin):
+class CategoryAdmin(ReindexOnDeleteMixin, ServiceSavedMixin, admin.ModelAdmin):
+    """Saved by ``services.category_save`` (a renamed category is searched under its new name)."""
+
     list_display = ["name", "name_zh", "position", "article_count"]
     list_editable = ["position"]
     search_fields = ["name", "name_zh"]
-    renamed_fields = ("name", "name_zh")
+    fields = ["name", "name_zh", "position"]
     article_relation = "category"
+
+    def service_save(self, request: HttpRequest, obj: Category, data: dict) -> Category:
+        return services.category_save(category=obj, **fields_of(data, self.fields))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
         return super().get_queryset(request).annotate(article_total=Count("articles"))
@@ -283,10 +267,16 @@ class CategoryAdmin(ReindexOnRenameMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ReindexOnRenameMixin, admin.ModelAdmin):
+class TagAdmin(ReindexOnDeleteMixin, ServiceSavedMixin, admin.ModelAdmin):
+    """Saved by ``services.tag_save`` (a renamed tag is searched under its new name)."""
+
     list_display = ["name", "article_count"]
     search_fields = ["name"]
+    fields = ["name"]
     article_relation = "tags"
+
+    def service_save(self, request: HttpRequest, obj: Tag, data: dict) -> Tag:
+        return services.tag_save(tag=obj, **fields_of(data, self.fields))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return super().get_queryset(request).annotate(article_total=Count("articles"))

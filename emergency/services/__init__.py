@@ -38,6 +38,7 @@ from emergency.services.handling import (
     risk_save,
 )
 from emergency.services.intake import incident_create, incident_from_escalation
+from emergency.services.plans import PLAN_FIELDS, RESOURCE_FIELDS, grading_rule_save, response_plan_save
 from emergency.services.process import (
     STEPS,
     TELL_THEMSELVES,
@@ -58,6 +59,8 @@ from emergency.services.process import (
 __all__ = [
     "GROUP_KINDS",
     "NEXT",
+    "PLAN_FIELDS",
+    "RESOURCE_FIELDS",
     "STEPS",
     "TELL_THEMSELVES",
     "URGENT_GRADES",
@@ -89,6 +92,7 @@ __all__ = [
     "_verified",
     "can_grade",
     "grade_by_matrix",
+    "grading_rule_save",
     "incident_arrive",
     "incident_assign",
     "incident_create",
@@ -98,5 +102,6 @@ __all__ = [
     "incident_regrade",
     "incident_transition",
     "resource_check",
+    "response_plan_save",
     "risk_save",
 ]

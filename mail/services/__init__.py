@@ -28,6 +28,7 @@ from mail.services.common import (
     choose_project,
     logger,
     own_addresses,
+    routing_rule_save,
     thread_ticket,
 )
 from mail.services.ingest import (
@@ -51,7 +52,7 @@ from mail.services.ingest import (
     _with_refusals,
     message_ingest,
 )
-from mail.services.polling import PollResult, mailbox_from_settings, mailbox_poll, mailboxes_poll
+from mail.services.polling import PollResult, mailbox_from_settings, mailbox_poll, mailbox_save, mailboxes_poll
 from mail.services.triage import (
     READ_AGAIN,
     _handled,
@@ -97,8 +98,10 @@ __all__ = [
     "logger",
     "mailbox_from_settings",
     "mailbox_poll",
+    "mailbox_save",
     "mailboxes_poll",
     "message_ingest",
     "own_addresses",
+    "routing_rule_save",
     "thread_ticket",
 ]

@@ -3,11 +3,16 @@ project a new one goes to."""
 
 import logging
 import re
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import ServiceDeskError
+from core.writes import assign, validated_save
 from customers.models import Project
 from mail.models import InboundMessage, Mailbox, RoutingRule
 from mail.parsing import ParsedMessage
@@ -84,3 +89,15 @@ def choose_project(contact: User, parsed: ParsedMessage, mailbox: Mailbox | None
         return mailbox.default_project, Priority.NORMAL
     only = list(projects[:2])
     return (only[0] if len(only) == 1 else None), Priority.NORMAL
+
+
+@transaction.atomic
+def routing_rule_save(*, rule: RoutingRule | None = None, **fields: Any) -> RoutingRule:
+    """Create or change a routing rule; a rule for a project no longer active would never apply."""
+    project = fields.get("project")
+    if project is not None and not project.is_active:
+        raise ServiceDeskError(_("This project is no longer active: a rule for it would never apply."), field="project")
+    rule = rule or RoutingRule()
+    assign(rule, fields)
+    validated_save(rule)
+    return rule

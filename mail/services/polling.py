@@ -1,11 +1,14 @@
 """Polling the mailboxes over IMAP."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
+from core.writes import assign, validated_save
 from mail import imap
 from mail.models import Mailbox
 from mail.services.common import logger
@@ -71,3 +74,12 @@ def mailboxes_poll() -> dict[str, PollResult]:
     """Poll every active mailbox (the beat task and ``fetch_mail``)."""
     mailbox_from_settings()
     return {mailbox.name: mailbox_poll(mailbox=mailbox) for mailbox in Mailbox.objects.filter(is_active=True)}
+
+
+@transaction.atomic
+def mailbox_save(*, mailbox: Mailbox | None = None, **fields: Any) -> Mailbox:
+    """Create or change a mailbox of the admin (the settings' own is kept by ``mailbox_from_settings``)."""
+    mailbox = mailbox or Mailbox()
+    assign(mailbox, fields)
+    validated_save(mailbox)
+    return mailbox

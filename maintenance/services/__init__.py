@@ -8,6 +8,7 @@ through ``notifications.notify`` (mail and webhooks leave after commit).
 
 from maintenance.services.common import customer_contacts, managers
 from maintenance.services.inspections import (
+    CHECK_FIELDS,
     PLAN_BACK_DAYS,
     RULE_LIMIT,
     RULE_YEARS,
@@ -15,6 +16,7 @@ from maintenance.services.inspections import (
     _lock_inspection,
     _require_open,
     _tell_assigned,
+    checklist_save,
     health_check_create,
     inspection_cancel,
     inspection_complete,
@@ -50,6 +52,7 @@ from maintenance.services.warranties import (
 )
 
 __all__ = [
+    "CHECK_FIELDS",
     "PLAN_BACK_DAYS",
     "RULE_LIMIT",
     "RULE_YEARS",
@@ -63,6 +66,7 @@ __all__ = [
     "_ticket",
     "billable_item_add",
     "billable_item_remove",
+    "checklist_save",
     "contract_save",
     "coverage_decide",
     "customer_contacts",

@@ -2,7 +2,7 @@
 flagging overdue ones."""
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import PIL.Image
@@ -23,6 +23,7 @@ from core.writes import assign, require_staff, validated_save
 from customers.models import Project
 from maintenance.models import (
     AnswerKind,
+    ChecklistItem,
     ChecklistTemplate,
     Inspection,
     InspectionAnswer,
@@ -88,6 +89,31 @@ def schedule_save(*, schedule: InspectionSchedule | None = None, **fields: Any) 
     parse_rule(schedule.rule, schedule.first_date)
     validated_save(schedule)
     return schedule
+
+
+CHECK_FIELDS = ("section", "label", "answer_kind", "unit", "guidance")
+
+
+@transaction.atomic
+def checklist_save(
+    *, template: ChecklistTemplate | None = None, name: str, description: str = "", items: Iterable[Mapping[str, Any]]
+) -> ChecklistTemplate:
+    """Create or change a checklist template; ``items`` replaces its checks, in order. Visits
+    already planned keep the checks they copied."""
+    template = template or ChecklistTemplate()
+    template.name, template.description = name, description
+    validated_save(template)
+    rows = [
+        ChecklistItem(
+            template=template, position=position, **{name: item[name] for name in CHECK_FIELDS if name in item}
+        )
+        for position, item in enumerate(items)
+    ]
+    for row in rows:
+        row.full_clean(exclude=["template"])
+    template.items.all().delete()
+    ChecklistItem.objects.bulk_create(rows)
+    return template
 
 
 def _copy_checklist(inspection: Inspection, template: ChecklistTemplate | None) -> None:

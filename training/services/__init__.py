@@ -15,6 +15,8 @@ from training.services.articles import (
     article_save,
     article_solved,
     articles_reindex,
+    category_save,
+    tag_save,
 )
 from training.services.attendance import (
     attendance_take,
@@ -61,6 +63,7 @@ __all__ = [
     "article_solved",
     "articles_reindex",
     "attendance_take",
+    "category_save",
     "certificate_ready",
     "enrol",
     "enrolment_cancel",
@@ -74,5 +77,6 @@ __all__ = [
     "reminders_send",
     "session_cancel",
     "session_save",
+    "tag_save",
     "waiting_position",
 ]

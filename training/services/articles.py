@@ -17,6 +17,7 @@ from training import search
 from training.models import (
     AppliesTo,
     Article,
+    Category,
     Deflection,
     Language,
     Tag,
@@ -143,3 +144,28 @@ def article_solved(
         query=query.strip()[:500],
         source=source,
     )
+
+
+@transaction.atomic
+def category_save(*, category: Category | None = None, **fields: Any) -> Category:
+    """Create or change a category; a new name (in either language) is searched at once."""
+    names = ("name", "name_zh")
+    previous = Category.objects.filter(pk=category.pk).values_list(*names).first() if category and category.pk else None
+    category = category or Category()
+    assign(category, fields)
+    validated_save(category)
+    if previous is not None and previous != tuple(getattr(category, name) for name in names):
+        articles_reindex(category.articles.all())
+    return category
+
+
+@transaction.atomic
+def tag_save(*, tag: Tag | None = None, **fields: Any) -> Tag:
+    """Create or change a tag; a new name is searched at once."""
+    previous = Tag.objects.filter(pk=tag.pk).values_list("name", flat=True).first() if tag and tag.pk else None
+    tag = tag or Tag()
+    assign(tag, fields)
+    validated_save(tag)
+    if previous is not None and previous != tag.name:
+        articles_reindex(tag.articles.all())
+    return tag
