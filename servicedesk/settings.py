@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "training",
     "reports",
     "mail",
+    # the demo desk (seed_demo), above every app
+    "demo",
     # the roof last, so its templates and checks see every app
     "servicedesk",
 ]

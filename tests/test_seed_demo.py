@@ -205,7 +205,7 @@ def assert_every_figure_has_data() -> None:
 
 
 def test_the_reports_history_is_made_once_and_fills_every_figure():
-    from reports import demo
+    from demo import history as demo
 
     call_command("seed_demo", verbosity=0)
     counts = demo.history_counts()
@@ -248,10 +248,10 @@ def test_the_history_is_consistent_and_tells_nobody(moment, settings):
 
 
 def check_history_consistent():
+    from demo import history as demo
     from emergency.services import incident_deadlines
     from maintenance.services import inspections_flag_overdue, surveys_send
     from notifications.models import Notification
-    from reports import demo
     from reports.archive import archive
     from reports.models import QualityReview
     from tickets.models import SLAClock, Ticket, TicketCounter

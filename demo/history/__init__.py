@@ -39,13 +39,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from customers.models import InstalledProduct, Organisation, Project
+from demo.history.data import EXPIRING_ASSET, HISTORY_DAYS, HISTORY_MARKER_DAYS, OPEN_TICKETS, ORGANISATIONS, STAFF
+from demo.history.history import Writer
+from demo.history.tickets import History
 from emergency.models import Incident, ReviewAction
 from maintenance import services as maintenance_services
 from maintenance.models import Inspection, ReturnVisit, UpgradeNotice, Warranty, WarrantyTerms
 from reports import services as report_services
-from reports.demo.data import EXPIRING_ASSET, HISTORY_DAYS, HISTORY_MARKER_DAYS, OPEN_TICKETS, ORGANISATIONS, STAFF
-from reports.demo.history import Writer
-from reports.demo.tickets import History
 from reports.models import QualityReview
 from tickets.models import OnsiteVisit, SLAClock, Ticket
 from training.models import Deflection, Feedback, TrainingSession

@@ -1,5 +1,5 @@
 """The tickets of the demo history: each made in memory with its SLA clocks, visits and
-events, then all written in bulk (see ``reports/demo/__init__.py``)."""
+events, then all written in bulk (see ``demo/history/__init__.py``)."""
 
 import datetime
 import random
@@ -16,8 +16,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from core.references import counter_take
 from customers.models import Organisation, Project
-from maintenance.models import SurveyInvitation
-from reports.demo.data import (
+from demo.history.data import (
     ASSIGNEES,
     CHANNELS,
     HISTORY_DAYS,
@@ -27,6 +26,7 @@ from reports.demo.data import (
     STAFF,
     TITLES,
 )
+from maintenance.models import SurveyInvitation
 from tickets.models import Metric, OnsiteVisit, SLAClock, SLAPolicy, SLATarget, Ticket, TicketCounter, TicketEvent
 from tickets.selectors import schedule_for
 

@@ -200,7 +200,7 @@ def seed() -> int:
     created = 0
     project = Project.objects.filter(code="ebw-scada", is_active=True).first()
     if project is not None and not RoutingRule.objects.filter(name=RULE).exists():
-        RoutingRule.objects.create(
+        services.routing_rule_save(
             name=RULE,
             position=10,
             field=RoutingRule.Field.SUBJECT,

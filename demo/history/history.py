@@ -14,6 +14,18 @@ from django.utils import timezone
 from accounts.models import User
 from core.references import counter_take
 from customers.models import Organisation, Project
+from demo.history.data import (
+    DEFLECTION_QUERIES,
+    HEALTH_CHECK_MONTHS_AGO,
+    INCIDENTS,
+    INSPECTION_MONTHS_AGO,
+    LEVELS,
+    OVERDUE_INSPECTION,
+    RETURN_VISITS,
+    SESSIONS,
+    UPGRADES,
+)
+from demo.history.tickets import TicketWriter, local_moment, month_windows, restamp
 from emergency.models import Incident, IncidentCounter, IncidentEntry, ResponsePlan, ReviewAction
 from maintenance.models import (
     AnswerKind,
@@ -26,18 +38,6 @@ from maintenance.models import (
     ReturnVisit,
     UpgradeNotice,
 )
-from reports.demo.data import (
-    DEFLECTION_QUERIES,
-    HEALTH_CHECK_MONTHS_AGO,
-    INCIDENTS,
-    INSPECTION_MONTHS_AGO,
-    LEVELS,
-    OVERDUE_INSPECTION,
-    RETURN_VISITS,
-    SESSIONS,
-    UPGRADES,
-)
-from reports.demo.tickets import TicketWriter, local_moment, month_windows, restamp
 from tickets.models import Ticket
 from training.models import Article, Deflection, Enrolment, Feedback, TrainingPlan, TrainingSession
 

@@ -1,8 +1,8 @@
 """Demo data: two customer organisations with a delivered project each, the emergency groups,
 the warranties, inspections and a release of the maintenance module, the training plans,
-sessions and knowledge base articles of the training module (``training.demo``), a year of
-service history for the reports (``reports.demo``), a routing rule and a few emails filed by
-the email intake (``mail.demo``), and the demo users (password ``ServiceDesk-2026``).
+sessions and knowledge base articles of the training module (``demo.training``), a year of
+service history for the reports (``demo.history``), a routing rule and a few emails filed by
+the email intake (``demo.mail``), and the demo users (password ``ServiceDesk-2026``).
 Idempotent: running it again changes nothing that is already there (a password someone changed
 stays changed).
 """
@@ -19,16 +19,17 @@ from accounts import services as account_services
 from accounts.models import Team, TeamMembership, User
 from customers import services as customer_services
 from customers.models import Organisation, Project
+from demo import history as history_demo
+from demo import mail as mail_demo
+from demo import training as training_demo
 from emergency import rotas
 from emergency import services as emergency_services
 from emergency.models import Rota
-from mail import demo as mail_demo
 from maintenance import coverage
 from maintenance import services as maintenance_services
 from maintenance.models import (
     AnswerKind,
     Cause,
-    ChecklistItem,
     ChecklistTemplate,
     Product,
     Release,
@@ -36,10 +37,8 @@ from maintenance.models import (
     Section,
     WarrantyTerms,
 )
-from reports import demo as reports_demo
 from tickets import services as ticket_services
 from tickets.models import Ticket
-from training import demo as training_demo
 
 DEMO_PASSWORD = "ServiceDesk-2026"
 
@@ -217,7 +216,7 @@ class Command(BaseCommand):
                 )
                 created += 1
         for kind, slug, name, members in TEAMS:
-            team, _ = Team.objects.get_or_create(kind=kind, slug=slug, defaults={"name": name})
+            team = Team.objects.filter(slug=slug).first() or account_services.team_save(kind=kind, slug=slug, name=name)
             for username, position in members:
                 user = User.objects.get(username=username)
                 if not TeamMembership.objects.filter(team=team, user=user).exists():
@@ -323,14 +322,13 @@ class Command(BaseCommand):
             created += 1
         checklist = ChecklistTemplate.objects.filter(name=DEMO_CHECKLIST).first()
         if checklist is None:
-            checklist = ChecklistTemplate.objects.create(
-                name=DEMO_CHECKLIST, description="System status, performance and tuning, risk assessment."
-            )
-            ChecklistItem.objects.bulk_create(
-                ChecklistItem(
-                    template=checklist, position=index, section=section, label=label, answer_kind=kind, unit=unit
-                )
-                for index, (section, label, kind, unit) in enumerate(DEMO_CHECKS)
+            checklist = maintenance_services.checklist_save(
+                name=DEMO_CHECKLIST,
+                description="System status, performance and tuning, risk assessment.",
+                items=[
+                    {"section": section, "label": label, "answer_kind": kind, "unit": unit}
+                    for section, label, kind, unit in DEMO_CHECKS
+                ],
             )
             created += 1
         engineer, manager = User.objects.get(username="engineer"), User.objects.get(username="manager")
@@ -365,11 +363,16 @@ class Command(BaseCommand):
                 created += 1
         created += maintenance_services.inspections_plan(today=today)
         name, version, kind, notes = DEMO_RELEASE
-        product, made = Product.objects.get_or_create(name=name)
-        release, made_release = Release.objects.get_or_create(
-            product=product, version=version, defaults={"kind": kind, "notes": notes, "released_on": today}
-        )
-        created += made + made_release
+        product = Product.objects.filter(name=name).first()
+        if product is None:
+            product = maintenance_services.product_save(name=name)
+            created += 1
+        release = Release.objects.filter(product=product, version=version).first()
+        if release is None:
+            release = maintenance_services.release_save(
+                product=product, version=version, kind=kind, notes=notes, released_on=today
+            )
+            created += 1
         if release.published_at is None:
             maintenance_services.release_publish(release_id=release.pk, actor=manager)
         project = Project.objects.filter(code="ngh-records").first()
@@ -390,7 +393,7 @@ class Command(BaseCommand):
     def _training(self) -> int:
         """A training plan per project; Eastbay's sessions (online next week, one attended, one
         full with a waiting list) and a second Eastbay contact, carol; the knowledge base's
-        categories and articles in English and Chinese. See ``training/demo.py``."""
+        categories and articles in English and Chinese. See ``demo/training.py``."""
         return training_demo.seed(password=DEMO_PASSWORD)
 
     # --- reports -----------------------------------------------------------------------------
@@ -398,13 +401,13 @@ class Command(BaseCommand):
     def _reports(self) -> int:
         """A year of history for each demo organisation (tickets with their SLA clocks,
         incidents, inspections, return visits, upgrades, trainings, deflections), a warranty
-        about to end, and last month's quality reviews. See ``reports/demo/``."""
-        return reports_demo.seed()
+        about to end, and last month's quality reviews. See ``demo/history/``."""
+        return history_demo.seed()
 
     # --- the email intake --------------------------------------------------------------------
 
     def _mail(self) -> int:
         """A routing rule and a few emails filed by the intake (a ticket from alice's GBK email
         and her reply to it, one waiting for triage, an auto-reply, a quarantined one); no
-        mailbox. See ``mail/demo.py``."""
+        mailbox. See ``demo/mail.py``."""
         return mail_demo.seed()

@@ -403,10 +403,10 @@ def _articles(author: User) -> int:
     created = 0
     categories = {}
     for position, (name, name_zh) in enumerate(CATEGORIES, start=1):
-        categories[name], made = Category.objects.get_or_create(
-            name=name, defaults={"name_zh": name_zh, "position": position}
-        )
-        created += made
+        categories[name] = Category.objects.filter(name=name).first()
+        if categories[name] is None:
+            categories[name] = services.category_save(name=name, name_zh=name_zh, position=position)
+            created += 1
     saved: dict[str, Article] = {}
     for key, original, title, language, kind, visibility, status, category, tags, codes, products, body in ARTICLES:
         article = Article.objects.filter(title=title, language=language).first()
