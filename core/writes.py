@@ -27,3 +27,11 @@ def validated_save(instance) -> None:
 def assign(instance, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
+
+
+def audited_save(instance, *, actor) -> None:
+    """Validate and save a row whose history (django-simple-history) records who changed it, in
+    the caller's transaction: the one place that names the actor of a history row. ``actor``
+    is required (``None`` only for the system: the scheduler, a data migration)."""
+    instance._history_user = actor
+    validated_save(instance)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.models import User
 from core.errors import ServiceDeskError
+from core.writes import audited_save
 from customers.models import InstalledProduct, Organisation, Project
 
 ORGANISATION_FIELDS = {"name", "code", "address", "phone", "email", "notes", "is_active"}
@@ -31,9 +32,7 @@ PROJECT_FIELDS = {
 
 
 def _save(instance, *, actor: User | None) -> None:
-    instance.full_clean()
-    instance._history_user = actor  # django-simple-history records who made the change
-    instance.save()
+    audited_save(instance, actor=actor)
 
 
 def _assign(instance, fields: Mapping[str, Any], allowed: set[str]) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Team, User
 from accounts.selectors import team_members
 from core.errors import NotAllowed, ServiceDeskError
+from core.writes import audited_save
 from emergency.models import (
     GRADE_ORDER,
     Incident,
@@ -151,7 +152,5 @@ def risk_save(*, actor: User, risk: Risk | None = None, **fields: Any) -> Risk:
         setattr(risk, name, value)
     if risk.owner_id and not risk.owner.is_staff_member:
         raise ServiceDeskError(_("The owner of a risk must be staff."), field="owner")
-    risk.full_clean()
-    risk._history_user = actor
-    risk.save()
+    audited_save(risk, actor=actor)
     return risk

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ServiceDeskError
-from core.writes import assign, require_staff, validated_save
+from core.writes import assign, audited_save, require_staff, validated_save
 from customers.models import Project
 from tickets.models import Ticket
 from training import search
@@ -58,8 +58,7 @@ def article_save(
         raise ServiceDeskError(_("A translation is in the other language."), field="translation_of")
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
-    article._history_user = actor
-    validated_save(article)
+    audited_save(article, actor=actor)
     if tags is not None:
         article.tags.set(_tags(tags))
     if projects is not None:
