@@ -61,3 +61,19 @@ def test_superusers_are_admins():
     assert user.role == User.Role.ADMIN and user.is_admin and user.can_manage
     assert UserFactory(role=User.Role.MANAGER).can_manage
     assert not UserFactory(role=User.Role.ENGINEER).can_manage
+
+
+@pytest.mark.django_db
+def test_staff_has_one_meaning_everywhere():
+    """Active engineers, managers and admins; never customers or the inactive."""
+    from tests.accounts.factories import CustomerFactory, UserFactory
+
+    engineer = UserFactory(role=User.Role.ENGINEER)
+    manager = UserFactory(role=User.Role.MANAGER)
+    admin = UserFactory(role=User.Role.ADMIN, is_superuser=True)
+    UserFactory(role=User.Role.ENGINEER, is_active=False)
+    UserFactory(role=User.Role.MANAGER, is_active=False)
+    CustomerFactory()
+    assert set(User.objects.staff()) == {engineer, manager, admin}
+    assert list(User.objects.managers()) == [manager]
+    assert all(user.is_staff_member for user in User.objects.staff())
