@@ -30,7 +30,7 @@ from core.pages import (
 from core.time import desk_today
 from customers.models import Project
 from customers.selectors import project_filter, project_list
-from maintenance import calendars, reports, selectors, services
+from maintenance import reports, selectors, services, visit_feeds
 from maintenance.forms import (
     CancelForm,
     HealthCheckForm,
@@ -172,7 +172,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     else:
         projects = list(project_list(user=user).filter(is_active=True)[:20])
     feeds = [
-        (_("Visits of %(name)s") % {"name": each.name}, calendars.feed_url("project", each.pk)) for each in projects
+        (_("Visits of %(name)s") % {"name": each.name}, visit_feeds.feed_url("project", each.pk)) for each in projects
     ]
     if user.is_staff_member:
         engineers = (
@@ -181,9 +181,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             .distinct()
             .order_by("first_name", "username")
         )
-        feeds.append((_("Your visits"), calendars.feed_url("engineer", user.pk)))
+        feeds.append((_("Your visits"), visit_feeds.feed_url("engineer", user.pk)))
         feeds += [
-            (_("Visits of %(name)s") % {"name": person}, calendars.feed_url("engineer", person.pk))
+            (_("Visits of %(name)s") % {"name": person}, visit_feeds.feed_url("engineer", person.pk))
             for person in engineers
         ]
     context["feeds"] = feeds
@@ -379,15 +379,15 @@ def inspection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed of an engineer's or a project's visits; the signed token stands in
     for a login, as calendar clients cannot sign in."""
-    subject = calendars.feed_subject(token)
+    subject = visit_feeds.feed_subject(token)
     if subject is None:
         raise Http404
     kind, pk = subject
     if kind == "engineer":
         engineer = get_object_or_404(User.objects.staff(), pk=pk)
-        body = calendars.visits_feed(engineer=engineer)
+        body = visit_feeds.visits_feed(engineer=engineer)
     elif kind == "project":
-        body = calendars.visits_feed(project=get_object_or_404(Project, pk=pk, is_active=True))
+        body = visit_feeds.visits_feed(project=get_object_or_404(Project, pk=pk, is_active=True))
     else:
         raise Http404
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

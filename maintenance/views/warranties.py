@@ -24,7 +24,7 @@ from core.pages import (
 )
 from core.time import desk_today
 from customers.selectors import project_filter, project_list
-from maintenance import calendars, coverage, selectors, services
+from maintenance import coverage, selectors, services, visit_feeds
 from maintenance.forms import (
     BillableItemForm,
     ContractForm,
@@ -75,7 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "mine": mine,
             "due_days": DUE_DAYS,
-            "my_feed": calendars.feed_url("engineer", user.pk),
+            "my_feed": visit_feeds.feed_url("engineer", user.pk),
         }
         return render(request, "maintenance/overview.html", context)
     visits = selectors.inspection_list(user=user)
@@ -86,7 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "reports": visits.filter(status=Inspection.Status.COMPLETED).order_by("-completed_at", "-pk")[:20],
         "notices": selectors.notice_list(user=user).order_by("-created_at", "-pk")[:20],
         "projects": [
-            (project, calendars.feed_url("project", project.pk))
+            (project, visit_feeds.feed_url("project", project.pk))
             for project in project_list(user=user).filter(is_active=True)[:20]
         ],
     }

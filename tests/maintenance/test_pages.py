@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from customers.models import InstalledProduct
-from maintenance import calendars, services
+from maintenance import services, visit_feeds
 from maintenance.models import (
     BillableItem,
     Coverage,
@@ -544,8 +544,8 @@ def test_the_inspection_list_filters_and_flags_overdue_visits(client, engineer, 
     assert "list-group-item-danger" in page.text
     # the feeds: the engineer's own and the manager's (who has an open visit)
     feeds = dict(page.context["feeds"])
-    assert feeds["Your visits"] == calendars.feed_url("engineer", engineer.pk)
-    assert feeds[f"Visits of {manager}"] == calendars.feed_url("engineer", manager.pk)
+    assert feeds["Your visits"] == visit_feeds.feed_url("engineer", engineer.pk)
+    assert feeds[f"Visits of {manager}"] == visit_feeds.feed_url("engineer", manager.pk)
     detail = client.get(reverse("maintenance:inspection_detail", args=[late.pk]))
     assert 'id="overdue"' in detail.text
 
@@ -764,14 +764,14 @@ def test_the_calendar_feeds_need_no_login_but_a_good_token(client, engineer, man
     services.health_check_create(actor=manager, project=project_b, engineer=manager, due_date=today(), title="Other")
 
     def summaries(kind: str, pk: int) -> list[str]:
-        answer = client.get(reverse("maintenance:calendar_feed", args=[calendars.feed_token(kind, pk)]))
+        answer = client.get(reverse("maintenance:calendar_feed", args=[visit_feeds.feed_token(kind, pk)]))
         assert answer.status_code == 200 and answer["Content-Type"].startswith("text/calendar")
         return [str(event["summary"]) for event in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")]
 
     assert summaries("engineer", engineer.pk) == ["Health check: Zephyr health check (Project A)"]
     assert summaries("project", project_a.pk) == ["Health check: Zephyr health check (Project A)"]
     assert summaries("engineer", manager.pk) == ["Health check: Other (Project B)"]
-    for token in ("engineer:1:forged", calendars.feed_token("project", 999999), "x" * 40):
+    for token in ("engineer:1:forged", visit_feeds.feed_token("project", 999999), "x" * 40):
         assert client.get(reverse("maintenance:calendar_feed", args=[token])).status_code == 404
 
 
@@ -781,7 +781,7 @@ def test_the_project_page_links_to_its_warranty_and_visits(client, customer_a, w
     assert reverse("maintenance:warranties") + f"?project={project_a.pk}" in page.text
     assert reverse("maintenance:inspections") + f"?project={project_a.pk}" in page.text
     visits = client.get(reverse("maintenance:inspections"), {"project": project_a.pk})
-    assert calendars.feed_url("project", project_a.pk) in visits.text
+    assert visit_feeds.feed_url("project", project_a.pk) in visits.text
 
 
 # --- return visits --------------------------------------------------------------------------

@@ -1492,7 +1492,7 @@ def maintenance_pages_world(project_a, users) -> dict[str, Any]:
 
     from PIL import Image
 
-    from maintenance import calendars
+    from maintenance import visit_feeds
 
     engineer = users["engineer"]
     completed = maintenance_services.health_check_create(
@@ -1510,7 +1510,7 @@ def maintenance_pages_world(project_a, users) -> dict[str, Any]:
     return {
         "completed_a": completed,
         "photo_a": photo,
-        "maintenance_feed_token": calendars.feed_token("engineer", users["admin"].pk),
+        "maintenance_feed_token": visit_feeds.feed_token("engineer", users["admin"].pk),
     }
 
 

@@ -15,7 +15,7 @@ from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Reason
 from notifications.services import Message, notify
-from training import calendars
+from training import invitations
 from training.models import (
     Enrolment,
     TrainingSession,
@@ -125,9 +125,9 @@ def _tell_enrolment(enrolment: Enrolment, event: str, *, had_seat: bool = True) 
     session = enrolment.session
     attachments = []
     if event in ("enrolled", "seated", "changed", "reminder"):
-        attachments = [calendars.invitation_attachment(enrolment, method="REQUEST")]
+        attachments = [invitations.invitation_attachment(enrolment, method="REQUEST")]
     elif event in ("cancelled", "session_cancelled") and had_seat:
-        attachments = [calendars.invitation_attachment(enrolment, method="CANCEL")]
+        attachments = [invitations.invitation_attachment(enrolment, method="CANCEL")]
     notify(
         users=[enrolment.contact],
         # queued_at to the microsecond: cancelling and enrolling again within a second is told again

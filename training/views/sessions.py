@@ -19,7 +19,7 @@ from core.errors import ServiceDeskError
 from core.files import stored_file_response
 from core.pages import form_error, form_messages, message_error, page_of, staff_only, submitted
 from customers.selectors import project_filter
-from training import calendars, selectors, services
+from training import invitations, selectors, services
 from training.certificates import certificate_pdf
 from training.forms import (
     AttendanceForm,
@@ -420,11 +420,11 @@ def invitation(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=user, pk=pk)
     mine = selectors.my_enrolment(session=session, user=user)
     if mine is not None and mine.status == Enrolment.Status.ENROLLED and not session.is_cancelled:
-        body = calendars.invitation(mine, method="REQUEST")
+        body = invitations.invitation(mine, method="REQUEST")
     elif user.is_staff_member:
         calendar = feeds.calendar(product="Training", name=session.title)
         calendar.add("method", "PUBLISH")
-        calendar.add_component(calendars.session_event(session))
+        calendar.add_component(invitations.session_event(session))
         body = calendar.to_ical()
     else:
         raise Http404

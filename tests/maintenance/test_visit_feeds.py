@@ -6,7 +6,7 @@ import icalendar
 import pytest
 
 from emergency import rotas
-from maintenance import calendars, services
+from maintenance import services, visit_feeds
 from maintenance.models import Inspection
 from tests.accounts.factories import UserFactory
 
@@ -48,7 +48,7 @@ def test_the_engineer_feed_has_one_all_day_event_per_visit_of_that_engineer(
     visits, engineer, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(1):
-        found = events(calendars.visits_feed(engineer=engineer, today=TODAY))
+        found = events(visit_feeds.visits_feed(engineer=engineer, today=TODAY))
 
     planned, at_b, cancelled = visits["planned"], visits["at_b"], visits["cancelled"]
     assert set(found) == {f"inspection-{v.pk}@servicedesk" for v in (planned, at_b, cancelled)}
@@ -66,7 +66,7 @@ def test_the_engineer_feed_has_one_all_day_event_per_visit_of_that_engineer(
 
 
 def test_the_project_feed_has_every_engineers_visits_of_that_project_only(visits, project_a):
-    calendar = icalendar.Calendar.from_ical(calendars.visits_feed(project=project_a, today=TODAY))
+    calendar = icalendar.Calendar.from_ical(visit_feeds.visits_feed(project=project_a, today=TODAY))
 
     uids = {str(event["uid"]) for event in calendar.walk("VEVENT")}
     wanted = (visits["planned"], visits["cancelled"], visits["others"])
@@ -75,7 +75,7 @@ def test_the_project_feed_has_every_engineers_visits_of_that_project_only(visits
 
 
 def test_uids_stay_the_same_as_visits_change(visits, engineer):
-    before = events(calendars.visits_feed(engineer=engineer, today=TODAY))
+    before = events(visit_feeds.visits_feed(engineer=engineer, today=TODAY))
     planned = visits["planned"]
     rows = {row.label: row.pk for row in planned.answers.all()}
     services.inspection_record(
@@ -86,7 +86,7 @@ def test_uids_stay_the_same_as_visits_change(visits, engineer):
     )
     services.inspection_complete(inspection_id=planned.pk, actor=engineer)
 
-    after = events(calendars.visits_feed(engineer=engineer, today=TODAY))
+    after = events(visit_feeds.visits_feed(engineer=engineer, today=TODAY))
 
     assert set(after) == set(before)
     assert "Status: Completed" in str(after[f"inspection-{planned.pk}@servicedesk"]["description"])
@@ -95,7 +95,7 @@ def test_uids_stay_the_same_as_visits_change(visits, engineer):
 def test_the_window_moves_with_the_day(visits, engineer):
     later = TODAY + datetime.timedelta(days=100)
 
-    uids = set(events(calendars.visits_feed(engineer=engineer, today=later)))
+    uids = set(events(visit_feeds.visits_feed(engineer=engineer, today=later)))
 
     assert f"inspection-{visits['far_ahead'].pk}@servicedesk" in uids
     assert f"inspection-{visits['planned'].pk}@servicedesk" in uids  # 90 days ago, still shown
@@ -104,30 +104,30 @@ def test_the_window_moves_with_the_day(visits, engineer):
 
 def test_an_engineer_or_a_project_is_required(engineer, project_a):
     with pytest.raises(ValueError):
-        calendars.visits_feed()
+        visit_feeds.visits_feed()
     with pytest.raises(ValueError):
-        calendars.visits_feed(engineer=engineer, project=project_a)
+        visit_feeds.visits_feed(engineer=engineer, project=project_a)
 
 
 def test_a_feed_token_names_its_subject_and_a_forged_one_nothing(engineer, project_a):
-    token = calendars.feed_token("engineer", engineer.pk)
+    token = visit_feeds.feed_token("engineer", engineer.pk)
 
-    assert calendars.feed_subject(token) == ("engineer", engineer.pk)
-    assert calendars.feed_subject(calendars.feed_token("project", project_a.pk)) == ("project", project_a.pk)
-    assert calendars.feed_subject(token.replace(f"engineer:{engineer.pk}", f"project:{engineer.pk}")) is None
-    assert calendars.feed_subject(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert calendars.feed_subject(f"engineer:{engineer.pk}") is None
-    assert calendars.feed_subject("") is None
+    assert visit_feeds.feed_subject(token) == ("engineer", engineer.pk)
+    assert visit_feeds.feed_subject(visit_feeds.feed_token("project", project_a.pk)) == ("project", project_a.pk)
+    assert visit_feeds.feed_subject(token.replace(f"engineer:{engineer.pk}", f"project:{engineer.pk}")) is None
+    assert visit_feeds.feed_subject(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert visit_feeds.feed_subject(f"engineer:{engineer.pk}") is None
+    assert visit_feeds.feed_subject("") is None
     # a kind the feed does not serve, even signed, and the rota feed's tokens (another salt)
-    assert calendars.feed_subject(calendars.feed_token("user", engineer.pk)) is None
-    assert calendars.feed_subject(rotas.feed_token("user", engineer.pk)) is None
+    assert visit_feeds.feed_subject(visit_feeds.feed_token("user", engineer.pk)) is None
+    assert visit_feeds.feed_subject(rotas.feed_token("user", engineer.pk)) is None
     assert rotas.feed_subject(token) is None
 
 
 def test_the_feed_url_is_absolute_and_leads_to_the_feed(settings, engineer):
     settings.SITE_URL = "https://desk.example.com/"
 
-    url = calendars.feed_url("engineer", engineer.pk)
+    url = visit_feeds.feed_url("engineer", engineer.pk)
 
-    token = calendars.feed_token("engineer", engineer.pk)
+    token = visit_feeds.feed_token("engineer", engineer.pk)
     assert url == f"https://desk.example.com/maintenance/calendar/{token}.ics"
