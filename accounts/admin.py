@@ -4,11 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Team, TeamMembership, User
-from core.admin import InlinesSavedThroughServiceMixin, fields_of
+from core.admin import InlinesSavedThroughServiceMixin, ServiceSavedMixin, fields_of
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceSavedMixin, DjangoUserAdmin):
+    """New users by ``services.user_create`` (the password policy, a customer's organisation),
+    changes by ``services.user_update``; the password on Django's own page."""
+
     list_display = ["username", "get_full_name", "email", "role", "organisation", "is_active"]
     list_filter = ["role", "is_active", "organisation"]
     list_select_related = ["organisation"]
@@ -22,6 +25,25 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Service desk"), {"fields": ("role", "organisation", "email", "first_name", "last_name", "phone")}),
     )
+
+    def service_save(self, request, obj, data):
+        if obj.pk is None:
+            organisation = data.get("organisation")
+            return services.user_create(
+                username=data["username"],
+                password=data.get("password1") or None,
+                role=data.get("role") or User.Role.CUSTOMER,
+                organisation_id=organisation.pk if organisation else None,
+                **fields_of(data, ["email", "first_name", "last_name", "phone"]),
+            )
+        extra = fields_of(data, ["groups", "user_permissions", "username", "date_joined", "last_login"])
+        obj.username = extra.get("username", obj.username)
+        return services.user_update(
+            user=obj,
+            groups=extra.get("groups"),
+            user_permissions=extra.get("user_permissions"),
+            **fields_of(data, services.USER_FIELDS),
+        )
 
 
 class TeamMembershipInline(admin.TabularInline):

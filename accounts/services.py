@@ -91,3 +91,35 @@ def team_save(*, team: Team | None = None, members: list[tuple[User, str]] | Non
         for user, position in members:
             TeamMembership.objects.update_or_create(team=team, user=user, defaults={"position": position})
     return team
+
+
+USER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "organisation",
+    "phone",
+    "job_title",
+    "time_zone",
+    "language",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
+
+
+@transaction.atomic
+def user_update(*, user: User, groups=None, user_permissions=None, **fields: Any) -> User:
+    """Change a user's details, role and access (the admin); the password changes on its own
+    page. A customer belongs to an organisation, staff to none."""
+    for name in USER_FIELDS:
+        if name in fields:
+            setattr(user, name, fields[name])
+    user.full_clean(exclude=["password"])
+    user.save()
+    if groups is not None:
+        user.groups.set(groups)
+    if user_permissions is not None:
+        user.user_permissions.set(user_permissions)
+    return user

@@ -26,7 +26,7 @@ class ServiceSavedMixin:
         raise NotImplementedError
 
     def get_form(self, request: HttpRequest, obj: models.Model | None = None, change: bool = False, **kwargs: Any):
-        base = super().get_form(request, obj, change, **kwargs)
+        base = super().get_form(request, obj, change=change, **kwargs)
         admin_ = self
 
         class ServiceCheckedForm(base):
@@ -40,8 +40,9 @@ class ServiceSavedMixin:
                         raise _DryRun
                 except _DryRun:
                     pass
-                except ServiceDeskError as error:
-                    self.add_error(error.field if error.field in self.fields else None, error.message)
+                except (ServiceDeskError, ValidationError) as error:
+                    for field, message in _by_field(error):
+                        self.add_error(field if field in self.fields else None, message)
 
         return ServiceCheckedForm
 
@@ -141,7 +142,7 @@ class InlinesSavedThroughServiceMixin:
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj: models.Model | None = None, change: bool = False, **kwargs: Any):
-        base = super().get_form(request, obj, change, **kwargs)
+        base = super().get_form(request, obj, change=change, **kwargs)
 
         class RefusalShownForm(base):
             def clean(self):

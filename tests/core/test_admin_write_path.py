@@ -8,10 +8,8 @@ from django.test import RequestFactory
 from core.admin import InlinesSavedThroughServiceMixin, ServiceSavedMixin
 
 OURS = {"accounts", "customers", "notifications", "tickets", "emergency", "maintenance", "training", "reports", "mail"}
-# admins that write directly, each with the reason
-EXEMPT = {
-    "accounts.User": "Django's own user admin (passwords, permissions); the identity issue moves it to services",
-}
+# admins that write directly, each with the reason (none)
+EXEMPT: dict[str, str] = {}
 
 
 def read_only(model_admin, request) -> bool:
