@@ -19,19 +19,9 @@ from packaging.utils import canonicalize_name
 ROOT = Path(settings.BASE_DIR)
 # pip's own tooling, which pip-compile leaves out unless asked (--allow-unsafe pins it)
 INSTALLER = {"pip", "setuptools", "wheel"}
-APPS = [
-    "core",
-    "accounts",
-    "customers",
-    "emergency",
-    "mail",
-    "maintenance",
-    "notifications",
-    "reports",
-    "servicedesk",
-    "tickets",
-    "training",
-]
+# every package of the application at the top of the repository (the tests and benchmarks are
+# not deployed code); read from the tree so that a new app is scanned from its first commit
+APPS = sorted(path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name not in {"tests", "bench"})
 
 
 # --- the locks -------------------------------------------------------------------------------
