@@ -19,10 +19,10 @@ import json
 import time
 import urllib.parse
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from core import outbound
 from notifications.models import Delivery, Webhook
 
 
@@ -129,8 +129,11 @@ def request_for(delivery: Delivery, now: float | None = None) -> tuple[str, byte
 
 
 def post(delivery: Delivery) -> None:
+    """POST through ``core.outbound``: the address is resolved and checked now (not only when
+    the webhook was saved), so a name that has come to point inside the network raises
+    ``OutboundRefused``; a redirect is not followed and counts as a failure."""
     url, data, headers = request_for(delivery)
-    response = requests.post(url, data=data, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    response = outbound.post_json(url, data, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     response.raise_for_status()
     if delivery.webhook and delivery.webhook.format != Webhook.Format.GENERIC:
         try:

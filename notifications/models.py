@@ -12,11 +12,13 @@ about (``ticket_id``, ``reference``, ``url``) without importing the module that 
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.outbound import validate_outbound_url
 
 
 class Reason(models.TextChoices):
@@ -94,6 +96,14 @@ class Preference(models.Model):
         return str(self.user)
 
 
+def _well_formed(url: str) -> bool:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
 class Webhook(models.Model):
     """Where messages are POSTed: a team's group robot (DingTalk, WeCom, Feishu), a generic JSON
     endpoint signed with HMAC, or a person's own. A webhook of nobody (no team, no user) gets
@@ -162,10 +172,18 @@ class Webhook(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors: dict[str, list] = {}
         if not isinstance(self.reasons, list) or not set(self.reasons) <= set(Reason.values):
-            raise ValidationError({"reasons": _("A list of reasons, from: %s") % ", ".join(Reason.values)})
+            errors["reasons"] = [_("A list of reasons, from: %s") % ", ".join(Reason.values)]
+        if self.url and _well_formed(self.url):  # a malformed URL has its field's error already
+            try:
+                validate_outbound_url(self.url)  # not on a loopback or private address (docs/security.md)
+            except ValidationError as error:
+                errors["url"] = error.messages
         if self.team_id and self.user_id:
-            raise ValidationError(_("A webhook belongs to a team or to a user, not both."))
+            errors[NON_FIELD_ERRORS] = [_("A webhook belongs to a team or to a user, not both.")]
+        if errors:
+            raise ValidationError(errors)
 
     def wants(self, reason: str) -> bool:
         """A personal webhook gets what its user gets; the others the alerts, or their reasons."""

@@ -11,7 +11,8 @@ Sending a delivery: claim it (a token on the row, under lock), send, mark it sen
 attempt finds it claimed or sent and does nothing; a claim older than
 ``DELIVERY_CLAIM_TIMEOUT_SECONDS`` is taken as a lost attempt (the worker died) and sent
 again. A failed send goes back to pending with a later ``next_attempt_at`` (exponential
-backoff) until ``MAX_ATTEMPTS``, then stays failed, with its error, for admins to see.
+backoff) until ``MAX_ATTEMPTS``, then stays failed, with its error, for admins to see; a webhook
+whose address the desk may not call (``core.outbound``) fails at once.
 """
 
 import datetime
@@ -28,6 +29,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Team, User
 from core.errors import NotAllowed
+from core.outbound import OutboundRefused
+from core.text import one_line
 from notifications import channels
 from notifications.models import Delivery, Notification, Preference, Webhook
 
@@ -60,7 +63,7 @@ class Message:
         (someone on a CC list, in the desk's), or nobody (a team's webhook)."""
         zone = getattr(recipient, "time_zone", "") or settings.TIME_ZONE
         with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
-            subject = translation.gettext(self.subject) % self.context
+            subject = one_line(translation.gettext(self.subject) % self.context)  # a header is one line
             body = render_to_string(self.template, {**self.context, "recipient": recipient, "link": self.link})
         return subject[:255], body
 
@@ -266,7 +269,9 @@ def delivery_send(*, delivery_id: int) -> bool:
     try:
         channels.send(delivery)
     except Exception as error:
-        failed = delivery.attempts >= MAX_ATTEMPTS
+        # an address the desk may not call (it now resolves inside the network) will not get
+        # better by retrying: the delivery fails at once, with the reason, for admins to see
+        failed = delivery.attempts >= MAX_ATTEMPTS or isinstance(error, OutboundRefused)
         Delivery.objects.filter(pk=delivery.pk, claim=claim).update(
             status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
             claim=None,

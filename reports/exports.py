@@ -1,8 +1,10 @@
 """Every dashboard table as a CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese)
-or an XLSX workbook (openpyxl), one header row and one row per table row."""
+or an XLSX workbook (openpyxl), one header row and one row per table row. Every cell goes
+through ``core.spreadsheets.safe_cell``: text that starts like a formula is not run as one."""
 
 import csv
 import datetime
+import decimal
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +13,8 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+
+from core.spreadsheets import safe_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +37,7 @@ class Table:
     rows: Iterable[Any] = field(default_factory=list)
 
     def header(self) -> list[str]:
-        return [str(column.label) for column in self.columns]
+        return [safe_cell(str(column.label)) for column in self.columns]
 
     def values(self) -> Iterable[list[Any]]:
         for row in self.rows:
@@ -41,14 +45,15 @@ class Table:
 
 
 def _plain(value: Any) -> Any:
-    """A cell a spreadsheet can hold: text for lazy strings, naive local datetimes."""
+    """A cell a spreadsheet can hold: text for lazy strings, naive local datetimes, numbers as
+    numbers; text that starts like a formula neutralised (``safe_cell``)."""
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         from django.utils import timezone
 
         return timezone.localtime(value).replace(tzinfo=None)
-    if value is None or isinstance(value, (int, float, datetime.date, str)):
+    if value is None or isinstance(value, (int, float, decimal.Decimal, datetime.date)):
         return value
-    return str(value)
+    return safe_cell(str(value))
 
 
 class _Echo:

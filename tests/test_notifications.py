@@ -19,6 +19,7 @@ from notifications.models import Delivery, Notification, Preference, Webhook
 from notifications.services import Message, deliveries_due, delivery_send, notify, preference_save
 from notifications.tasks import sweep
 from tests.accounts.factories import TeamFactory, UserFactory
+from tests.fake_dns import fake_dns
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,8 @@ class Receiver(BaseHTTPRequestHandler):
         type(self).received.append({"path": self.path, "headers": dict(self.headers), "body": body})
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
+        for name, value in type(self).headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(json.dumps(type(self).answer).encode())
 
@@ -41,8 +44,10 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
-    handler = type("Handler", (Receiver,), {"received": [], "answer": {}, "status": 200})
+def receiver(settings):
+    # the receiver is on the loopback address: only a listed host may be (core.outbound)
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    handler = type("Handler", (Receiver,), {"received": [], "answer": {}, "status": 200, "headers": {}})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -132,7 +137,8 @@ def test_a_robot_that_refuses_is_a_failure_retried_with_backoff_and_visible(rece
     assert Delivery.objects.get(channel="email").status == "sent"  # the other channels went on
 
 
-def test_an_unreachable_webhook_does_not_hold_up_the_rest(engineer, manager):
+def test_an_unreachable_webhook_does_not_hold_up_the_rest(engineer, manager, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     Webhook.objects.create(name="Down", url="http://127.0.0.1:9/nothing", format="generic")
     notify(users=[engineer, manager], key="e1", message=alert())
     send_all()
@@ -237,7 +243,8 @@ def test_the_bell_counts_unread_and_opening_one_reads_it(client, engineer):
     assert 'id="bell-count"' not in client.get(reverse("notifications:bell")).content.decode()
 
 
-def test_channels_are_chosen_in_a_page(client, engineer):
+def test_channels_are_chosen_in_a_page(client, engineer, monkeypatch):
+    fake_dns(monkeypatch, {"oapi.dingtalk.com": "203.119.169.1"})
     client.force_login(engineer)
     response = client.post(
         reverse("notifications:preferences"),
@@ -293,3 +300,119 @@ def test_channels_through_the_api(api, engineer):
     assert refused.status_code == 400 and "quiet_until" in refused.json()["errors"]
     assert client.patch(url, {"email": "no"}, format="json").status_code == 400
     assert Preference.objects.get(user=engineer).quiet_from == datetime.time(22)  # nothing half-saved
+
+
+# --- webhook addresses (core.outbound) ---------------------------------------------------------
+
+HOOK_FORM = {
+    "channels-email": "on",
+    "channels-webhook": "on",
+    "channels-quiet_from": "",
+    "channels-quiet_until": "",
+    "webhook-format": "generic",
+    "webhook-secret": "",
+}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://intranet.example.com/hook",  # a name that resolves to a private address
+    ],
+)
+def test_a_personal_webhook_on_a_private_address_is_a_form_error_and_nothing_is_saved(
+    client, engineer, monkeypatch, url
+):
+    fake_dns(monkeypatch, {"intranet.example.com": "192.168.10.5"})
+    client.force_login(engineer)
+    response = client.post(
+        reverse("notifications:preferences"), {**HOOK_FORM, "channels-email": "", "webhook-url": url}
+    )
+    assert response.status_code == 200
+    errors = response.context["hook_form"].errors
+    assert "url" in errors and "OUTBOUND_ALLOWED_HOSTS" in errors["url"][0]
+    assert "non-public address" in response.content.decode()  # shown on the page
+    assert not Webhook.objects.exists()
+    assert not Preference.objects.filter(user=engineer).exists()  # the channels were not saved either
+
+
+def test_a_personal_webhook_whose_name_does_not_resolve_is_a_form_error(client, engineer, monkeypatch):
+    fake_dns(monkeypatch, {})
+    client.force_login(engineer)
+    response = client.post(
+        reverse("notifications:preferences"), {**HOOK_FORM, "webhook-url": "https://hooks.no-such.example/x"}
+    )
+    assert "could not be resolved" in response.context["hook_form"].errors["url"][0]
+    assert not Webhook.objects.exists()
+
+
+def test_a_listed_host_may_be_on_a_private_address(client, engineer, monkeypatch, settings):
+    fake_dns(monkeypatch, {"robot.intranet.example.com": "10.1.2.3"})
+    settings.OUTBOUND_ALLOWED_HOSTS = ["robot.intranet.example.com"]
+    client.force_login(engineer)
+    url = "http://robot.intranet.example.com/hook"
+    assert client.post(reverse("notifications:preferences"), {**HOOK_FORM, "webhook-url": url}).status_code == 302
+    assert engineer.webhooks.get().url == url
+
+
+def test_the_admin_refuses_a_webhook_on_a_private_address(client, admin_user, monkeypatch):
+    fake_dns(monkeypatch, {"oapi.dingtalk.com": "203.119.169.1"})
+    client.force_login(admin_user)
+    form = {"name": "Ops", "format": "dingtalk", "secret": "", "reasons": "[]", "language": "", "is_active": "on"}
+    url = reverse("admin:notifications_webhook_add")
+    response = client.post(url, {**form, "url": "http://10.0.0.8/robot"})
+    assert response.status_code == 200
+    assert "OUTBOUND_ALLOWED_HOSTS" in response.context["adminform"].form.errors["url"][0]
+    assert not Webhook.objects.exists()
+    response = client.post(url, {**form, "url": "https://oapi.dingtalk.com/robot/send?access_token=x"})
+    assert response.status_code == 302 and Webhook.objects.get().name == "Ops"
+
+
+def test_the_services_refuse_a_webhook_on_a_private_address(engineer):
+    from django.core.exceptions import ValidationError
+
+    from notifications.services import personal_webhook_save, webhook_save
+
+    with pytest.raises(ValidationError) as refused:
+        webhook_save(name="Ops", url="http://localhost:6379/", format="generic")
+    assert "url" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        personal_webhook_save(user=engineer, url="http://[::1]:8080/", format="generic", secret="")
+    assert not Webhook.objects.exists()
+
+
+def test_a_webhook_whose_name_now_points_inside_the_network_fails_once_with_its_error(
+    receiver, engineer, monkeypatch, settings
+):
+    """Saved while the name was public; the DNS answer changed since: the delivery is an error
+    row, sent nowhere and not retried."""
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+    fake_dns(monkeypatch, {"hooks.example.com": lambda: next(answers, "127.0.0.1")})
+    port = urllib.parse.urlsplit(receiver.url).port
+    webhook = Webhook(name="Ops", url=f"http://hooks.example.com:{port}/hook", format="generic")
+    webhook.full_clean()  # public when saved
+    webhook.save()
+    notify(users=[engineer], key="e1", message=alert())
+    send_all()
+    delivery = Delivery.objects.get(channel="webhook")
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.last_error.startswith("OutboundRefused:") and "127.0.0.1" in delivery.last_error
+    assert receiver.received == []
+    assert delivery.pk not in deliveries_due()  # no retries
+    assert Delivery.objects.get(channel="email").status == "sent"
+
+
+def test_a_webhook_that_redirects_is_a_failure_and_the_redirect_is_not_followed(receiver, engineer):
+    port = urllib.parse.urlsplit(receiver.url).port
+    receiver.status = 307
+    receiver.headers = {"Location": f"http://127.0.0.1:{port}/elsewhere"}
+    Webhook.objects.create(name="Ops", url=receiver.url, format="generic")
+    notify(users=[engineer], key="e1", message=alert())
+    send_all()
+    assert [urllib.parse.urlsplit(request["path"]).path for request in receiver.received] == ["/hook"]
+    delivery = Delivery.objects.get(channel="webhook")
+    assert delivery.status == "pending" and "redirects are not followed" in delivery.last_error
