@@ -74,6 +74,14 @@ def inspection_list(*, user: User) -> QuerySet[Inspection]:
     return scope_to_user(queryset, user, organisation_field=ORG)
 
 
+def inspection_results_visible(*, user: User, inspection: Inspection) -> bool:
+    """Whether ``user`` may see what the visit recorded (checklist answers and values,
+    findings, recommendations, photos, the report): staff always, a customer only once the
+    visit is completed (an in-progress record is the engineer's draft). The one rule of it:
+    the API, the pages, the photos and the PDF ask here."""
+    return bool(user.is_authenticated and user.is_staff_member) or inspection.status == Inspection.Status.COMPLETED
+
+
 def inspection_get(*, user: User, pk: int) -> Inspection:
     queryset = inspection_list(user=user).prefetch_related("answers", "photos")
     return get_object_or_404(queryset, pk=pk)

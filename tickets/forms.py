@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from core import uploads
+from core.text import validate_one_line
 from core.widgets import DateTimeLocalInput
 from customers.models import Project
 from tickets.models import Priority, Ticket
@@ -15,7 +17,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by the service (size, content)."""
+    """Several files in one input, at most ``ATTACHMENT_MAX_FILES_PER_REQUEST``; each is checked
+    by the service (size, content, the ticket's quotas)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
@@ -25,6 +28,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
+            uploads.check_request_count(len(data))
             return [single(item, initial) for item in data]
         return [single(data, initial)] if data else []
 
@@ -71,6 +75,7 @@ class TicketForm(forms.ModelForm):
             self.fields["received_at"].required = False
             self.fields["received_at"].help_text = _("When the call came in; empty: now.")
             self.fields["channel"].initial = Ticket.Channel.HOTLINE
+        self.fields["title"].validators.append(validate_one_line)
         self.fields["project"].queryset = projects
         if projects.count() == 1:
             self.fields["project"].initial = projects.first()

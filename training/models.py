@@ -401,12 +401,20 @@ class Deflection(models.Model):
     )
     query = models.CharField(_("what they typed"), max_length=500, blank=True)
     source = models.CharField(_("where"), max_length=20, choices=Source.choices, default=Source.ARTICLE)
+    # who said it, once per article: "user:<id>", or "anon:<digest of the visitor's session key>";
+    # empty on rows from before the rule (and on those written without a visitor)
+    visitor = models.CharField(_("visitor"), max_length=80, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("solved without a ticket")
         verbose_name_plural = _("solved without a ticket")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "visitor"], condition=~Q(visitor=""), name="one_deflection_per_visitor"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.article} · {self.created_at:%Y-%m-%d}"

@@ -160,6 +160,19 @@ class InspectionOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    # what the visit recorded: a customer gets it once the visit is completed (the selector decides)
+    RESULT_FIELDS = ("findings", "recommendations", "answers", "photos")
+
+    def to_representation(self, inspection):
+        data = super().to_representation(inspection)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not selectors.inspection_results_visible(user=user, inspection=inspection):
+            for name in self.RESULT_FIELDS:
+                if name in data:
+                    data[name] = [] if isinstance(data[name], list) else ""
+        return data
+
     def get_overdue(self, inspection) -> bool:
         return inspection.is_overdue
 

@@ -1063,21 +1063,26 @@ def test_only_resolved_tickets_become_articles_and_only_for_staff(project_a, cus
 # --- article_solved --------------------------------------------------------------------------
 
 
-def test_solved_twice_within_the_hour_counts_once(articles, customer_a, org_a):
+def test_solved_counts_once_per_person_and_article_however_late_the_repeat(articles, customer_a, org_a):
     printer = articles["printer"]
     first = services.article_solved(article=printer, user=customer_a, query="  printer jam ", source="ticket_form")
     again = services.article_solved(article=printer, user=customer_a, query="jam")
     assert again == first and Deflection.objects.count() == 1
-    assert (first.organisation, first.query, first.source) == (org_a, "printer jam", "ticket_form")
+    assert (first.organisation, first.query, first.source, first.visitor) == (
+        org_a,
+        "printer jam",
+        "ticket_form",
+        f"user:{customer_a.pk}",
+    )
     with at(timezone.now() + HOUR + datetime.timedelta(minutes=1)):
         later = services.article_solved(article=printer, user=customer_a)
-    assert later != first and Deflection.objects.count() == 2
+    assert later == first and Deflection.objects.count() == 1  # an hour later: still the same answer
     # another article is another answer
     services.article_solved(article=articles["server"], user=customer_a)
-    assert Deflection.objects.count() == 3
+    assert Deflection.objects.count() == 2
 
 
-def test_anonymous_visitors_count_each_time(articles):
+def test_anonymous_calls_without_a_visitor_key_count_each_time(articles):
     printer = articles["printer"]
     one = services.article_solved(article=printer, user=None)
     two = services.article_solved(article=printer, user=AnonymousUser(), query="x" * 600)

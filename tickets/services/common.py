@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
 from core.references import counter_take
-from core.uploads import check_upload
+from core.uploads import check_quota, check_upload, stored
 from notifications.models import Reason
 from notifications.services import Message, notify
 from tickets import sla
@@ -152,19 +153,27 @@ def _save_attachments(
             uploaded_by=actor,
         )
         attachment.file.save(upload.name, upload, save=False)
+        stored(attachment.file.storage, attachment.file.name)  # removed again if the write fails
         attachment.save()
         _event(
             ticket, actor, TicketEvent.Kind.ATTACHMENT, public=public, attachment=attachment.pk, name=attachment.name
         )
 
 
-def _check_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
-    """Check every file before anything is written, so a bad one saves nothing."""
+def _check_files(files: Iterable[UploadedFile], ticket: Ticket | None = None) -> list[UploadedFile]:
+    """Check every file, and the quotas (files per message, bytes per ticket: ``ticket`` is
+    locked by the caller), before anything is written, so a bad one saves nothing."""
     files = list(files)
     errors = []
     for upload in files:
         try:
             check_upload(upload)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if not errors:
+        held = Attachment.objects.filter(ticket=ticket).aggregate(total=Sum("size"))["total"] if ticket else 0
+        try:
+            check_quota(files, stored_bytes=held or 0)
         except ValidationError as error:
             errors.extend(error.messages)
     if errors:

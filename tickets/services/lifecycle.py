@@ -13,6 +13,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from core.errors import NotAllowed, ServiceDeskError
+from core.text import one_line
+from core.uploads import files_removed_on_failure
 from customers.models import Project
 from notifications.models import Reason
 from tickets import sla
@@ -31,6 +33,7 @@ from tickets.services.common import (
 )
 
 
+@files_removed_on_failure
 @transaction.atomic
 def ticket_create(
     *,
@@ -52,6 +55,7 @@ def ticket_create(
     cc: Iterable[str] = (),
     via_email: bool = False,
     email_thread: str = "",
+    sender_verified: bool | None = None,
 ) -> Ticket:
     """A new ticket. Customers file for their own organisation's projects, received now; staff
     logging a call may name the reporter and an earlier ``received_at`` (never a future one).
@@ -91,7 +95,7 @@ def ticket_create(
         channel=channel,
         category=category,
         priority=priority,
-        title=title,
+        title=one_line(title),  # the pages and the API refuse line breaks; an email's subject is folded
         description=description,
         occurred_at=occurred_at,
         location=location,
@@ -102,6 +106,7 @@ def ticket_create(
         request_key=request_key or None,
         cc=cc,
         email_thread=email_thread[:998],
+        sender_verified=sender_verified,
     )
     ticket.reference = "pending"
     ticket.full_clean(exclude=["reference"])
@@ -192,6 +197,7 @@ def ticket_assign(*, ticket_id: int, actor: User, assignee: User | None, team: T
     return ticket
 
 
+@files_removed_on_failure
 @transaction.atomic
 def comment_add(
     *,
@@ -201,10 +207,12 @@ def comment_add(
     public: bool = True,
     attachments: Iterable[UploadedFile] = (),
     via_email: bool = False,
+    sender_verified: bool | None = None,
 ) -> Comment:
     """A public reply or (staff only) an internal note. A staff reply is the first response, and
     is mailed to the reporter and the CC list; a customer's reply to a ticket waiting on them
-    puts it back in progress. ``via_email``: it came by email (the history says so)."""
+    puts it back in progress. ``via_email``: it came by email (the history says so);
+    ``sender_verified``: whether that email's sender was authenticated (shown on the reply)."""
     if not body.strip():
         raise ServiceDeskError(_("Write a message."), field="body")
     if actor.is_customer and not public:
@@ -212,9 +220,11 @@ def comment_add(
     ticket = _lock(ticket_id)
     if ticket.status == Status.CLOSED:
         raise ServiceDeskError(_("This ticket is closed; reopen it to reply."), field="body")
-    files = _check_files(attachments)
+    files = _check_files(attachments, ticket)
     now = timezone.now()
-    comment = Comment.objects.create(ticket=ticket, author=actor, body=body, public=public)
+    comment = Comment.objects.create(
+        ticket=ticket, author=actor, body=body, public=public, sender_verified=sender_verified
+    )
     _event(
         ticket,
         actor,

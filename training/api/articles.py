@@ -268,7 +268,7 @@ class ArticleViewSet(
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def solved(self, request, pk=None):
         """ "This solved my problem": a ticket not filed, counted for the deflection rate. The
-        same person saying it again about the same article within the hour counts once (the
+        same person saying it again about the same article counts once, however late (the
         answer is then that first record)."""
         article = self.get_object()
         data = SolvedInput(data=request.data)

@@ -8,7 +8,7 @@ Rules: docs/training.md and docs/knowledge-base.md.
 """
 
 from training.services.articles import (
-    DEFLECTION_WINDOW,
+    SolvedTooOften,
     _language_of,
     _tags,
     article_from_ticket,
@@ -16,6 +16,7 @@ from training.services.articles import (
     article_solved,
     articles_reindex,
     category_save,
+    solved_visitor,
     tag_save,
 )
 from training.services.attendance import (
@@ -47,9 +48,9 @@ from training.services.sessions import (
 )
 
 __all__ = [
-    "DEFLECTION_WINDOW",
     "INVITATION_FIELDS",
     "_SUBJECTS",
+    "SolvedTooOften",
     "_check_trainer",
     "_enrolment_for_update",
     "_language_of",
@@ -77,6 +78,7 @@ __all__ = [
     "reminders_send",
     "session_cancel",
     "session_save",
+    "solved_visitor",
     "tag_save",
     "waiting_position",
 ]

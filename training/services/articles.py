@@ -1,10 +1,12 @@
 """The knowledge base: articles, their search index, drafts from tickets, and "this solved it"."""
 
-import datetime
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,8 +25,9 @@ from training.models import (
     Tag,
 )
 
-# the same person saying the same article solved it again within this time counts once
-DEFLECTION_WINDOW = datetime.timedelta(hours=1)
+
+class SolvedTooOften(ServiceDeskError):
+    """Anonymous "this solved it" answers from one address past its hourly allowance."""
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:
@@ -121,28 +124,75 @@ def article_from_ticket(*, ticket_id: int, actor: User) -> Article:
     return article
 
 
+def solved_visitor(*, user: User | None, session_key: str = "") -> str:
+    """Who says "this solved it", for counting once per article: a signed-in person by their
+    id; an anonymous visitor by a digest of their session key (the session cookie), never the
+    key itself; nobody known: ""."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    if session_key:
+        return "anon:" + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+    return ""
+
+
+def _take_anonymous_turn(client: str) -> None:
+    """Count one anonymous click from ``client`` (an address) in this hour's window; past
+    ``KB_SOLVED_ANONYMOUS_PER_HOUR`` the click is refused."""
+    limit = settings.KB_SOLVED_ANONYMOUS_PER_HOUR
+    window = int(timezone.now().timestamp()) // 3600
+    key = f"kb-solved:{hashlib.sha256(client.encode()).hexdigest()[:32]}:{window}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=3600)
+        count = 1
+    if count > limit:
+        raise SolvedTooOften(
+            _("Too many answers from your address; please try again later."),
+        )
+
+
 @transaction.atomic
 def article_solved(
-    *, article: Article, user: User | None, query: str = "", source: str = Deflection.Source.ARTICLE
+    *,
+    article: Article,
+    user: User | None,
+    query: str = "",
+    source: str = Deflection.Source.ARTICLE,
+    visitor: str = "",
+    client: str = "",
 ) -> Deflection:
-    """Someone says ``article`` solved their problem: a ticket not filed. The same person
-    saying it again about the same article within ``DEFLECTION_WINDOW`` counts once."""
+    """Someone says ``article`` solved their problem: a ticket not filed. Counted once per
+    visitor and article (``solved_visitor``: a signed-in person, or an anonymous visitor's
+    session); the same visitor saying it again changes nothing and gets that first record.
+    A new anonymous answer takes a turn of its ``client`` address's hourly allowance
+    (``SolvedTooOften`` past it)."""
     if article.status != Article.Status.PUBLISHED:
         raise ServiceDeskError(_("This article is not published."))
     signed_in = user is not None and user.is_authenticated
-    if signed_in:
-        recent = Deflection.objects.filter(
-            article=article, user=user, created_at__gte=timezone.now() - DEFLECTION_WINDOW
-        ).first()
-        if recent is not None:
-            return recent
-    return Deflection.objects.create(
-        article=article,
-        user=user if signed_in else None,
-        organisation_id=user.organisation_id if signed_in else None,
-        query=query.strip()[:500],
-        source=source,
-    )
+    key = solved_visitor(user=user) if signed_in else visitor
+    if key:
+        first = Deflection.objects.filter(article=article, visitor=key).first()
+        if first is not None:
+            return first
+    if not signed_in and client:
+        _take_anonymous_turn(client)
+    try:
+        with transaction.atomic():
+            return Deflection.objects.create(
+                article=article,
+                user=user if signed_in else None,
+                organisation_id=user.organisation_id if signed_in else None,
+                query=query.strip()[:500],
+                source=source,
+                visitor=key,
+            )
+    except IntegrityError:
+        # the same visitor's second click raced in and committed first
+        if not key:
+            raise
+        return Deflection.objects.get(article=article, visitor=key)
 
 
 @transaction.atomic

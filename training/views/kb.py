@@ -13,10 +13,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.clients import client_address
 from core.errors import NotAllowed, ServiceDeskError
 from core.pages import staff_only
 from tickets.selectors import ticket_get
@@ -129,43 +129,40 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/article_detail.html", context)
 
 
-def _already_solved(request: HttpRequest, article: Article) -> bool:
-    """An anonymous visitor saying it again within the window (the service counts a signed-in
-    person once; only the session knows an anonymous one)."""
-    if request.user.is_authenticated:
-        return False
-    seen = request.session.get("kb_solved", {})
-    at = seen.get(str(article.pk))
-    return at is not None and timezone.now().timestamp() - at < services.DEFLECTION_WINDOW.total_seconds()
-
-
-def _remember_solved(request: HttpRequest, article: Article) -> None:
-    if request.user.is_authenticated:
-        return
-    now = timezone.now().timestamp()
-    window = services.DEFLECTION_WINDOW.total_seconds()
-    seen = {key: at for key, at in request.session.get("kb_solved", {}).items() if now - at < window}
-    seen[str(article.pk)] = now
-    request.session["kb_solved"] = seen
-
-
 @require_POST
 def article_solved(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "This solved my problem": a ticket not filed, counted once per person and hour. From
-    the suggestions beside the fault report form (``source=ticket_form``) the answer says no
-    ticket is needed."""
+    """ "This solved my problem": a ticket not filed, counted once per visitor and article (a
+    signed-in person; an anonymous visitor by the session cookie, which this answer sets). A
+    second click says thank you again and counts nothing. Anonymous answers are rate-limited
+    per client address (429). From the suggestions beside the fault report form
+    (``source=ticket_form``) the answer says no ticket is needed."""
     article = selectors.article_get(user=request.user, pk=pk)
     source = request.POST.get("source", "")
     if source not in (Deflection.Source.TICKET_FORM, Deflection.Source.ARTICLE):
         source = Deflection.Source.ARTICLE
     user = request.user if request.user.is_authenticated else None
-    if not _already_solved(request, article):
-        try:
-            services.article_solved(article=article, user=user, query=request.POST.get("query", ""), source=source)
-        except ServiceDeskError as error:
-            messages.error(request, error.message)
-            return redirect("training:article_detail", article.pk)
-        _remember_solved(request, article)
+    visitor = ""
+    if user is None:
+        if request.session.session_key is None:
+            request.session.create()
+        visitor = services.solved_visitor(user=None, session_key=request.session.session_key)
+    try:
+        services.article_solved(
+            article=article,
+            user=user,
+            query=request.POST.get("query", ""),
+            source=source,
+            visitor=visitor,
+            client=client_address(request) if user is None else "",
+        )
+    except services.SolvedTooOften as error:
+        messages.error(request, error.message)
+        response = article_detail(request, article.pk)
+        response.status_code = 429
+        return response
+    except ServiceDeskError as error:
+        messages.error(request, error.message)
+        return redirect("training:article_detail", article.pk)
     if source == Deflection.Source.TICKET_FORM:
         messages.success(request, _("Glad it helped: no ticket needed."))
     else:
