@@ -5,7 +5,9 @@ log a failed poll every minute.
 
 - a routing rule: a subject containing "SCADA" goes to Eastbay's SCADA project, high priority;
 - alice writes from Foxmail in GBK (labelled GB2312, as Chinese mail programs do), copying
-  carol, with a log file attached: a ticket opens in Eastbay's project, carol on its CC list;
+  carol, with a log file attached: a ticket opens in Eastbay's project, marked "sender not
+  verified" (the demo desk has no MAIL_AUTHSERV_ID, so the email's Cc copies nobody); alice
+  then puts carol on its CC list herself, as in the portal;
 - alice adds to it from her phone, quoting her first email: her reply lands on that ticket,
   trimmed of the quote and the "sent from" line;
 - someone Eastbay has not registered yet writes in UTF-8 (text and HTML): it waits for triage;
@@ -26,11 +28,13 @@ from django.utils import timezone
 from customers.models import Project
 from mail import services
 from mail.models import RoutingRule
+from tickets import services as tickets
 from tickets.models import Priority
 
 DOMAIN = "demo.service-desk.example"
 RULE = "SCADA faults to Eastbay's SCADA platform"
 ALICE_FIRST = f"<alice-scada-alarm@{DOMAIN}>"
+CAROL = "carol@eastbay-water.example"
 
 
 def _encoded(text: str, charset: str, label: str | None = None) -> str:
@@ -210,6 +214,9 @@ def seed() -> int:
         )
         created += 1
     for raw in messages():
-        _record, new = services.message_ingest(raw=raw)
+        record, new = services.message_ingest(raw=raw)
         created += new
+        if new and record.message_id == ALICE_FIRST and record.ticket_id and record.contact_id:
+            # unverified mail never adds CC addresses: alice copies carol herself
+            tickets.ticket_set_cc(ticket_id=record.ticket_id, actor=record.contact, cc=[CAROL])
     return created

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.text import validate_one_line
 from core.widgets import DateTimeLocalInput
 from customers.selectors import project_list
 from emergency.models import Grade, Incident, Level, Risk
@@ -42,6 +43,7 @@ class IncidentForm(forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = project_list(user=user).filter(is_active=True)
+        self.fields["title"].validators.append(validate_one_line)
         if user.is_customer:
             del self.fields["reporter_name"], self.fields["reporter_phone"]
         else:

@@ -1,7 +1,10 @@
 """The email intake in the admin: admins configure the mailboxes and the routing rules here, and
 read every inbound email with what became of it. A mailbox's password is never shown (an empty
-field keeps it); the mailbox of the ``MAIL_IMAP_*`` settings is read-only here, except its
-default project. Inbound emails are records: nothing of them is changed here; triage happens
+field keeps it, except that changing the server, port or security needs it again); the
+mailbox of the ``MAIL_IMAP_*`` settings is read-only here, except its default project. A
+mailbox whose senders are not verified (no authserv-id, here or in ``MAIL_AUTHSERV_ID``) says
+so on its page. CC addresses that emails asked for wait here (and on the ticket page) for staff
+to approve or refuse them. Inbound emails are records: nothing of them is changed here; triage happens
 on the intake's pages, and the "Dismiss" action goes through the same service. Rules:
 docs/email.md."""
 
@@ -19,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ServiceSavedMixin, fields_of
 from core.errors import ServiceDeskError
 from mail import services
-from mail.models import InboundMessage, Mailbox, RoutingRule
+from mail.models import CcRequest, InboundMessage, Mailbox, RoutingRule
 
 # --- mailboxes ----------------------------------------------------------------------------
 
@@ -32,7 +35,9 @@ class MailboxForm(forms.ModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep the current password."),
+        help_text=_(
+            "Leave empty to keep the current password. Changing the server, port or security needs it entered again."
+        ),
     )
 
     class Meta:
@@ -46,18 +51,22 @@ class MailboxForm(forms.ModelForm):
             "username",
             "password",
             "folder",
+            "authserv_id",
             "default_project",
             "is_active",
         ]
 
-    def clean_password(self) -> str:
-        password = self.cleaned_data.get("password") or ""
-        if not password and self.instance.pk:
-            return Mailbox.objects.filter(pk=self.instance.pk).values_list("password", flat=True).first() or ""
-        return password
+
+FROM_SETTINGS_EDITABLE = ["default_project", "authserv_id"]
 
 
-FROM_SETTINGS_EDITABLE = ["default_project"]
+def unverified_warning() -> str:
+    return gettext(
+        "Senders of this mailbox are not verified: neither its authserv-id nor MAIL_AUTHSERV_ID is set. Anyone can "
+        'write a customer\'s address in From: their email is filed as that customer (marked "sender not verified"); '
+        "staff addresses go to triage and no email adds CC addresses. Set the authserv-id of your receiving mail "
+        "server (docs/security.md)."
+    )
 
 
 @admin.register(Mailbox)
@@ -79,12 +88,19 @@ class MailboxAdmin(ServiceSavedMixin, admin.ModelAdmin):
         "username",
         "password",
         "folder",
+        "authserv_id",
         "default_project",
         "is_active",
         "last_polled_at",
         "last_error",
     ]
     actions = ["poll_now"]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        mailbox = self.get_object(request, object_id)
+        if request.method == "GET" and mailbox is not None and not mailbox.effective_authserv_id:
+            self.message_user(request, unverified_warning(), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request: HttpRequest, obj: Mailbox | None = None) -> list[str]:
         if obj is not None and obj.from_settings:
@@ -273,3 +289,56 @@ class InboundMessageAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{record}: {error.message}", messages.ERROR)
                 continue
             self.message_user(request, f"{record}: {record.get_status_display()}", messages.SUCCESS)
+
+
+# --- CC addresses to approve --------------------------------------------------------------
+
+
+@admin.register(CcRequest)
+class CcRequestAdmin(admin.ModelAdmin):
+    """Addresses an email asked to copy that are not contacts of the ticket's organisation:
+    approved (added to the ticket's CC list) or refused through ``services.cc_request_decide``."""
+
+    list_display = ["address", "ticket_link", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["ticket", "decided_by"]
+    search_fields = ["address", "ticket__reference"]
+    fields = readonly_fields = ["address", "ticket_link", "inbound", "status", "created_at", "decided_by", "decided_at"]
+    actions = ["approve", "refuse"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CcRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CcRequest | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("ticket"), ordering="ticket__reference")
+    def ticket_link(self, obj: CcRequest) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("tickets:detail", args=[obj.ticket_id]), obj.ticket.reference)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[CcRequest], approve: bool) -> None:
+        done = 0
+        for cc_request in queryset.order_by("pk"):
+            try:
+                services.cc_request_decide(request_id=cc_request.pk, actor=request.user, approve=approve)
+            except ServiceDeskError as error:
+                self.message_user(request, f"{cc_request.address}: {error.message}", messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d address decided.", "%(count)d addresses decided.", done) % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Approve: copy them on the ticket"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[CcRequest]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Refuse"))
+    def refuse(self, request: HttpRequest, queryset: QuerySet[CcRequest]) -> None:
+        self._decide(request, queryset, approve=False)

@@ -50,6 +50,7 @@ class InboundEmailOutput(serializers.ModelSerializer):
             "body",
             "attachment_names",
             "size",
+            "sender_verified",
             "status",
             "reason",
             "ticket",
@@ -64,6 +65,10 @@ class InboundEmailOutput(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "size": {"help_text": "Bytes."},
+            "sender_verified": {
+                "help_text": "The receiving server (MAIL_AUTHSERV_ID) authenticated the From address: DMARC pass, or "
+                "DKIM or SPF pass aligned with its domain."
+            },
             "reason": {
                 "source": "reason_display",
                 "help_text": "Why it waits for triage, was ignored or quarantined, in the reader's language.",

@@ -38,6 +38,15 @@ class Mailbox(TimeStampedModel):
         verbose_name=_("default project"),
         help_text=_("For contacts of its organisation when no rule chooses a project."),
     )
+    authserv_id = models.CharField(
+        _("authserv-id"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The name your receiving mail server gives itself in the Authentication-Results headers it adds "
+            "(RFC 8601), e.g. mx.example.com. Only its verdicts count. Empty: the MAIL_AUTHSERV_ID setting."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     from_settings = models.BooleanField(
         default=False, editable=False, help_text="kept in step with the MAIL_IMAP_* settings at every poll"
@@ -52,6 +61,11 @@ class Mailbox(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_authserv_id(self) -> str:
+        """The authserv-id whose verdicts count for this mailbox ("": senders are not verified)."""
+        return self.authserv_id.strip() or settings.MAIL_AUTHSERV_ID
 
 
 class RoutingRule(TimeStampedModel):
@@ -120,6 +134,11 @@ class InboundMessage(models.Model):
     body = models.TextField(_("text"), blank=True, help_text=_("The message's text, as it was stored on the ticket."))
     attachment_names = models.JSONField(_("attachments"), default=list, blank=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
+    sender_verified = models.BooleanField(
+        _("sender verified"),
+        default=False,
+        help_text=_("The receiving server authenticated the From address (DMARC, or aligned DKIM or SPF)."),
+    )
     raw = models.FileField(_("original message"), upload_to=raw_path, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     reason = models.TextField(pgettext_lazy("what became of an email", "reason"), blank=True)
@@ -170,3 +189,50 @@ class InboundMessage(models.Model):
             return self.reason
         text = gettext(self.reason_template)
         return text % self.reason_params if self.reason_params else text
+
+
+class CcRequest(TimeStampedModel):
+    """An address an email asked to copy on a ticket that is not a contact of the ticket's
+    organisation: it receives nothing until staff approve it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    address = models.EmailField(_("address"))
+    inbound = models.ForeignKey(
+        InboundMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cc_requests",
+        verbose_name=_("email"),
+        help_text=_("The email that named the address."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CC address to approve")
+        verbose_name_plural = _("CC addresses to approve")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "address"],
+                condition=models.Q(status="pending"),
+                name="one_pending_cc_request_per_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_status_display()})"

@@ -78,11 +78,47 @@ class ParsedMessage:
     text: str
     attachments: list[Part] = field(default_factory=list)
     auto: str = ""  # why it is a robot's (auto-reply, bounce, list mail), or ""
+    from_addresses: list[str] = field(default_factory=list)  # every address of From:
+    authentication_results: list[str] = field(default_factory=list)  # each header's value, top first
 
     @property
     def thread_ids(self) -> list[str]:
         """The Message-IDs it answers, the nearest first."""
         return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one message may hold; over any of them it is quarantined (``MAIL_MAX_*``)."""
+
+    parts: int
+    attachments: int
+    attachments_bytes: int
+    header_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        from django.conf import settings
+
+        return cls(
+            parts=settings.MAIL_MAX_PARTS,
+            attachments=settings.MAIL_MAX_ATTACHMENTS,
+            attachments_bytes=settings.MAIL_MAX_ATTACHMENTS_BYTES,
+            header_bytes=settings.MAIL_MAX_HEADER_BYTES,
+        )
+
+
+def header_section(raw: bytes) -> bytes:
+    """The bytes before the first empty line (all of them when there is none)."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    return head.split(b"\n\n", 1)[0]
+
+
+def _over_limit(template: str, count: int, limit: int, size: bool = False) -> BrokenMessage:
+    from django.template.defaultfilters import filesizeformat
+
+    shown = (lambda n: str(filesizeformat(n))) if size else str
+    return BrokenMessage(template, count=shown(count), limit=shown(limit))
 
 
 def _codec(charset: str | None) -> str | None:
@@ -245,10 +281,20 @@ def synthetic_id(raw: bytes) -> str:
     return f"<sha256.{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid>"
 
 
-def parse(raw: bytes) -> ParsedMessage:
-    """Read ``raw`` (RFC 5322 bytes). Raises ``BrokenMessage`` if it is not usable mail."""
+def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
+    """Read ``raw`` (RFC 5322 bytes). Raises ``BrokenMessage`` if it is not usable mail, or
+    holds more than ``limits`` (default: the settings) allow."""
+    limits = limits or Limits.from_settings()
     if not raw.strip():
         raise BrokenMessage(gettext_noop("The message is empty."))
+    header_bytes = len(header_section(raw))
+    if header_bytes > limits.header_bytes:
+        raise _over_limit(
+            gettext_noop("Its header is %(count)s, larger than the limit of %(limit)s."),
+            header_bytes,
+            limits.header_bytes,
+            size=True,
+        )
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as error:  # the parser is lenient; anything it raises means garbage
@@ -267,6 +313,11 @@ def parse(raw: bytes) -> ParsedMessage:
                 sent_at = sent_at.replace(tzinfo=datetime.UTC)
         except (TypeError, ValueError, IndexError):
             sent_at = None
+    parts = sum(1 for _part in message.walk())
+    if parts > limits.parts:
+        raise _over_limit(
+            gettext_noop("It has %(count)s parts, more than the limit of %(limit)s."), parts, limits.parts
+        )
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[Part] = []
@@ -274,6 +325,20 @@ def parse(raw: bytes) -> ParsedMessage:
         _walk(message, texts, htmls, attachments)
     except (LookupError, ValueError, AssertionError, TypeError) as error:
         raise BrokenMessage(gettext_noop("The message's parts cannot be read: %(error)s"), error=str(error)) from error
+    if len(attachments) > limits.attachments:
+        raise _over_limit(
+            gettext_noop("It has %(count)s files, more than the limit of %(limit)s."),
+            len(attachments),
+            limits.attachments,
+        )
+    total = sum(len(part.data) for part in attachments)
+    if total > limits.attachments_bytes:
+        raise _over_limit(
+            gettext_noop("Its files add up to %(count)s, more than the limit of %(limit)s."),
+            total,
+            limits.attachments_bytes,
+            size=True,
+        )
     text = "\n\n".join(t.strip() for t in texts if t.strip())
     if not text and htmls:
         text = "\n\n".join(html_to_text(h) for h in htmls).strip()
@@ -293,4 +358,6 @@ def parse(raw: bytes) -> ParsedMessage:
         text=text.replace("\r\n", "\n"),
         attachments=attachments,
         auto=auto_reason(message, sender),
+        from_addresses=[a for _n, a in _addresses(message, "From")],
+        authentication_results=[decode_header(v) for v in message.get_all("Authentication-Results", [])],
     )

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from mail.models import InboundMessage
+from mail.models import CcRequest, InboundMessage
 
 
 def inbound_messages(status: str | None = None, q: str = "") -> QuerySet[InboundMessage]:
@@ -24,3 +24,13 @@ def inbound_messages(status: str | None = None, q: str = "") -> QuerySet[Inbound
 def triage_count() -> int:
     """How many emails wait for triage (the user menu's badge)."""
     return InboundMessage.objects.filter(status=InboundMessage.Status.TRIAGE).count()
+
+
+def pending_cc_requests(*, ticket_id: int) -> QuerySet[CcRequest]:
+    """The CC addresses of a ticket waiting for a staff decision, oldest first, with the email
+    that asked for each."""
+    return (
+        CcRequest.objects.filter(ticket_id=ticket_id, status=CcRequest.Status.PENDING)
+        .select_related("inbound")
+        .order_by("created_at", "pk")
+    )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/add-to-ticket/", views.inbound_add_to_ticket, name="add-to-ticket"),
     path("<int:pk>/dismiss/", views.inbound_dismiss, name="dismiss"),
     path("<int:pk>/retry/", views.inbound_retry, name="retry"),
+    path("cc/<int:pk>/decide/", views.cc_request_decide, name="cc-decide"),
 ]

@@ -15,7 +15,7 @@ from core.pages import form_error, message_error, page_of, staff_only
 from customers.models import Project
 from mail import selectors, services
 from mail.forms import AddToTicketForm, OpenTicketForm
-from mail.models import InboundMessage
+from mail.models import CcRequest, InboundMessage
 
 Status = InboundMessage.Status
 
@@ -181,3 +181,25 @@ def inbound_retry(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mail:detail", pk=record.pk)
     messages.success(request, _("The email was filed again: %(status)s.") % {"status": record.get_status_display()})
     return redirect("mail:detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def cc_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or refuse a CC address an email asked for (staff), from the ticket page."""
+    staff_only(request.user)
+    cc_request = get_object_or_404(CcRequest, pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        messages.error(request, _("Choose to approve or refuse the address."))
+        return redirect("tickets:detail", pk=cc_request.ticket_id)
+    try:
+        services.cc_request_decide(request_id=cc_request.pk, actor=request.user, approve=decision == "approve")
+    except ServiceDeskError as error:
+        message_error(request, error)
+        return redirect("tickets:detail", pk=cc_request.ticket_id)
+    if decision == "approve":
+        messages.success(request, _("%(address)s is copied on the ticket.") % {"address": cc_request.address})
+    else:
+        messages.success(request, _("%(address)s was refused.") % {"address": cc_request.address})
+    return redirect("tickets:detail", pk=cc_request.ticket_id)

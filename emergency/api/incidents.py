@@ -18,6 +18,7 @@ from core.api_input import (
     StrictPrimaryKeyRelatedField,
 )
 from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.text import validate_one_line
 from emergency import presenters, selectors, services
 from emergency.models import (
     Grade,
@@ -172,7 +173,9 @@ class IncidentCreateInput(serializers.Serializer):
         allow_null=True,
         help_text="Promote this ticket: the two are linked both ways, empty fields are taken from it.",
     )
-    title = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    title = StrictCharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[validate_one_line]
+    )
     symptoms = StrictCharField(required=False, allow_blank=True, default="")
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
     location = StrictCharField(max_length=200, required=False, allow_blank=True, default="")

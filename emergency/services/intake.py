@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from core.errors import ServiceDeskError
+from core.text import one_line
 from customers.models import Project
 from emergency.models import (
     Incident,
@@ -82,7 +83,7 @@ def incident_create(
         organisation_id=project.organisation_id,
         project=project,
         ticket=ticket,
-        title=title.strip(),
+        title=one_line(title).strip(),  # a ticket's title stored with line breaks is folded
         symptoms=symptoms,
         occurred_at=occurred_at,
         location=location,

@@ -20,6 +20,7 @@ after a crash between storing and marking it read, changes nothing), then:
   fixed, staff file it again from its stored original (``inbound_retry``).
 """
 
+from mail.services.cc import cc_request_decide
 from mail.services.common import (
     ORIGINAL_NAME,
     REFERENCE,
@@ -90,6 +91,7 @@ __all__ = [
     "_triaged",
     "_why",
     "_with_refusals",
+    "cc_request_decide",
     "choose_project",
     "inbound_add_to_ticket",
     "inbound_dismiss",

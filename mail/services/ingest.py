@@ -4,6 +4,7 @@ once and filed, ignored, sent to triage or quarantined here."""
 import re
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,10 +18,11 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import ServiceDeskError
-from core.uploads import check_upload
+from core.uploads import check_upload, removed_on_failure, stored
 from customers.models import Project
-from mail.models import InboundMessage, Mailbox
-from mail.parsing import BrokenMessage, ParsedMessage, parse, synthetic_id
+from mail.authentication import Verdict, sender_verdict
+from mail.models import CcRequest, InboundMessage, Mailbox
+from mail.parsing import BrokenMessage, ParsedMessage, header_section, parse, synthetic_id
 from mail.services.common import (
     ORIGINAL_NAME,
     REPLY_PREFIX,
@@ -82,19 +84,53 @@ def _title(subject: str) -> str:
     return REPLY_PREFIX.sub("", subject).strip()[:200] or _("(no subject)")
 
 
+def _split_cc(addresses: list[str], organisation_id: int) -> tuple[list[str], list[str]]:
+    """The addresses of the organisation's active contacts (copied at once) and the others
+    (they wait for a staff decision)."""
+    contacts = set(
+        User.objects.filter(
+            is_active=True, role=User.Role.CUSTOMER, organisation_id=organisation_id, email__isnull=False
+        ).values_list("email", flat=True)
+    )
+    contacts = {address.lower() for address in contacts}
+    return [a for a in addresses if a in contacts], [a for a in addresses if a not in contacts]
+
+
+def _request_cc(record: InboundMessage, ticket: Ticket, addresses: list[str]) -> None:
+    """Addresses outside the ticket's organisation: nobody mails them until staff approve."""
+    waiting = set(
+        CcRequest.objects.filter(ticket=ticket, status=CcRequest.Status.PENDING).values_list("address", flat=True)
+    )
+    CcRequest.objects.bulk_create(
+        [
+            CcRequest(ticket=ticket, address=address, inbound=record if record.pk else None)
+            for address in addresses
+            if address not in waiting and address not in ticket.cc
+        ]
+    )
+
+
 def _open_ticket(record: InboundMessage, parsed: ParsedMessage, actor: User, project: Project, **extra) -> Ticket:
+    """A ticket from the email. Its CC list: from a verified email only, the organisation's
+    contacts at once and the other addresses waiting for staff; an unverified email adds none."""
     files = _files(parsed)
     description = _with_refusals(parsed.text.strip() or record.subject or _("(no text)"), files)
-    return tickets.ticket_create(
+    asked = _cc(parsed, own_addresses(record.mailbox)) if record.sender_verified else []
+    copied, waiting = _split_cc(asked, project.organisation_id)
+    ticket = tickets.ticket_create(
         actor=actor,
         project=project,
         title=_title(parsed.subject),
         description=description,
         attachments=files.accepted,
         email_thread=parsed.message_id if not parsed.message_id.endswith(".invalid>") else "",
-        cc=_cc(parsed, own_addresses(record.mailbox)),
+        cc=copied,
+        sender_verified=record.sender_verified,
         **extra,
     )
+    if waiting:
+        _request_cc(record, ticket, waiting)
+    return ticket
 
 
 def _add_reply(record: InboundMessage, parsed: ParsedMessage, author: User, ticket: Ticket, public: bool) -> None:
@@ -110,6 +146,7 @@ def _add_reply(record: InboundMessage, parsed: ParsedMessage, author: User, tick
         public=public,
         attachments=files.accepted,
         via_email=True,
+        sender_verified=record.sender_verified,
     )
 
 
@@ -120,6 +157,18 @@ def _why(record: InboundMessage, status: str, template: str, **params: str) -> N
     record.reason = template % params if params else template
 
 
+def _verify(record: InboundMessage, parsed: ParsedMessage) -> Verdict | None:
+    """The verdict on the sender of the authserv-id that counts for the message's mailbox (or
+    the settings'); None when none is configured: senders are not verified."""
+    authserv_id = record.mailbox.effective_authserv_id if record.mailbox else settings.MAIL_AUTHSERV_ID
+    if not authserv_id:
+        record.sender_verified = False
+        return None
+    verdict = sender_verdict(parsed.authentication_results, parsed.from_addresses, authserv_id)
+    record.sender_verified = verdict.verified
+    return verdict
+
+
 def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
     """Decide and do what becomes of a stored message (see the module's doc)."""
     if parsed.auto:
@@ -128,13 +177,20 @@ def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
     if parsed.sender in own_addresses(record.mailbox):
         _why(record, Status.IGNORED, gettext_noop("Sent by the service desk itself."))
         return
+    verdict = _verify(record, parsed)
     users = list(User.objects.filter(email__iexact=parsed.sender, is_active=True)[:2])
     if len(users) > 1:
         _why(record, Status.TRIAGE, gettext_noop("Several accounts use this address; choose the contact."))
         return
     user = users[0] if users else None
-    record.contact = user if user is not None and user.is_customer else None
     ticket = thread_ticket(parsed)
+    if user is not None and verdict is not None and not verdict.verified:
+        # MAIL_AUTHSERV_ID is set and the server did not vouch for the From address: a known
+        # address is what a forger would use, so nothing is filed as that person
+        record.ticket = ticket
+        _why(record, Status.TRIAGE, verdict.template, **verdict.params)
+        return
+    record.contact = user if user is not None and user.is_customer else None
     if ticket is not None:
         if user is not None and user.is_customer and user.organisation_id == ticket.organisation_id:
             if ticket.status == Ticket.Status.CLOSED:
@@ -150,8 +206,19 @@ def _route(record: InboundMessage, parsed: ParsedMessage) -> None:
             record.ticket, record.status = ticket, Status.REPLY
             return
         if user is not None and user.is_staff_member:
-            _add_reply(record, parsed, user, ticket, public=False)
             record.ticket = ticket
+            if not record.sender_verified:
+                # without MAIL_AUTHSERV_ID anyone can write an engineer's address in From:
+                _why(
+                    record,
+                    Status.TRIAGE,
+                    gettext_noop(
+                        "An email from a staff address whose sender cannot be verified (MAIL_AUTHSERV_ID is not "
+                        "set): it is never written as staff."
+                    ),
+                )
+                return
+            _add_reply(record, parsed, user, ticket, public=False)
             _why(
                 record,
                 Status.REPLY,
@@ -181,7 +248,7 @@ def _file(record: InboundMessage, parsed: ParsedMessage) -> None:
     """Route a stored message; a rule of the tickets that refuses it (an inactive project, a
     closed ticket) leaves it for staff to decide, with the refusal as the reason."""
     try:
-        with transaction.atomic():
+        with removed_on_failure(), transaction.atomic():
             _route(record, parsed)
     except (ServiceDeskError, ValidationError) as error:
         # said in the language of the moment (the desk's, for the poller)
@@ -211,12 +278,13 @@ def _record(parsed: ParsedMessage, mailbox: Mailbox | None, uid: int | None) -> 
 
 def _store_raw(record: InboundMessage, raw: bytes) -> None:
     record.raw.save(f"{record.pk}.eml", ContentFile(raw), save=False)
+    stored(record.raw.storage, record.raw.name)  # removed again if the filing fails (removed_on_failure)
 
 
 def _quarantine(
     raw: bytes, mailbox: Mailbox | None, uid: int | None, message_id: str, why: BrokenMessage, size: int | None = None
 ) -> InboundMessage:
-    with transaction.atomic():
+    with removed_on_failure(), transaction.atomic():
         record = InboundMessage.objects.filter(message_id=message_id).first()
         if record is not None:
             return record
@@ -254,7 +322,7 @@ def _too_large(size: int) -> BrokenMessage:
 
 def _header_id(raw: bytes) -> str:
     """The Message-ID of a message that is not parsed (too large, broken), or one from its bytes."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    head = header_section(raw)
     match = re.search(rb"^message-id:\s*(<[^<>\s]+>)", head, re.IGNORECASE | re.MULTILINE)
     return match.group(1).decode("ascii", "replace")[:250] if match else synthetic_id(raw)
 
@@ -274,13 +342,16 @@ def message_ingest(
         return _quarantine(raw, mailbox, uid, message_id, _too_large(size), size), True
     try:
         parsed = parse(raw)
-    except BrokenMessage as error:
+    except BrokenMessage as error:  # broken, or over a limit (MAIL_MAX_*)
         return _quarantine(raw, mailbox, uid, message_id, error), True
+    except SoftTimeLimitExceeded:
+        raise  # the poll's time is up: nothing is written, the message is read at the next poll
     except Exception as error:  # a parser bug must not stop the mailbox at this message
         logger.exception("email %s could not be read", message_id)
         return _quarantine(raw, mailbox, uid, message_id, _failure(READ_ERROR, error)), True
     try:
-        with transaction.atomic():
+        # a filing that fails halfway leaves no file behind: the rows roll back, the files go
+        with removed_on_failure(), transaction.atomic():
             # the row first: a second poller reading the same message waits on its unique
             # Message-ID here, then fails and files nothing
             record = _record(parsed, mailbox, uid)
@@ -294,6 +365,8 @@ def message_ingest(
         if existing is None:
             raise
         return existing, False
+    except SoftTimeLimitExceeded:
+        raise  # not the message's fault: it stays unread and is filed at the next poll
     except Exception as error:  # a bug must not stop the poller: the message waits for an admin
         logger.exception("email %s could not be filed", parsed.message_id)
         return _quarantine(raw, mailbox, uid, parsed.message_id, _failure(FILE_ERROR, error)), True

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ServiceDeskError
+from core.uploads import files_removed_on_failure
 from core.writes import require_staff
 from customers.models import Project
 from mail.models import InboundMessage
@@ -32,6 +33,7 @@ def _handled(record: InboundMessage, actor: User, status: str) -> InboundMessage
     return record
 
 
+@files_removed_on_failure
 @transaction.atomic
 def inbound_open_ticket(
     *, inbound_id: int, actor: User, project: Project, reporter: User, priority: str = Priority.NORMAL
@@ -55,6 +57,7 @@ def inbound_open_ticket(
     return _handled(record, actor, Status.TICKET)
 
 
+@files_removed_on_failure
 @transaction.atomic
 def inbound_add_to_ticket(*, inbound_id: int, actor: User, ticket: Ticket) -> InboundMessage:
     """Add a waiting email to ``ticket``: as the contact's reply if the sender is a contact of
@@ -83,6 +86,7 @@ READ_AGAIN = ["sent_at", "sender", "sender_name", "recipients", "subject", "in_r
 READ_AGAIN += ["attachment_names"]
 
 
+@files_removed_on_failure
 @transaction.atomic
 def inbound_retry(*, inbound_id: int, actor: User) -> InboundMessage:
     """File a quarantined email again from its stored original, once the cause is fixed (a

@@ -77,9 +77,32 @@ def reply(
     return ("\r\n".join(lines) + "\r\n\r\n" + text.replace("\n", "\r\n")).encode()
 
 
+AUTHSERV = "mx.desk.example"  # the receiving server of the tests' desk (MAIL_AUTHSERV_ID)
+
+
+def authenticated(
+    raw: bytes, results: str = "dmarc=pass header.from=customer-a.example", server: str = AUTHSERV
+) -> bytes:
+    """``raw`` as the receiving server ``server`` delivers it: its ``Authentication-Results``
+    header (``results``) on top, above every header the sender wrote."""
+    newline = b"\r\n" if b"\r\n" in raw else b"\n"
+    return f"Authentication-Results: {server};{newline.decode()} {results}".encode() + newline + raw
+
+
 def subject_of(raw: bytes) -> str:
     match = re.search(rb"^Subject: (.*)$", raw, re.MULTILINE)
     return match.group(1).decode().strip() if match else ""
+
+
+# the private Dovecot (tests/mail/dovecot.py) listens on loopback, and the mailboxes of the tests
+# name hosts under .example (never resolved): both allowed by the outbound rules (core/outbound.py)
+TEST_OUTBOUND_HOSTS = ["127.0.0.1", "localhost", ".example"]
+
+
+@pytest.fixture(autouse=True)
+def outbound_allowed(settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = TEST_OUTBOUND_HOSTS
+    return settings
 
 
 @pytest.fixture
@@ -87,6 +110,13 @@ def mail_settings(settings, tmp_path):
     """The desk's support address, and stored files (raw emails, attachments) in a temporary folder."""
     settings.MAIL_ADDRESS = DESK
     settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+@pytest.fixture
+def verifying(settings):
+    """The desk verifies senders: ``MAIL_AUTHSERV_ID`` names its receiving server."""
+    settings.MAIL_AUTHSERV_ID = AUTHSERV
     return settings
 
 

@@ -107,6 +107,7 @@ def mailbox_form(mailbox: Mailbox, **changes) -> dict:
         "username": mailbox.username,
         "password": "",
         "folder": mailbox.folder,
+        "authserv_id": mailbox.authserv_id,
         "default_project": mailbox.default_project_id or "",
         "is_active": "on" if mailbox.is_active else "",
     }
@@ -139,6 +140,60 @@ def test_a_new_mailbox_takes_its_password(staff_client, project_a):
     )
     assert staff_client.post(url(Mailbox, "add"), data).status_code == 302
     assert Mailbox.objects.get(name="Second").password == "first-Secret-2"
+
+
+@pytest.mark.parametrize(
+    "change", [{"host": "imap.attacker.example"}, {"port": 1993}, {"security": "starttls"}], ids=lambda c: next(iter(c))
+)
+def test_changing_the_server_needs_the_password_again(staff_client, mailbox, change):
+    # otherwise whoever edits the mailbox sends the stored password to a server of theirs (or in clear)
+    before = Mailbox.objects.filter(pk=mailbox.pk).values().get()
+    response = staff_client.post(url(Mailbox, "change", mailbox.pk), mailbox_form(mailbox, **change))
+    assert response.status_code == 200
+    assert "Enter the password again" in str(response.context["adminform"].form.errors["password"])
+    assert Mailbox.objects.filter(pk=mailbox.pk).values().get() == before
+
+    response = staff_client.post(
+        url(Mailbox, "change", mailbox.pk), mailbox_form(mailbox, password="again-1", **change)
+    )
+    assert response.status_code == 302
+    mailbox.refresh_from_db()
+    assert mailbox.password == "again-1"
+    assert all(getattr(mailbox, name) == value for name, value in change.items())
+
+
+def test_the_service_asks_for_the_password_again_too(mailbox):
+    from core.errors import ServiceDeskError
+
+    with pytest.raises(ServiceDeskError) as refused:
+        services.mailbox_save(mailbox=mailbox, host="imap.attacker.example")
+    assert refused.value.field == "password"
+    mailbox.refresh_from_db()
+    assert (mailbox.host, mailbox.password) == ("127.0.0.1", PASSWORD)
+    # the rest of a mailbox changes without it, and keeps the password
+    services.mailbox_save(mailbox=mailbox, folder="Support", password="")
+    mailbox.refresh_from_db()
+    assert (mailbox.folder, mailbox.password) == ("Support", PASSWORD)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.8", "169.254.169.254", "[::1]", "localhost"])
+def test_an_imap_host_on_a_private_address_is_refused_unless_allowed(staff_client, settings, host, project_a):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    data = mailbox_form(Mailbox(name="Inner", host=host, port=143, security="plain", username="u"), password="p-1")
+    response = staff_client.post(url(Mailbox, "add"), data)
+    assert response.status_code == 200
+    assert "non-public address" in str(response.context["adminform"].form.errors["host"])
+    assert not Mailbox.objects.filter(name="Inner").exists()
+    settings.OUTBOUND_ALLOWED_HOSTS = [host.strip("[]")]
+    assert staff_client.post(url(Mailbox, "add"), data).status_code == 302
+
+
+def test_a_poll_the_outbound_rules_refuse_is_the_mailboxs_error(mailbox, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    result = services.mailbox_poll(mailbox=mailbox)
+    assert "OutboundRefused" in result.error and "non-public address" in result.error
+    mailbox.refresh_from_db()
+    assert "OutboundRefused" in mailbox.last_error
 
 
 @pytest.fixture

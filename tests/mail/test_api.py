@@ -92,6 +92,7 @@ def test_staff_read_an_email_with_what_became_of_it(api, desk, engineer):
         "body": record.body,
         "attachment_names": [],
         "size": record.size,
+        "sender_verified": False,
         "status": "ticket",
         "reason": "",
         "ticket": record.ticket_id,
@@ -187,7 +188,8 @@ def test_open_a_ticket_from_a_waiting_email(api, desk, waiting, engineer):
     assert (ticket.reporter, ticket.project, ticket.priority) == (desk.alice, desk.project, "high")
     assert ticket.channel == Ticket.Channel.EMAIL
     assert ticket.received_at == waiting.received_at
-    assert ticket.cc == ["ops@unknown.example"]
+    # the stranger's email is not verified (MAIL_AUTHSERV_ID is not set): its Cc copies nobody
+    assert ticket.cc == [] and ticket.sender_verified is False
     assert ticket.email_thread == waiting.message_id
 
 

@@ -12,12 +12,12 @@ from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
 from customers.models import Project
 from mail import services
-from mail.models import InboundMessage, Mailbox, RoutingRule
+from mail.models import CcRequest, InboundMessage, Mailbox, RoutingRule
 from mail.parsing import parse
 from notifications.models import Delivery, Notification
 from tests.accounts.factories import CustomerFactory
 from tests.customers.factories import ProjectFactory
-from tests.mail.conftest import ALICE, DESK, corpus, reply, with_headers
+from tests.mail.conftest import ALICE, DESK, authenticated, corpus, reply, with_headers
 from tickets import services as tickets
 from tickets.models import Attachment, Comment, SLAClock, Ticket, TicketEvent
 
@@ -34,7 +34,7 @@ def ingest(raw: bytes, mailbox: Mailbox | None = None) -> InboundMessage:
 def opened(desk):
     """A ticket alice opened by email, an engineer's public reply to it (mailed to her), and
     the Message-ID of that email."""
-    record = ingest(corpus("plain-utf8.eml"), desk.mailbox)
+    record = ingest(authenticated(corpus("plain-utf8.eml")), desk.mailbox)
     ticket = record.ticket
     answer = tickets.comment_add(ticket_id=ticket.pk, actor=desk.engineer, body="Please free some disk space.")
     delivery = Delivery.objects.get(key=f"ticket:{ticket.pk}:comment:{answer.pk}:user:{desk.alice.pk}")
@@ -68,8 +68,9 @@ def test_a_contacts_new_email_opens_a_ticket_in_their_organisation(desk, django_
     assert ticket.title == "数据库服务器无法启动"
     assert "日志显示磁盘空间不足。\n请尽快处理。" in ticket.description
     assert ticket.email_thread == "<20261130091201.1a2b3c@mail.customer-a.example>" == record.message_id
-    # the To/Cc addresses, less the desk's own and the sender's, lower case
-    assert ticket.cc == ["carol@customer-a.example", "dave@partner.example"]
+    # without MAIL_AUTHSERV_ID the sender is not verified: filed, marked so, and its Cc copies nobody
+    assert (record.sender_verified, ticket.sender_verified) == (False, False)
+    assert ticket.cc == [] and not CcRequest.objects.exists()
     clocks = SLAClock.objects.filter(ticket=ticket)
     assert sorted(clocks.values_list("metric", flat=True)) == ["first_response", "resolution"]
     assert {c.started_at for c in clocks} == {ticket.received_at}
@@ -156,15 +157,19 @@ def test_the_first_matching_rule_of_the_contacts_organisation_chooses_the_projec
     assert (ticket.project, ticket.priority) == (routing.project, "normal")
 
 
-def test_the_servers_delivered_to_routes_but_is_never_copied(routing):
+def test_the_servers_delivered_to_routes_but_is_never_copied(routing, verifying):
     # the address the server delivered to (a plus address, the mailbox's own login) chooses by
     # a rule; it is nobody to copy on the ticket's replies
     RoutingRule.objects.create(name="eastbay", position=0, field="recipient", contains="+a2@", project=routing.second)
     delivered = {"Delivered-To": "desk+a2@mx.example"}
-    raw = reply(to=None, subject="Printer", cc="boss@customer-a.example", headers=delivered)
+    raw = authenticated(reply(to=None, subject="Printer", cc="boss@customer-a.example", headers=delivered))
     ticket = ingest(raw, routing.mailbox).ticket
     assert ticket.project == routing.second
-    assert ticket.cc == ["boss@customer-a.example"]
+    # boss is not a contact: he waits for staff, and the Delivered-To address is not even asked for
+    assert ticket.cc == []
+    assert list(CcRequest.objects.filter(ticket=ticket).values_list("address", flat=True)) == [
+        "boss@customer-a.example"
+    ]
 
 
 def test_without_a_rule_the_mailbox_default_then_triage(routing):
@@ -290,11 +295,13 @@ def test_a_reply_to_a_closed_ticket_opens_a_follow_up(opened):
     assert _snapshot(opened.ticket) == before
 
 
-def test_a_staff_email_reply_is_an_internal_note(opened, django_capture_on_commit_callbacks):
+def test_a_staff_email_reply_is_an_internal_note(opened, verifying, django_capture_on_commit_callbacks):
+    # verified by the desk's receiving server: an engineer's email is written as theirs
     mail.outbox.clear()
     deliveries = Delivery.objects.count()
+    raw = authenticated(reply(to=opened.message_id, sender=opened.engineer.email, body="Call them."), "dmarc=pass")
     with django_capture_on_commit_callbacks(execute=True):
-        record = ingest(reply(to=opened.message_id, sender=opened.engineer.email, body="Call them."), opened.mailbox)
+        record = ingest(raw, opened.mailbox)
     note = opened.ticket.comments.last()
     assert (record.status, record.ticket, record.contact) == (Status.REPLY, opened.ticket, None)
     assert (note.author, note.public) == (opened.engineer, False)

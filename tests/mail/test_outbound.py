@@ -6,17 +6,24 @@ from django.core import mail
 
 from core.errors import NotAllowed, ServiceDeskError
 from mail import services
-from mail.models import InboundMessage
+from mail.models import CcRequest, InboundMessage
 from notifications.models import Delivery
-from tests.mail.conftest import ALICE, corpus, reply
+from tests.accounts.factories import CustomerFactory
+from tests.mail.conftest import ALICE, authenticated, corpus, reply
 from tickets import services as tickets
 from tickets.models import TicketEvent
 
 
 def _by_email(desk, capture):
     with capture(execute=True):
-        record, _created = services.message_ingest(raw=corpus("plain-utf8.eml"), mailbox=desk.mailbox)
+        record, _created = services.message_ingest(raw=authenticated(corpus("plain-utf8.eml")), mailbox=desk.mailbox)
     return record.ticket
+
+
+@pytest.fixture
+def carol(desk):
+    """A contact of alice's organisation, named in the Cc of plain-utf8.eml (as is dave of a partner)."""
+    return CustomerFactory(username="carol", email="carol@customer-a.example", organisation=desk.org)
 
 
 def _answer(desk, ticket, capture, body="Please free some disk space."):
@@ -38,12 +45,16 @@ def test_the_notice_carries_the_reference_its_message_id_and_the_thread(desk, dj
 
 
 def test_an_engineers_reply_goes_to_the_reporter_and_each_cc_address(
-    desk, settings, django_capture_on_commit_callbacks
+    desk, carol, verifying, settings, django_capture_on_commit_callbacks
 ):
     settings.LANGUAGE_CODE = "zh-hans"
     desk.alice.language = "en"
     desk.alice.save()
     ticket = _by_email(desk, django_capture_on_commit_callbacks)
+    # carol, a contact, is copied at once; dave of a partner once staff approve him
+    [waiting] = CcRequest.objects.filter(ticket=ticket, status="pending")
+    assert waiting.address == "dave@partner.example"
+    services.cc_request_decide(request_id=waiting.pk, actor=desk.engineer, approve=True)
     comment = _answer(desk, ticket, django_capture_on_commit_callbacks)
     deliveries = {d.key: d for d in Delivery.objects.filter(key__startswith=f"ticket:{ticket.pk}:comment:")}
     prefix = f"ticket:{ticket.pk}:comment:{comment.pk}"
@@ -63,7 +74,7 @@ def test_an_engineers_reply_goes_to_the_reporter_and_each_cc_address(
         assert message.extra_headers["In-Reply-To"] == ticket.email_thread
         assert "Please free some disk space." in message.body
     assert sent[ALICE].subject.startswith(f"[{ticket.reference}] New reply")  # alice's language
-    assert sent["carol@customer-a.example"].subject.startswith(f"[{ticket.reference}] 新回复")  # the desk's
+    assert sent["dave@partner.example"].subject.startswith(f"[{ticket.reference}] 新回复")  # the desk's
 
 
 def test_reply_to_is_the_support_address(desk, settings, django_capture_on_commit_callbacks):
@@ -98,8 +109,8 @@ def test_answering_the_engineers_email_answers_the_ticket(desk, django_capture_o
     assert ticket.comments.last().body == "Done, thanks."
 
 
-def test_ticket_set_cc_validates_and_records_the_change(desk, customer_b):
-    ticket = services.message_ingest(raw=corpus("plain-utf8.eml"), mailbox=desk.mailbox)[0].ticket
+def test_ticket_set_cc_validates_and_records_the_change(desk, carol, verifying, customer_b):
+    ticket = services.message_ingest(raw=authenticated(corpus("plain-utf8.eml")), mailbox=desk.mailbox)[0].ticket
     with pytest.raises(ServiceDeskError) as bad:
         tickets.ticket_set_cc(
             ticket_id=ticket.pk, actor=desk.engineer, cc=["carol@customer-a.example", "not an address"]
@@ -112,7 +123,7 @@ def test_ticket_set_cc_validates_and_records_the_change(desk, customer_b):
         tickets.ticket_set_cc(ticket_id=ticket.pk, actor=customer_b, cc=["b@customer-b.example"])
     ticket.refresh_from_db()
     old = ticket.cc
-    assert old == ["carol@customer-a.example", "dave@partner.example"]
+    assert old == ["carol@customer-a.example"]  # dave, of a partner, waits for staff
     tickets.ticket_set_cc(
         ticket_id=ticket.pk, actor=desk.alice, cc=[" Erin@Customer-A.example ", "erin@customer-a.example"]
     )

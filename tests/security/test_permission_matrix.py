@@ -17,15 +17,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import CalendarLink, User
+from accounts.services import api_token_create
 from emergency import rotas, services
 from maintenance import services as maintenance_services
 from maintenance.models import ChecklistTemplate
 from notifications.models import Notification
-from tests.accounts.factories import CustomerFactory, UserFactory
+from tests.accounts.factories import CustomerFactory, UserFactory, feed_key
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
 from tests.emergency.conftest import create_emergency_defaults
 from tickets.calendars import calendar_save
@@ -62,6 +62,14 @@ class Row:
     query: Callable[[dict], dict] | None = None  # the URL's query string, from the world
 
 
+def calendar_link_of(user, project) -> CalendarLink:
+    """``user``'s link to the feed of ``project``'s visits."""
+    from maintenance import visit_feeds
+
+    visit_feeds.project_feed_urls(viewer=user, projects=[project])
+    return CalendarLink.objects.get(user=user, feed=visit_feeds.FEED_PROJECT, object_id=project.pk)
+
+
 def review_request(world) -> dict[str, Any]:
     """Write organisation A's review of March 2026 (the page's form and the API)."""
     return {"organisation": world["org_a"].pk, "period": "month", "day": "2026-03-15"}
@@ -88,6 +96,9 @@ MATRIX = [
     Row("accounts:password_reset_confirm", "get", everyone(200), args=["uid", "token"]),
     Row("accounts:password_reset_complete", "get", everyone(200)),
     Row("accounts:preferences", "get", signed_in(200, 302)),
+    # customer A's own token and calendar link: anyone else's attempt is a 404
+    Row("accounts:api_token_revoke", "post", signed_in(404, 302, customer_a=302), args=["api_token_a"]),
+    Row("accounts:calendar_link_revoke", "post", signed_in(404, 302, customer_a=302), args=["calendar_link_a"]),
     Row("customers:organisation_list", "get", signed_in(200, 302, customer_a=302, customer_b=302)),
     Row("customers:organisation_detail", "get", signed_in(200, 302, customer_b=404), args=["org_a"]),
     Row("customers:project_list", "get", signed_in(200, 302)),
@@ -99,6 +110,9 @@ MATRIX = [
     Row("api-schema", "get", signed_in(200, 401), api=True),
     Row("api-token", "post", everyone(400), data={}, api=True),
     Row("api-me", "get", signed_in(200, 401), api=True),
+    Row("api-logout", "post", signed_in(204, 401), api=True),
+    Row("my-token-list", "get", signed_in(200, 401), api=True),
+    Row("my-token-detail", "delete", signed_in(404, 401, customer_a=204), args=["api_token_a"], api=True),
     Row("organisation-list", "get", signed_in(200, 401), api=True),
     Row("organisation-list", "post", signed_in(403, 401, manager=400, admin=400), data={}, api=True),
     Row("organisation-detail", "get", signed_in(200, 401, customer_b=404), args=["org_a"], api=True),
@@ -1287,6 +1301,8 @@ MATRIX = [
     ),
     Row("mail:dismiss", "post", MAIL_ACTION.expected, args=["inbound_a"], data={}),
     Row("mail:retry", "post", MAIL_ACTION.expected, args=["inbound_q_a"], data={}),
+    # a CC address an email asked for, waiting for staff (approved by the first, decided already for the next)
+    Row("mail:cc-decide", "post", MAIL_ACTION.expected, args=["cc_request_a"], data={"decision": "approve"}),
     MAIL_API_READ := Row("inbound-email-list", "get", signed_in(200, 401, customer_a=403, customer_b=403), api=True),
     Row("inbound-email-list", "get", MAIL_API_READ.expected, query=lambda world: {"status": "triage"}, api=True),
     Row("inbound-email-list", "post", signed_in(405, 401, customer_a=403, customer_b=403), data={}, api=True),
@@ -1431,8 +1447,10 @@ def world(db):
             impact=4,
         ),
         "rota": rota,
-        "feed_token": rotas.feed_token("rota", rota.pk),
+        "feed_token": feed_key(rotas.rota_feed_urls(viewer=users["engineer"], rotas=[rota])[rota.pk]),
         "bad_feed_token": "rota:1:bad-signature",
+        "api_token_a": api_token_create(user=users["customer_a"], name="Zephyr-free client")[0],
+        "calendar_link_a": calendar_link_of(users["customer_a"], project_a),
         **maintenance_world(project_a, users, ticket_a),
         **maintenance_pages_world(project_a, users),
         **training_world(org_a, project_a, users),
@@ -1510,7 +1528,9 @@ def maintenance_pages_world(project_a, users) -> dict[str, Any]:
     return {
         "completed_a": completed,
         "photo_a": photo,
-        "maintenance_feed_token": visit_feeds.feed_token("engineer", users["admin"].pk),
+        "maintenance_feed_token": feed_key(
+            visit_feeds.engineer_feed_urls(viewer=users["admin"], engineers=[users["admin"]])[users["admin"].pk]
+        ),
     }
 
 
@@ -1644,7 +1664,13 @@ def mail_world() -> dict[str, Any]:
         message_id="<matrix-2@zephyr-a.example.com>", received_at=timezone.now(), status="quarantined", reason="A bug."
     )
     quarantined.raw.save("matrix-2.eml", ContentFile(raw.replace(b"matrix-1", b"matrix-2")))
-    return {"inbound_a": inbound, "inbound_q_a": quarantined}
+    # a CC address on organisation A's ticket that waits for a staff decision
+    from mail.models import CcRequest
+    from tickets.models import Ticket
+
+    ticket_a = Ticket.objects.filter(organisation__code="zephyr-org-a").order_by("pk").first()
+    cc_request = CcRequest.objects.create(ticket=ticket_a, address="partner@zephyr-partner.example.com")
+    return {"inbound_a": inbound, "inbound_q_a": quarantined, "cc_request_a": cc_request}
 
 
 def session_form(world, *, title: str) -> dict[str, Any]:
@@ -1684,7 +1710,7 @@ def _client(world, role: str, api: bool):
     user = world["users"].get(role)
     if user is not None:
         if api:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='matrix')[1]}")
         else:
             client.force_login(user)
     return client

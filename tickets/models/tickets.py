@@ -124,6 +124,13 @@ class Ticket(TimeStampedModel):
         editable=False,
         help_text="the Message-ID of the email that opened the ticket; its emails answer it",
     )
+    sender_verified = models.BooleanField(
+        _("sender verified"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Filed from an email: whether its sender was authenticated. Empty: not filed from an email."),
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -208,6 +215,13 @@ class Comment(models.Model):
     body = models.TextField(_("message"))
     public = models.BooleanField(
         _("public"), default=True, help_text=_("Unticked: an internal note, never shown to the customer.")
+    )
+    sender_verified = models.BooleanField(
+        _("sender verified"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Added from an email: whether its sender was authenticated. Empty: not from an email."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
