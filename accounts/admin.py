@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.models import Team, TeamMembership, User
-from core.admin import InlinesSavedThroughServiceMixin, ServiceSavedMixin, fields_of
+from accounts.models import ApiToken, CalendarLink, Team, TeamMembership, User
+from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyAdmin, ServiceSavedMixin, fields_of
 
 
 @admin.register(User)
@@ -79,3 +81,72 @@ class StaffChoiceMixin:
         if db_field.name in self.staff_fields:
             kwargs["queryset"] = User.objects.staff().order_by("first_name", "last_name", "username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class _RevokeMixin:
+    """Rows written by their owners (the API, the pages): read here, revoked by an action that
+    calls the service. Revoking needs the change permission on the model."""
+
+    def has_revoke_permission(self, request) -> bool:
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    def _revoked(self, request, count: int) -> None:
+        message = ngettext("%(count)d revoked.", "%(count)d revoked.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
+
+
+class LiveFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("live", _("Working")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            live = queryset.filter(revoked_at__isnull=True)
+            return live.filter(expires_at__gt=timezone.now()) if queryset.model is ApiToken else live
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_RevokeMixin, ReadOnlyAdmin):
+    """Every user's API tokens (never their keys); revoke through ``services.api_token_revoke``."""
+
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [LiveFilter]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "name", "prefix"]
+    fields = list_display
+    readonly_fields = list_display
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            services.api_token_revoke(token=token)
+        self._revoked(request, len(tokens))
+
+
+@admin.register(CalendarLink)
+class CalendarLinkAdmin(_RevokeMixin, ReadOnlyAdmin):
+    """Every user's calendar feed links (never their keys); revoke through the service."""
+
+    list_display = ["user", "label", "feed", "object_id", "created_at", "revoked_at"]
+    list_filter = [LiveFilter, "feed"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "label"]
+    fields = list_display
+    readonly_fields = list_display
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected calendar links"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        links = list(queryset.filter(revoked_at__isnull=True))
+        for link in links:
+            services.calendar_link_revoke(user=link.user, link_id=link.pk)
+        self._revoked(request, len(links))

@@ -1,21 +1,28 @@
-"""API: tokens for clients, and who the caller is."""
+"""API: tokens for clients (issue, sign out, list and revoke), and who the caller is."""
 
 from django.contrib.auth import authenticate
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.models import Team, User
+from accounts import selectors, services
+from accounts.models import ApiToken, Team, User
+from core.throttling import ClientScopedRateThrottle
 
 
 class TokenInput(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=services.API_TOKEN_NAME_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="What the client or device is called in the list of tokens; else its User-Agent.",
+    )
 
     def validate(self, attrs):
         # The Django request, not DRF's wrapper: django-axes marks a lockout on it for its middleware.
@@ -32,19 +39,75 @@ class TokenOutput(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the API token of that user."""
+    """Exchange a username and password for a new API token of that user (one per client or
+    device; it expires after ``API_TOKEN_TTL`` days). The key is shown here only."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]  # per client address (TRUSTED_PROXY_COUNT)
     throttle_scope = "token"
 
     @extend_schema(request=TokenInput, responses={200: TokenOutput}, tags=["auth"])
     def post(self, request):
         data = TokenInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
-        return Response({"token": token.key})
+        _token, key = services.api_token_create(
+            user=data.validated_data["user"],
+            name=data.validated_data.get("name", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return Response({"token": key})
+
+
+class LogoutView(APIView):
+    """Sign this client out: revoke the token the request came with."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise serializers.ValidationError(_("Only a request made with an API token can revoke it."))
+        services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenOutput(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="Whether this request came with this token.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+@extend_schema(tags=["auth"])
+@extend_schema_view(
+    list=extend_schema(summary="The caller's API tokens that still work (never their keys)"),
+    destroy=extend_schema(summary="Revoke one of the caller's API tokens"),
+)
+class MyTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's API tokens; another person's token is a 404."""
+
+    serializer_class = ApiTokenOutput
+    permission_classes = [IsAuthenticated]
+    filter_backends: list = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema, drawn without a user
+            return ApiToken.objects.none()
+        return selectors.user_api_tokens(user=self.request.user).order_by("-created_at", "-pk")
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            services.api_token_revoke_own(user=request.user, token_id=int(kwargs["pk"]))
+        except ApiToken.DoesNotExist as error:
+            raise Http404 from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TeamRefOutput(serializers.ModelSerializer):

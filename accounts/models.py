@@ -4,6 +4,7 @@ The ground floor: this module imports no other app. A customer user's organisati
 lazy reference to ``customers.Organisation``.
 """
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -175,3 +177,68 @@ class TeamMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.team}"
+
+
+class ApiToken(models.Model):
+    """An API client's token: one per client or device, with a name. The key itself is shown
+    once, when the token is issued; the database holds only its SHA-256 (and the first
+    characters, so a person can tell their tokens apart)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def usable_q(now: datetime.datetime) -> models.Q:
+        """Tokens that still open the API at ``now``: not revoked, not expired."""
+        return models.Q(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class CalendarLink(models.Model):
+    """A person's link to an iCalendar feed (calendar clients cannot sign in, so the link is
+    the key). ``feed`` names the feed in the module that serves it (``"maintenance.project"``)
+    and ``object_id`` what it shows; the serving module checks that the person may still see
+    it. The key is derived from ``nonce`` with the secret key, so the page can show the same
+    link again; the database alone holds no working link (only the key's SHA-256)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_links", verbose_name=_("user")
+    )
+    feed = models.CharField(_("feed"), max_length=40)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    label = models.CharField(_("label"), max_length=200)
+    nonce = models.CharField(max_length=64, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar link")
+        verbose_name_plural = _("calendar links")
+        ordering = ["feed", "label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "feed", "object_id"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_calendar_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label

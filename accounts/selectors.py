@@ -1,8 +1,9 @@
-"""Read queries about users and teams."""
+"""Read queries about users and teams, API tokens and calendar links."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from accounts.models import Team, User
+from accounts.models import ApiToken, CalendarLink, Team, User
 
 
 def team_members(*, kind: str | None = None, slug: str | None = None) -> QuerySet[User]:
@@ -17,3 +18,12 @@ def team_members(*, kind: str | None = None, slug: str | None = None) -> QuerySe
 
 def teams_with_members() -> QuerySet[Team]:
     return Team.objects.filter(is_active=True).prefetch_related("memberships__user")
+
+
+def user_api_tokens(*, user: User) -> QuerySet[ApiToken]:
+    """The tokens that still open the API for ``user``, newest first."""
+    return ApiToken.objects.filter(ApiToken.usable_q(timezone.now()), user=user)
+
+
+def user_calendar_links(*, user: User) -> QuerySet[CalendarLink]:
+    return CalendarLink.objects.filter(user=user, revoked_at__isnull=True)

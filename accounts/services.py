@@ -1,12 +1,22 @@
-"""Writes about users and teams. Views, admin, API and commands call these."""
+"""Writes about users and teams, API tokens and calendar links. Views, admin, API and commands
+call these."""
 
+import datetime
+import hashlib
+import secrets
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
-from accounts.models import Team, TeamMembership, User
+from accounts.models import ApiToken, CalendarLink, Team, TeamMembership, User
+from accounts.selectors import user_api_tokens
 
 
 @transaction.atomic
@@ -117,9 +127,150 @@ def user_update(*, user: User, groups=None, user_permissions=None, **fields: Any
         if name in fields:
             setattr(user, name, fields[name])
     user.full_clean(exclude=["password"])
+    was_active = User.objects.filter(pk=user.pk, is_active=True).exists()
     user.save()
+    if was_active and not user.is_active:
+        api_tokens_revoke_all(user=user)
     if groups is not None:
         user.groups.set(groups)
     if user_permissions is not None:
         user.user_permissions.set(user_permissions)
     return user
+
+
+# --- API tokens -----------------------------------------------------------------------------
+# The key is 48 random bytes (64 URL-safe characters), shown once; the database keeps its SHA-256.
+# A password change or reset (``accounts.authentication.RevokeTokensOnPasswordChange``, called
+# by Django wherever a password is set) and a deactivation (``user_update``) revoke them all.
+
+API_TOKEN_NAME_LENGTH = ApiToken._meta.get_field("name").max_length
+LAST_USED_EVERY = datetime.timedelta(minutes=1)  # ``last_used_at`` is written at most this often
+
+
+def _sha256(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "", user_agent: str = "") -> tuple[ApiToken, str]:
+    """Issue a new token for ``user`` (a new one at every login: one per client or device), named
+    ``name``, else after the client's User-Agent, else "API client". Returns the row and the key,
+    which is never stored and cannot be shown again."""
+    label = " ".join((name or user_agent).split())[:API_TOKEN_NAME_LENGTH] or _("API client")
+    key = secrets.token_urlsafe(48)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=label,
+        key_hash=_sha256(key),
+        prefix=key[:8],
+        created_at=now,
+        last_used_at=now,  # signing in is its first use; the next is noted from a minute on
+        expires_at=now + settings.API_TOKEN_TTL,
+    )
+    return token, key
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The usable token of this key (not revoked, not expired, its user active), its use
+    noted; ``None`` otherwise."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(ApiToken.usable_q(now), key_hash=_sha256(key), user__is_active=True)
+        .first()
+    )
+    if token is not None and (token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke one token (its owner signing a client out, or an admin); revoking twice keeps the
+    first moment."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+@transaction.atomic
+def api_token_revoke_own(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s usable tokens; another person's (or an unknown, revoked or expired
+    one) raises ``ApiToken.DoesNotExist``: the pages and the API answer 404."""
+    return api_token_revoke(token=user_api_tokens(user=user).get(pk=token_id))
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of ``user``; the number revoked."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- calendar links -------------------------------------------------------------------------
+# A link's key is HMAC-SHA256(SECRET_KEY, nonce): the pages can show the link again, the
+# database holds only the nonce and the key's SHA-256. Rotating SECRET_KEY gives everyone new
+# links (the old ones are revoked the next time a page shows the new one).
+
+
+def _calendar_key(link: CalendarLink) -> str:
+    return salted_hmac("accounts.CalendarLink", link.nonce, algorithm="sha256").hexdigest()
+
+
+def _calendar_link_new(*, user: User, feed: str, object_id: int, label: str) -> CalendarLink:
+    link = CalendarLink(user=user, feed=feed, object_id=object_id, label=label[:200], nonce=secrets.token_urlsafe(32))
+    link.key_hash = _sha256(_calendar_key(link))
+    return link
+
+
+def _live_links(*, user: User, feed: str, object_ids: Collection[int]) -> dict[int, CalendarLink]:
+    links = CalendarLink.objects.filter(user=user, feed=feed, object_id__in=list(object_ids), revoked_at__isnull=True)
+    return {link.object_id: link for link in links}
+
+
+def calendar_link_keys(*, user: User, feed: str, objects: Mapping[int, str]) -> dict[int, str]:
+    """The keys of ``user``'s links to ``feed`` for each object id of ``objects`` (id → label),
+    creating the missing ones; one query when they all exist. Two pages creating the same link
+    at once end with one (the partial unique constraint; the loser reads the winner's)."""
+    if not objects:
+        return {}
+    live = _live_links(user=user, feed=feed, object_ids=objects)
+    stale = [link.pk for link in live.values() if link.key_hash != _sha256(_calendar_key(link))]
+    if stale:  # SECRET_KEY changed: these links can no longer be shown, so they stop working
+        CalendarLink.objects.filter(pk__in=stale).update(revoked_at=timezone.now())
+        live = {pk: link for pk, link in live.items() if link.pk not in stale}
+    missing = [pk for pk in objects if pk not in live]
+    if missing:
+        CalendarLink.objects.bulk_create(
+            [_calendar_link_new(user=user, feed=feed, object_id=pk, label=str(objects[pk])) for pk in missing],
+            ignore_conflicts=True,
+        )
+        live.update(_live_links(user=user, feed=feed, object_ids=missing))
+    return {pk: _calendar_key(link) for pk, link in live.items()}
+
+
+def calendar_link_key(*, user: User, feed: str, object_id: int, label: str) -> str:
+    """The key of ``user``'s link to one feed, created at first sight."""
+    return calendar_link_keys(user=user, feed=feed, objects={object_id: label})[object_id]
+
+
+def calendar_link_resolve(*, key: str, feeds: Collection[str]) -> CalendarLink | None:
+    """The live link of this key to one of ``feeds``, its user active; ``None`` for an unknown,
+    revoked or foreign key, or a deactivated user. The serving module then checks that the user
+    may still see what the link shows."""
+    return (
+        CalendarLink.objects.select_related("user")
+        .filter(key_hash=_sha256(key), feed__in=list(feeds), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def calendar_link_revoke(*, user: User, link_id: int) -> CalendarLink:
+    """Revoke one of ``user``'s links (the next page that shows it shows a new one); another
+    person's raises ``CalendarLink.DoesNotExist``."""
+    link = CalendarLink.objects.select_for_update().get(pk=link_id, user=user, revoked_at__isnull=True)
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    return link

@@ -27,4 +27,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("preferences/calendar-links/<int:pk>/revoke/", views.calendar_link_revoke, name="calendar_link_revoke"),
 ]

@@ -681,7 +681,7 @@ def selectors_sample(report) -> list[dict]:
     ]
 
 
-CAPTURE_SKIP = ("django_session", "axes_", "authtoken_token")
+CAPTURE_SKIP = ("django_session", "axes_", "accounts_apitoken")
 
 
 def capture(paths: list[str]) -> dict:

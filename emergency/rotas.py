@@ -18,12 +18,15 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as accounts_services
 from accounts.models import User
 from core import feeds
 from core.errors import ServiceDeskError
 from emergency.models import Rota, RotaMember, RotaOverride
 
-FEED_SALT = "emergency.calendar"
+# the feeds of ``accounts.CalendarLink``: a rota's shifts, and the link's own person's shifts
+FEED_ROTA = "emergency.rota"
+FEED_MINE = "emergency.user"
 FEED_PAST = datetime.timedelta(days=30)
 FEED_AHEAD = datetime.timedelta(days=120)
 # the years a rota and a shift query may reach: far from the ends of ``datetime``'s range
@@ -166,16 +169,37 @@ def override_add(
 # --- iCalendar ----------------------------------------------------------------------------
 
 
-def feed_token(kind: str, pk: int) -> str:
-    return feeds.feed_token(salt=FEED_SALT, kind=kind, pk=pk)
+def rota_feed_urls(*, viewer: User, rotas: Iterable[Rota]) -> dict[int, str]:
+    """The viewer's own links to the feeds of these rotas, by rota id."""
+    keys = accounts_services.calendar_link_keys(
+        user=viewer,
+        feed=FEED_ROTA,
+        objects={rota.pk: _("Liaison rota: %(name)s") % {"name": rota.name} for rota in rotas},
+    )
+    return {pk: feeds.feed_url("emergency:calendar_feed", key) for pk, key in keys.items()}
 
 
-def feed_subject(token: str) -> tuple[str, int] | None:
-    return feeds.feed_subject(token, salt=FEED_SALT)
+def my_feed_url(*, viewer: User) -> str:
+    """The viewer's link to the feed of their own shifts on every rota."""
+    key = accounts_services.calendar_link_key(
+        user=viewer, feed=FEED_MINE, object_id=viewer.pk, label=_("Your shifts on the liaison rotas")
+    )
+    return feeds.feed_url("emergency:calendar_feed", key)
 
 
-def feed_url(kind: str, pk: int) -> str:
-    return feeds.feed_url("emergency:calendar_feed", feed_token(kind, pk))
+def feed_for_key(key: str, *, now: datetime.datetime | None = None) -> bytes | None:
+    """The iCalendar a link opens; ``None`` (the view's 404) when the link is unknown or
+    revoked, its person deactivated or no longer staff (the rotas are staff's), or the rota
+    no longer active."""
+    link = accounts_services.calendar_link_resolve(key=key, feeds=(FEED_ROTA, FEED_MINE))
+    if link is None or not link.user.is_staff_member:
+        return None
+    if link.feed == FEED_ROTA:
+        rota = Rota.objects.filter(pk=link.object_id, is_active=True).first()
+        return calendar_feed(rota=rota, now=now) if rota is not None else None
+    if link.object_id != link.user_id:
+        return None
+    return calendar_feed(user=link.user, now=now)
 
 
 def calendar_feed(*, rota: Rota | None = None, user: User | None = None, now: datetime.datetime | None = None) -> bytes:

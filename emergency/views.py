@@ -252,18 +252,20 @@ def groups(request):
 def rota_list(request):
     _staff_only(request.user)
     now = timezone.now()
+    active = list(rotas.active_rotas())
+    feed_urls = rotas.rota_feed_urls(viewer=request.user, rotas=active)
     items = []
-    for rota in rotas.active_rotas():
+    for rota in active:
         items.append(
             {
                 "rota": rota,
                 "shifts": rotas.rota_shifts(rota, now, now + datetime.timedelta(days=28)),
-                "feed": rotas.feed_url("rota", rota.pk),
+                "feed": feed_urls[rota.pk],
             }
         )
     context = {
         "items": items,
-        "my_feed": rotas.feed_url("user", request.user.pk),
+        "my_feed": rotas.my_feed_url(viewer=request.user),
         "override_form": OverrideForm() if request.user.can_manage else None,
     }
     return render(request, "emergency/rotas.html", context)
@@ -290,18 +292,11 @@ def rota_override(request, pk: int):
 
 
 def calendar_feed(request, token: str):
-    """The iCalendar feed of a rota or a person; the signed token stands in for a login, as
-    calendar clients cannot sign in."""
-    subject = rotas.feed_subject(token)
-    if subject is None:
+    """The iCalendar feed of a rota or a person's shifts; the person's own link stands in for a
+    login, as calendar clients cannot sign in."""
+    body = rotas.feed_for_key(token)
+    if body is None:
         raise Http404
-    kind, pk = subject
-    if kind == "rota":
-        body = rotas.calendar_feed(rota=get_object_or_404(Rota, pk=pk, is_active=True))
-    else:
-        from accounts.models import User
-
-        body = rotas.calendar_feed(user=get_object_or_404(User, pk=pk, is_active=True))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="on-duty.ics"'
     return response

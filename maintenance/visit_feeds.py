@@ -1,5 +1,6 @@
 """The iCalendar feeds of visits (inspections and health checks): one per engineer, one per
-project, behind signed links (``core.feeds``) that calendar clients subscribe to.
+project, behind each viewer's own revocable links (``accounts.CalendarLink``) that calendar
+clients subscribe to. A link works while its person is active and may still see what it shows.
 
 A feed holds the visits due from ``FEED_PAST`` ago to ``FEED_AHEAD`` ahead, open, completed or
 cancelled (cancelled ones as STATUS:CANCELLED, so a client removes what it already shows), each
@@ -7,6 +8,7 @@ an all-day event on its due date with the same UID on every fetch.
 """
 
 import datetime
+from collections.abc import Iterable
 
 import icalendar
 from django.conf import settings
@@ -14,29 +16,55 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as accounts_services
 from accounts.models import User
 from core import feeds
 from core.time import desk_today
 from customers.models import Project
+from customers.selectors import project_list
 from maintenance.models import Inspection
 
-FEED_SALT = "maintenance.calendar"
-KINDS = ("engineer", "project")
+# the feeds of ``accounts.CalendarLink``: one engineer's visits, one project's
+FEED_ENGINEER = "maintenance.engineer"
+FEED_PROJECT = "maintenance.project"
 FEED_PAST = datetime.timedelta(days=90)
 FEED_AHEAD = datetime.timedelta(days=366)
 
 
-def feed_token(kind: str, pk: int) -> str:
-    return feeds.feed_token(salt=FEED_SALT, kind=kind, pk=pk)
+def _urls(keys: dict[int, str]) -> dict[int, str]:
+    return {pk: feeds.feed_url("maintenance:calendar_feed", key) for pk, key in keys.items()}
 
 
-def feed_subject(token: str) -> tuple[str, int] | None:
-    """("engineer" or "project", id) of a feed link; ``None`` if it is forged or not ours."""
-    return feeds.feed_subject(token, salt=FEED_SALT, kinds=KINDS)
+def engineer_feed_urls(*, viewer: User, engineers: Iterable[User]) -> dict[int, str]:
+    """The viewer's own links to these engineers' visit feeds (staff only see them), by id."""
+    labels = {
+        each.pk: _("Your visits") if each.pk == viewer.pk else _("Visits of %(name)s") % {"name": each}
+        for each in engineers
+    }
+    return _urls(accounts_services.calendar_link_keys(user=viewer, feed=FEED_ENGINEER, objects=labels))
 
 
-def feed_url(kind: str, pk: int) -> str:
-    return feeds.feed_url("maintenance:calendar_feed", feed_token(kind, pk))
+def project_feed_urls(*, viewer: User, projects: Iterable[Project]) -> dict[int, str]:
+    """The viewer's own links to these projects' visit feeds, by project id."""
+    labels = {each.pk: _("Visits of %(name)s") % {"name": each.name} for each in projects}
+    return _urls(accounts_services.calendar_link_keys(user=viewer, feed=FEED_PROJECT, objects=labels))
+
+
+def feed_for_key(key: str, *, today: datetime.date | None = None) -> bytes | None:
+    """The iCalendar a link opens; ``None`` (the view's 404) when the link is unknown or
+    revoked, or its person deactivated, or no longer allowed to see it: an engineer's visits
+    are for staff, a project's for staff and the project's organisation (a customer moved to
+    another organisation loses the link), and only while the project is active."""
+    link = accounts_services.calendar_link_resolve(key=key, feeds=(FEED_ENGINEER, FEED_PROJECT))
+    if link is None:
+        return None
+    if link.feed == FEED_ENGINEER:
+        engineer = User.objects.staff().filter(pk=link.object_id).first()
+        if engineer is None or not link.user.is_staff_member:
+            return None
+        return visits_feed(engineer=engineer, today=today)
+    project = project_list(user=link.user).filter(pk=link.object_id, is_active=True).first()
+    return visits_feed(project=project, today=today) if project is not None else None
 
 
 def _event(inspection: Inspection, stamp: datetime.datetime) -> icalendar.Event:

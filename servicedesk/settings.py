@@ -9,6 +9,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every log line written while a request is served carries its client address
+    "core.clients.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,19 +128,31 @@ else:
 # --- users, languages, time -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username from that address
+    "axes.backends.AxesStandaloneBackend",  # refuses a login while its account or address is locked
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from one
-# address, that pair is locked out for LOGIN_LOCKOUT_MINUTES. Keyed on the pair, so an attacker
-# cannot lock a customer out from elsewhere and one office's shared address is not locked whole.
+# The client address (core/clients.py, docs/security.md) for throttles, login protection, logs
+# and audit rows alike: 0 ignores X-Forwarded-For (the connection's address is the client's);
+# behind N reverse proxies that append to X-Forwarded-For, the Nth address from the right.
+# PROXY_COUNT is its deprecated former name, still read when TRUSTED_PROXY_COUNT is not set.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("PROXY_COUNT", default=0))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies in front of the desk: 0 or more.")
+# Login protection (django-axes and accounts/login_protection.py): LOGIN_FAILURE_LIMIT failures of
+# one account from any address lock that account, LOGIN_ADDRESS_FAILURE_LIMIT failures from one
+# client address across all usernames lock that address, each for LOGIN_LOCKOUT_MINUTES (not
+# extended by attempts during the lock). A completed password reset clears the account's failures
+# and signs the user in, so an account lock never keeps the real user out.
+AXES_HANDLER = "accounts.login_protection.LoginProtectionHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one trips (the handler's two limits)
+AXES_RESET_ON_SUCCESS = True  # the account's failures (never the address's: see the handler)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+AXES_CLIENT_IP_CALLABLE = "core.clients.axes_client_address"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -147,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # refuses nothing: its hook revokes the user's API tokens whenever a password is set
+    {"NAME": "accounts.authentication.RevokeTokensOnPasswordChange"},
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
@@ -176,6 +192,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# upload quotas (core/uploads.py, docs/security.md): files one form may carry, files one
+# message (a ticket's report, a reply, an email filed) may hold, and all of a ticket's files
+ATTACHMENT_MAX_FILES_PER_REQUEST = env.int("ATTACHMENT_MAX_FILES_PER_REQUEST", default=10)
+ATTACHMENT_MAX_FILES_PER_COMMENT = env.int("ATTACHMENT_MAX_FILES_PER_COMMENT", default=25)
+ATTACHMENT_MAX_BYTES_PER_TICKET = env.int("ATTACHMENT_MAX_BYTES_PER_TICKET", default=200 * 1024 * 1024)
 
 # --- email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -196,6 +217,14 @@ MAIL_REPLY_TO = env.str("MAIL_REPLY_TO", default="")
 MAIL_POLL_SECONDS = env.float("MAIL_POLL_SECONDS", default=60.0)
 MAIL_POLL_BATCH = env.int("MAIL_POLL_BATCH", default=50)  # messages per mailbox and poll
 MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)  # larger ones are quarantined
+# Sender authentication (docs/security.md, mail/authentication.py): the authserv-id of the
+# receiving server's Authentication-Results headers; empty: senders are not verified
+MAIL_AUTHSERV_ID = env.str("MAIL_AUTHSERV_ID", default="")
+# A message over one of these limits is quarantined (docs/email.md)
+MAIL_MAX_PARTS = env.int("MAIL_MAX_PARTS", default=200)  # MIME parts per message
+MAIL_MAX_ATTACHMENTS = env.int("MAIL_MAX_ATTACHMENTS", default=20)  # files per message
+MAIL_MAX_ATTACHMENTS_BYTES = env.int("MAIL_MAX_ATTACHMENTS_BYTES", default=20 * 1024 * 1024)  # their total size
+MAIL_MAX_HEADER_BYTES = env.int("MAIL_MAX_HEADER_BYTES", default=128 * 1024)  # the header section
 
 # --- security (production values unless DEBUG) ------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -257,6 +286,10 @@ CELERY_TASK_ROUTES = {
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
 DELIVERY_SWEEP_AFTER_SECONDS = env.int("DELIVERY_SWEEP_AFTER_SECONDS", default=60)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Outbound requests to addresses users and admins enter (core/outbound.py, docs/security.md):
+# these hosts (exact names or IPs, ".example.com" for a domain, or networks like 10.1.0.0/16)
+# may be on a private or loopback address; every other one must be public.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Deadlines (tickets/deadlines.py): warning and due moments closer than the horizon get an ETA
 # task; the watchdog runs every period, queues what enters the horizon and handles what a lost
 # task missed. The horizon stays far below the broker's visibility timeout.
@@ -307,16 +340,20 @@ WARRANTY_EXPIRING_DAYS = env.int("WARRANTY_EXPIRING_DAYS", default=60)
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)
 # training: how long before a session its participants are reminded
 TRAINING_REMINDER_HOURS = env.int("TRAINING_REMINDER_HOURS", default=24)
+# knowledge base: "this solved it" clicks of anonymous visitors taken per client address and hour
+KB_SOLVED_ANONYMOUS_PER_HOUR = env.int("KB_SOLVED_ANONYMOUS_PER_HOUR", default=20)
 
 # Absolute links in emails and webhook messages start with this.
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, now
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- API --------------------------------------------------------------------------------
+# An API token (POST /api/v1/auth/token/) stops working this many days after it was issued.
+API_TOKEN_TTL = datetime.timedelta(days=env.int("API_TOKEN_TTL", default=30))
 REST_FRAMEWORK = {
     # Token first: an anonymous call then answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -331,6 +368,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
+    # Throttles key callers on core.clients.client_address (core/throttling.py); a stock DRF
+    # throttle reads X-Forwarded-For by the same rule with this.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales service desk API",
@@ -396,7 +436,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # each line names the client address of the request it was written in (core/clients.py), "-" outside one
+    "filters": {"client_address": {"()": "core.clients.ClientAddressFilter"}},
+    "formatters": {"client": {"format": "%(levelname)s %(name)s [%(client_address)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_address"], "formatter": "client"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"level": env.str("LOG_LEVEL", default="INFO")},

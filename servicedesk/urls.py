@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView, TokenView
+from accounts.api import LogoutView, MeView, MyTokenViewSet, TokenView
 from customers.api import OrganisationViewSet, ProjectViewSet
 from emergency.api import (
     GradingMatrixViewSet,
@@ -70,9 +70,11 @@ router.register("articles", ArticleViewSet, basename="article")
 router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
 router.register("quality-reviews", QualityReviewViewSet, basename="quality-review")
 router.register("inbound-emails", InboundEmailViewSet, basename="inbound-email")
+router.register("me/tokens", MyTokenViewSet, basename="my-token")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("me/", MeView.as_view(), name="api-me"),
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),

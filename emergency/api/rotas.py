@@ -51,7 +51,10 @@ class HandoverField(serializers.TimeField):
 class RotaSerializer(InputSerializer):
     members = StrictPrimaryKeyRelatedField(queryset=STAFF, many=True, help_text="The people in turn order (user ids).")
     handover = HandoverField(help_text='"HH:MM" in the rota\'s time zone')
-    feed_url = serializers.SerializerMethodField(help_text="The rota's iCalendar feed, for calendar clients.")
+    feed_url = serializers.SerializerMethodField(
+        help_text="The caller's own link to the rota's iCalendar feed, for calendar clients (revocable on the "
+        "preferences page)."
+    )
 
     class Meta:
         model = Rota
@@ -76,7 +79,7 @@ class RotaSerializer(InputSerializer):
         return data
 
     def get_feed_url(self, rota) -> str:
-        return rotas.feed_url("rota", rota.pk)
+        return rotas.rota_feed_urls(viewer=self.context["request"].user, rotas=[rota])[rota.pk]
 
 
 class OverrideInput(serializers.Serializer):

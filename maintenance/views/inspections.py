@@ -28,7 +28,6 @@ from core.pages import (
     submitted,
 )
 from core.time import desk_today
-from customers.models import Project
 from customers.selectors import project_filter, project_list
 from maintenance import reports, selectors, services, visit_feeds
 from maintenance.forms import (
@@ -171,21 +170,18 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         projects = []
     else:
         projects = list(project_list(user=user).filter(is_active=True)[:20])
-    feeds = [
-        (_("Visits of %(name)s") % {"name": each.name}, visit_feeds.feed_url("project", each.pk)) for each in projects
-    ]
+    project_urls = visit_feeds.project_feed_urls(viewer=user, projects=projects)
+    feeds = [(_("Visits of %(name)s") % {"name": each.name}, project_urls[each.pk]) for each in projects]
     if user.is_staff_member:
-        engineers = (
+        engineers = list(
             User.objects.filter(inspections__status__in=Inspection.OPEN_STATUSES, is_active=True)
             .exclude(pk=user.pk)
             .distinct()
             .order_by("first_name", "username")
         )
-        feeds.append((_("Your visits"), visit_feeds.feed_url("engineer", user.pk)))
-        feeds += [
-            (_("Visits of %(name)s") % {"name": person}, visit_feeds.feed_url("engineer", person.pk))
-            for person in engineers
-        ]
+        engineer_urls = visit_feeds.engineer_feed_urls(viewer=user, engineers=[user, *engineers])
+        feeds.append((_("Your visits"), engineer_urls[user.pk]))
+        feeds += [(_("Visits of %(name)s") % {"name": person}, engineer_urls[person.pk]) for person in engineers]
     context["feeds"] = feeds
     return render(request, "maintenance/inspection_list.html", context)
 
@@ -217,7 +213,7 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
         "inspection": inspection,
         "is_overdue": inspection.is_overdue,
         # customers see what was found once the visit is completed; staff always
-        "show_results": user.is_staff_member or completed,
+        "show_results": selectors.inspection_results_visible(user=user, inspection=inspection),
         "completed": completed,
     }
     shown = {}
@@ -351,7 +347,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
 def _visible_inspection(request: HttpRequest, pk: int) -> Inspection:
     """The visit, if the user may see its results: staff always, customers once it is completed."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
-    if not request.user.is_staff_member and inspection.status != Inspection.Status.COMPLETED:
+    if not selectors.inspection_results_visible(user=request.user, inspection=inspection):
         raise Http404
     return inspection
 
@@ -366,7 +362,7 @@ def photo_view(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
 @login_required
 def inspection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The report of a completed visit, for staff and the customer of the project."""
-    inspection = selectors.inspection_get(user=request.user, pk=pk)
+    inspection = _visible_inspection(request, pk)
     if inspection.status != Inspection.Status.COMPLETED:
         raise Http404
     pdf = reports.inspection_pdf(inspection, language=request.LANGUAGE_CODE)
@@ -377,18 +373,10 @@ def inspection_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The iCalendar feed of an engineer's or a project's visits; the signed token stands in
-    for a login, as calendar clients cannot sign in."""
-    subject = visit_feeds.feed_subject(token)
-    if subject is None:
-        raise Http404
-    kind, pk = subject
-    if kind == "engineer":
-        engineer = get_object_or_404(User.objects.staff(), pk=pk)
-        body = visit_feeds.visits_feed(engineer=engineer)
-    elif kind == "project":
-        body = visit_feeds.visits_feed(project=get_object_or_404(Project, pk=pk, is_active=True))
-    else:
+    """The iCalendar feed of an engineer's or a project's visits; the viewer's own link stands
+    in for a login, as calendar clients cannot sign in."""
+    body = visit_feeds.feed_for_key(token)
+    if body is None:
         raise Http404
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="visits.ics"'

@@ -23,6 +23,7 @@ from core.pages import (
     submitted,
 )
 from core.time import desk_today
+from customers.models import Project
 from customers.selectors import project_filter, project_list
 from maintenance import coverage, selectors, services, visit_feeds
 from maintenance.forms import (
@@ -75,7 +76,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "mine": mine,
             "due_days": DUE_DAYS,
-            "my_feed": visit_feeds.feed_url("engineer", user.pk),
+            "my_feed": visit_feeds.engineer_feed_urls(viewer=user, engineers=[user])[user.pk],
         }
         return render(request, "maintenance/overview.html", context)
     visits = selectors.inspection_list(user=user)
@@ -85,10 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "upcoming": open_visits.order_by("due_date", "pk")[:10],
         "reports": visits.filter(status=Inspection.Status.COMPLETED).order_by("-completed_at", "-pk")[:20],
         "notices": selectors.notice_list(user=user).order_by("-created_at", "-pk")[:20],
-        "projects": [
-            (project, visit_feeds.feed_url("project", project.pk))
-            for project in project_list(user=user).filter(is_active=True)[:20]
-        ],
+        "projects": _project_feeds(user),
     }
     return render(request, "maintenance/overview_customer.html", context)
 
@@ -270,3 +268,10 @@ def billable_remove(request: HttpRequest, ticket_pk: int, item_pk: int) -> HttpR
     else:
         messages.success(request, _("The billable item was removed."))
     return _back_to_ticket(ticket)
+
+
+def _project_feeds(user) -> list[tuple[Project, str]]:
+    """The customer's active projects with the customer's own links to their visit feeds."""
+    projects = list(project_list(user=user).filter(is_active=True)[:20])
+    urls = visit_feeds.project_feed_urls(viewer=user, projects=projects)
+    return [(project, urls[project.pk]) for project in projects]

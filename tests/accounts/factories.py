@@ -31,3 +31,8 @@ class TeamFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Team {n}")
     slug = factory.Sequence(lambda n: f"team-{n}")
     kind = Team.Kind.SUPPORT
+
+
+def feed_key(url: str) -> str:
+    """The key of a calendar feed's link (``…/calendar/<key>.ics``)."""
+    return url.rsplit("/", 1)[1].removesuffix(".ics")

@@ -17,9 +17,10 @@ class TestToken:
         api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         me = api.get("/api/v1/me/").json()
         assert (me["username"], me["role"], me["organisation"]) == ("cust-a", "customer", customer_a.organisation_id)
-        # asking again returns the same token
+        # asking again issues another token (one per client), and the first still works
         again = api.post("/api/v1/auth/token/", {"username": "cust-a", "password": password}, format="json")
-        assert again.json()["token"] == token
+        assert again.json()["token"] != token
+        assert api.get("/api/v1/me/").status_code == 200
 
     def test_a_wrong_password_is_a_400_in_the_error_format(self, api, customer_a):
         response = api.post("/api/v1/auth/token/", {"username": "cust-a", "password": "nope"}, format="json")

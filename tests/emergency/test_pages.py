@@ -2,6 +2,7 @@
 the customer's view, the PDF, the rota with its feeds, the risk sheet."""
 
 import datetime
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from emergency import rotas, services
 from emergency.models import Incident, Risk
 from notifications.models import Notification
+from tests.accounts.factories import feed_key
 
 pytestmark = pytest.mark.django_db
 
@@ -188,12 +190,15 @@ def test_rota_page_override_and_ics_feeds(client, groups, manager):
         },
     )
     assert rota.overrides.get().user == groups.eng2
-    client.logout()  # calendar clients do not sign in: the signed link is the key
-    feed = client.get(reverse("emergency:calendar_feed", args=[rotas.feed_token("rota", rota.pk)]))
+    rota_feed = urlsplit(page.context["items"][0]["feed"]).path
+    client.force_login(groups.eng2)
+    my_feed = urlsplit(client.get(reverse("emergency:rotas")).context["my_feed"]).path
+    client.logout()  # calendar clients do not sign in: the person's own link is the key
+    feed = client.get(rota_feed)
     assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
     events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
     assert any(str(groups.eng2) in str(e["SUMMARY"]) for e in events)
-    mine = client.get(reverse("emergency:calendar_feed", args=[rotas.feed_token("user", groups.eng2.pk)]))
+    mine = client.get(my_feed)
     assert len(icalendar.Calendar.from_ical(mine.content).walk("VEVENT")) == 1
     assert client.get(reverse("emergency:calendar_feed", args=["rota:1:forged"])).status_code == 404
 
@@ -238,4 +243,5 @@ def test_an_inactive_rotas_feed_is_gone(client, groups):
         members=[groups.liaison],
         is_active=False,
     )
-    assert client.get(reverse("emergency:calendar_feed", args=[rotas.feed_token("rota", rota.pk)])).status_code == 404
+    key = feed_key(rotas.rota_feed_urls(viewer=groups.leader, rotas=[rota])[rota.pk])
+    assert client.get(reverse("emergency:calendar_feed", args=[key])).status_code == 404

@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from core.errors import ServiceDeskError
 from emergency import rotas
 from emergency.models import Rota, RotaMember, RotaOverride
+from tests.accounts.factories import feed_key
 
 pytestmark = pytest.mark.django_db
 
@@ -259,14 +261,30 @@ def test_a_persons_feed_holds_only_their_shifts(groups, manager):
     assert events(rotas.calendar_feed(user=groups.leader, now=now)) == []
 
 
-def test_a_feed_token_names_its_subject_and_a_tampered_one_nothing(groups):
+def test_a_feed_link_is_the_viewers_own_and_opens_its_feed_only(groups):
     rota = make_rota([groups.liaison])
-    token = rotas.feed_token("rota", rota.pk)
-    assert rotas.feed_subject(token) == ("rota", rota.pk)
-    assert rotas.feed_subject(token.replace(f"rota:{rota.pk}", f"user:{rota.pk}")) is None
-    assert rotas.feed_subject(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert rotas.feed_subject(f"rota:{rota.pk}") is None
-    assert rotas.feed_subject("") is None
+    url = rotas.rota_feed_urls(viewer=groups.leader, rotas=[rota])[rota.pk]
+    key = feed_key(url)
+    # the same link every time for the same person, another person's is another
+    assert rotas.rota_feed_urls(viewer=groups.leader, rotas=[rota])[rota.pk] == url
+    assert rotas.rota_feed_urls(viewer=groups.eng2, rotas=[rota])[rota.pk] != url
+    calendar = icalendar.Calendar.from_ical(rotas.feed_for_key(key))
+    assert str(calendar["X-WR-CALNAME"]) == rota.name
+    mine = feed_key(rotas.my_feed_url(viewer=groups.liaison))
+    assert {str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(rotas.feed_for_key(mine)).walk("VEVENT")} == {
+        f"On duty: {rota.name} ({groups.liaison})"
+    }
+    assert rotas.feed_for_key(key[:-1] + ("a" if key[-1] != "a" else "b")) is None
+    assert rotas.feed_for_key(f"rota:{rota.pk}") is None
+    assert rotas.feed_for_key("") is None
+
+
+def test_a_feed_link_stops_when_its_person_is_no_longer_staff(groups, org_a):
+    rota = make_rota([groups.liaison])
+    key = feed_key(rotas.rota_feed_urls(viewer=groups.leader, rotas=[rota])[rota.pk])
+    groups.leader.role, groups.leader.organisation = User.Role.CUSTOMER, org_a
+    groups.leader.save()
+    assert rotas.feed_for_key(key) is None
 
 
 # --- writes ---------------------------------------------------------------------------------

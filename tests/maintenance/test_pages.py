@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from customers.models import InstalledProduct
+from accounts.models import User
+from customers.models import InstalledProduct, Project
 from maintenance import services, visit_feeds
 from maintenance.models import (
     BillableItem,
@@ -31,6 +32,7 @@ from maintenance.models import (
     Warranty,
     WarrantyTerms,
 )
+from tests.accounts.factories import feed_key
 from tests.customers.factories import InstalledProductFactory
 from tickets.models import Ticket
 from tickets.services import ticket_create, ticket_update
@@ -544,8 +546,9 @@ def test_the_inspection_list_filters_and_flags_overdue_visits(client, engineer, 
     assert "list-group-item-danger" in page.text
     # the feeds: the engineer's own and the manager's (who has an open visit)
     feeds = dict(page.context["feeds"])
-    assert feeds["Your visits"] == visit_feeds.feed_url("engineer", engineer.pk)
-    assert feeds[f"Visits of {manager}"] == visit_feeds.feed_url("engineer", manager.pk)
+    links = visit_feeds.engineer_feed_urls(viewer=engineer, engineers=[engineer, manager])
+    assert feeds["Your visits"] == links[engineer.pk]
+    assert feeds[f"Visits of {manager}"] == links[manager.pk]
     detail = client.get(reverse("maintenance:inspection_detail", args=[late.pk]))
     assert 'id="overdue"' in detail.text
 
@@ -556,6 +559,7 @@ def test_the_inspection_list_runs_a_fixed_number_of_queries(client, engineer, pr
             actor=engineer, project=project_a, engineer=engineer, due_date=D(2027, 1, n + 1), title=f"Visit {n}"
         )
     client.force_login(engineer)
+    client.get(reverse("maintenance:inspections"))  # the first view creates the viewer's calendar links
     with django_assert_max_num_queries(9):
         page = client.get(reverse("maintenance:inspections"))
     assert len(page.context["page"]) == 15
@@ -757,21 +761,27 @@ def test_a_manager_cancels_a_visit_with_a_reason(client, engineer, manager, sche
     assert inspection.status == "cancelled" and "Site closed for the holidays" in inspection.findings
 
 
-def test_the_calendar_feeds_need_no_login_but_a_good_token(client, engineer, manager, project_a, project_b):
+def test_the_calendar_feeds_need_no_login_but_a_good_link(client, engineer, manager, customer_a, project_a, project_b):
     services.health_check_create(
         actor=engineer, project=project_a, engineer=engineer, due_date=today(), title="Zephyr health check"
     )
     services.health_check_create(actor=manager, project=project_b, engineer=manager, due_date=today(), title="Other")
 
-    def summaries(kind: str, pk: int) -> list[str]:
-        answer = client.get(reverse("maintenance:calendar_feed", args=[visit_feeds.feed_token(kind, pk)]))
+    def key(viewer, kind: str, pk: int) -> str:
+        if kind == "engineer":
+            return feed_key(visit_feeds.engineer_feed_urls(viewer=viewer, engineers=[User.objects.get(pk=pk)])[pk])
+        return feed_key(visit_feeds.project_feed_urls(viewer=viewer, projects=[Project.objects.get(pk=pk)])[pk])
+
+    def summaries(kind: str, pk: int, viewer=engineer) -> list[str]:
+        answer = client.get(reverse("maintenance:calendar_feed", args=[key(viewer, kind, pk)]))
         assert answer.status_code == 200 and answer["Content-Type"].startswith("text/calendar")
         return [str(event["summary"]) for event in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")]
 
     assert summaries("engineer", engineer.pk) == ["Health check: Zephyr health check (Project A)"]
-    assert summaries("project", project_a.pk) == ["Health check: Zephyr health check (Project A)"]
+    assert summaries("project", project_a.pk, viewer=customer_a) == ["Health check: Zephyr health check (Project A)"]
     assert summaries("engineer", manager.pk) == ["Health check: Other (Project B)"]
-    for token in ("engineer:1:forged", visit_feeds.feed_token("project", 999999), "x" * 40):
+    # old signed links, a customer's link to another organisation's project, and nonsense
+    for token in ("engineer:1:forged", key(customer_a, "project", project_b.pk), "x" * 40):
         assert client.get(reverse("maintenance:calendar_feed", args=[token])).status_code == 404
 
 
@@ -781,7 +791,7 @@ def test_the_project_page_links_to_its_warranty_and_visits(client, customer_a, w
     assert reverse("maintenance:warranties") + f"?project={project_a.pk}" in page.text
     assert reverse("maintenance:inspections") + f"?project={project_a.pk}" in page.text
     visits = client.get(reverse("maintenance:inspections"), {"project": project_a.pk})
-    assert visit_feeds.feed_url("project", project_a.pk) in visits.text
+    assert visit_feeds.project_feed_urls(viewer=customer_a, projects=[project_a])[project_a.pk] in visits.text
 
 
 # --- return visits --------------------------------------------------------------------------

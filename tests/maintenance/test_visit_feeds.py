@@ -1,4 +1,4 @@
-"""The iCalendar feeds of visits, read back with icalendar, and their signed links."""
+"""The iCalendar feeds of visits, read back with icalendar, and their per-person links."""
 
 import datetime
 
@@ -8,7 +8,7 @@ import pytest
 from emergency import rotas
 from maintenance import services, visit_feeds
 from maintenance.models import Inspection
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, feed_key
 
 pytestmark = pytest.mark.django_db
 
@@ -109,25 +109,48 @@ def test_an_engineer_or_a_project_is_required(engineer, project_a):
         visit_feeds.visits_feed(engineer=engineer, project=project_a)
 
 
-def test_a_feed_token_names_its_subject_and_a_forged_one_nothing(engineer, project_a):
-    token = visit_feeds.feed_token("engineer", engineer.pk)
+def test_a_feed_link_is_the_viewers_own_and_opens_its_feed_only(engineer, manager, project_a, customer_a):
+    url = visit_feeds.engineer_feed_urls(viewer=manager, engineers=[engineer])[engineer.pk]
+    key = feed_key(url)
+    assert visit_feeds.engineer_feed_urls(viewer=manager, engineers=[engineer])[engineer.pk] == url
+    assert visit_feeds.engineer_feed_urls(viewer=engineer, engineers=[engineer])[engineer.pk] != url
 
-    assert visit_feeds.feed_subject(token) == ("engineer", engineer.pk)
-    assert visit_feeds.feed_subject(visit_feeds.feed_token("project", project_a.pk)) == ("project", project_a.pk)
-    assert visit_feeds.feed_subject(token.replace(f"engineer:{engineer.pk}", f"project:{engineer.pk}")) is None
-    assert visit_feeds.feed_subject(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert visit_feeds.feed_subject(f"engineer:{engineer.pk}") is None
-    assert visit_feeds.feed_subject("") is None
-    # a kind the feed does not serve, even signed, and the rota feed's tokens (another salt)
-    assert visit_feeds.feed_subject(visit_feeds.feed_token("user", engineer.pk)) is None
-    assert visit_feeds.feed_subject(rotas.feed_token("user", engineer.pk)) is None
-    assert rotas.feed_subject(token) is None
+    assert str(icalendar.Calendar.from_ical(visit_feeds.feed_for_key(key))["X-WR-CALNAME"]) == f"Visits: {engineer}"
+    project_key = feed_key(visit_feeds.project_feed_urls(viewer=customer_a, projects=[project_a])[project_a.pk])
+    assert str(icalendar.Calendar.from_ical(visit_feeds.feed_for_key(project_key))["X-WR-CALNAME"]) == (
+        "Visits: Project A"
+    )
+    assert visit_feeds.feed_for_key(key[:-1] + ("a" if key[-1] != "a" else "b")) is None
+    assert visit_feeds.feed_for_key(f"engineer:{engineer.pk}") is None
+    assert visit_feeds.feed_for_key("") is None
+    # the rota's links open nothing here, nor these there
+    rota_key = feed_key(rotas.my_feed_url(viewer=engineer))
+    assert visit_feeds.feed_for_key(rota_key) is None
+    assert rotas.feed_for_key(key) is None
+
+
+def test_a_feed_link_rechecks_what_its_person_may_see(engineer, manager, customer_a, project_a, org_b):
+    """A customer moved to another organisation loses the old project's feed; an engineer's
+    visits are for staff only, a deactivated person's links open nothing."""
+    project_key = feed_key(visit_feeds.project_feed_urls(viewer=customer_a, projects=[project_a])[project_a.pk])
+    # a customer's link to an engineer's visits (pages never offer one) opens nothing
+    stray_key = feed_key(visit_feeds.engineer_feed_urls(viewer=customer_a, engineers=[engineer])[engineer.pk])
+    assert visit_feeds.feed_for_key(stray_key) is None
+    assert visit_feeds.feed_for_key(project_key) is not None
+    customer_a.organisation = org_b
+    customer_a.save()
+    assert visit_feeds.feed_for_key(project_key) is None
+    staff_key = feed_key(visit_feeds.engineer_feed_urls(viewer=manager, engineers=[engineer])[engineer.pk])
+    assert visit_feeds.feed_for_key(staff_key) is not None
+    manager.is_active = False
+    manager.save()
+    assert visit_feeds.feed_for_key(staff_key) is None
 
 
 def test_the_feed_url_is_absolute_and_leads_to_the_feed(settings, engineer):
     settings.SITE_URL = "https://desk.example.com/"
 
-    url = visit_feeds.feed_url("engineer", engineer.pk)
+    url = visit_feeds.engineer_feed_urls(viewer=engineer, engineers=[engineer])[engineer.pk]
 
-    token = visit_feeds.feed_token("engineer", engineer.pk)
-    assert url == f"https://desk.example.com/maintenance/calendar/{token}.ics"
+    assert url == f"https://desk.example.com/maintenance/calendar/{feed_key(url)}.ics"
+    assert visit_feeds.feed_for_key(feed_key(url)) is not None

@@ -36,14 +36,18 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.services import api_token_create
 from tests.workers import database_url
 
 BIN = Path(sys.executable).parent
 ROLES = {"admin": "admin", "customer": "alice"}
+# Operations that revoke the token the run authenticates with (its own is the only id its list
+# answers): left out of the fuzzing, tested in tests/accounts/test_tokens.py.
+REVOKING = {("POST", "/api/v1/auth/logout/"), ("DELETE", "/api/v1/me/tokens/{id}/")}
+REVOKING_REGEX = "/api/v1/(auth/logout/|me/tokens/[{])"
 
 
 def free_port() -> int:
@@ -72,10 +76,7 @@ def seed_world() -> dict[str, str]:
         project=project, number="SC-ONSITE", start_date=today, end_date=today + datetime.timedelta(days=365)
     )
     return {
-        role: Token.objects.get_or_create(user__username=name, defaults={"user": User.objects.get(username=name)})[
-            0
-        ].key
-        for role, name in ROLES.items()
+        role: api_token_create(user=User.objects.get(username=name), name="fuzzing")[1] for role, name in ROLES.items()
     }
 
 
@@ -235,6 +236,8 @@ def test_the_demo_desk_holds_its_schema_under_fuzzing(tmp_path):
                     os.environ.get("FUZZ_SEED", "20261125"),
                     "--workers",
                     "1",
+                    "--exclude-path-regex",
+                    REVOKING_REGEX,
                     *[argument for tag in tags for argument in ("--include-tag", tag)],
                 ],
                 cwd=directory,
@@ -258,7 +261,7 @@ def test_the_demo_desk_holds_its_schema_under_fuzzing(tmp_path):
         (role, method, path)
         for role in tokens
         for method, path in operations(tags)
-        if "{" in path and codes.get((role, method, path), set()) <= {404}
+        if "{" in path and (method, path) not in REVOKING and codes.get((role, method, path), set()) <= {404}
     )
     assert not unreached, f"only ever 404 (or never called): {unreached}"
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from core.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
 from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.text import validate_one_line
 from customers.models import Organisation, Project
 from tickets import escalation, selectors, services, sla
 from tickets.models import (
@@ -50,6 +51,13 @@ class VisitOutput(serializers.ModelSerializer):
             "left_site_at",
             "work_done",
         ]
+
+
+SENDER_VERIFIED_HELP = (
+    "Read-only. null: not filed from an email; true: filed from an email whose sender the receiving server "
+    "authenticated (MAIL_AUTHSERV_ID); false: the sender was not verified (anyone could have written that From "
+    "address)."
+)
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -95,10 +103,12 @@ class TicketOutput(serializers.ModelSerializer):
             "rating",
             "rating_comment",
             "cc",
+            "sender_verified",
             "sla",
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"sender_verified": {"help_text": SENDER_VERIFIED_HELP}}
 
     def get_assignee_name(self, ticket) -> str | None:
         return str(ticket.assignee) if ticket.assignee_id else None
@@ -149,7 +159,7 @@ class TicketCreateInput(InputSerializer):
             "reporter",
             "cc",
         ]
-        extra_kwargs = {"channel": {"required": False}}
+        extra_kwargs = {"channel": {"required": False}, "title": {"validators": [validate_one_line]}}
 
 
 class TicketCCInput(serializers.Serializer):
@@ -171,7 +181,8 @@ class CommentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "author_name", "body", "public", "created_at"]
+        fields = ["id", "author", "author_name", "body", "public", "sender_verified", "created_at"]
+        extra_kwargs = {"sender_verified": {"help_text": SENDER_VERIFIED_HELP.replace("filed", "added")}}
 
 
 class AssignInput(serializers.Serializer):
