@@ -101,7 +101,7 @@ class LiveFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("live", _("Working")), ("revoked", _("Revoked"))]
+        return [("live", _("In use")), ("revoked", _("Revoked"))]
 
     def queryset(self, request, queryset):
         if self.value() == "live":
