@@ -1,7 +1,8 @@
 """The email intake's demo data, made by ``seed_demo``: one routing rule and a few emails filed
 through ``message_ingest``, the one code path the poller uses, so the intake's pages and the
-admin have something to show. There is no demo mailbox: a mailbox on a made-up server would
-log a failed poll every minute.
+admin have something to show. The demo mailbox is inactive (a mailbox on a made-up server would
+log a failed poll every minute): it only names the receiving server whose Authentication-Results
+the desk trusts, for the one email filed through it.
 
 - a routing rule: a subject containing "SCADA" goes to Eastbay's SCADA project, high priority;
 - alice writes from Foxmail in GBK (labelled GB2312, as Chinese mail programs do), copying
@@ -12,7 +13,10 @@ log a failed poll every minute.
   trimmed of the quote and the "sent from" line;
 - someone Eastbay has not registered yet writes in UTF-8 (text and HTML): it waits for triage;
 - bob's out-of-office answers: ignored (``Auto-Submitted: auto-replied``);
-- a message without a sender: quarantined.
+- a message without a sender: quarantined;
+- carol writes through the demo mailbox, whose server vouches for her domain (DMARC pass), copying
+  alice and an outside consultant: the ticket is filed as hers and verified, alice is copied at
+  once, the consultant waits for staff to approve.
 
 Idempotent: each email has its own Message-ID, which the intake reads once; the rule is found
 by its name.
@@ -27,7 +31,7 @@ from django.utils import timezone
 
 from customers.models import Project
 from mail import services
-from mail.models import RoutingRule
+from mail.models import Mailbox, RoutingRule
 from tickets import services as tickets
 from tickets.models import Priority
 
@@ -35,6 +39,9 @@ DOMAIN = "demo.service-desk.example"
 RULE = "SCADA faults to Eastbay's SCADA platform"
 ALICE_FIRST = f"<alice-scada-alarm@{DOMAIN}>"
 CAROL = "carol@eastbay-water.example"
+MAILBOX = "Demo service mailbox (not polled)"
+AUTHSERV_ID = f"mx.{DOMAIN}"
+CAROL_VERIFIED = f"<carol-scada-report@{DOMAIN}>"
 
 
 def _encoded(text: str, charset: str, label: str | None = None) -> str:
@@ -199,6 +206,55 @@ def messages() -> list[bytes]:
     return [alice_first, alice_reply, stranger, out_of_office, broken]
 
 
+CAROL_TEXT = """Hello,
+
+Since the SCADA update on Monday the daily flow report exports an empty PDF. Our consultant
+from Hydro Consult, copied, needs the report for the regulator by Friday.
+
+Carol Sun
+Eastbay Water Utility
+"""
+
+
+def verified_message() -> bytes:
+    """carol's email as the demo mailbox's server received it: its Authentication-Results say
+    DMARC pass for her domain, so the desk files it as hers."""
+    return _message(
+        [
+            (
+                "Authentication-Results",
+                f"{AUTHSERV_ID}; dmarc=pass header.from=eastbay-water.example; "
+                "dkim=pass header.d=eastbay-water.example",
+            ),
+            ("From", f"Carol Sun <{CAROL}>"),
+            ("To", _desk()),
+            ("Cc", "Alice Wu <alice@eastbay-water.example>, Li Gang <li.gang@hydro-consult.example>"),
+            ("Subject", "SCADA daily flow report exports an empty PDF"),
+            ("Date", _date(60)),
+            ("Message-ID", CAROL_VERIFIED),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", 'text/plain; charset="utf-8"'),
+        ],
+        CAROL_TEXT,
+    )
+
+
+def _mailbox() -> Mailbox:
+    """The inactive demo mailbox (never polled): made directly, as the service would check its
+    made-up host against DNS."""
+    mailbox, _new = Mailbox.objects.get_or_create(
+        name=MAILBOX,
+        defaults={
+            "address": _desk(),
+            "host": f"imap.{DOMAIN}",
+            "username": "service",
+            "authserv_id": AUTHSERV_ID,
+            "is_active": False,
+        },
+    )
+    return mailbox
+
+
 def seed() -> int:
     """Make what is missing; returns how many objects were created (the rule, the emails)."""
     created = 0
@@ -219,4 +275,6 @@ def seed() -> int:
         if new and record.message_id == ALICE_FIRST and record.ticket_id and record.contact_id:
             # unverified mail never adds CC addresses: alice copies carol herself
             tickets.ticket_set_cc(ticket_id=record.ticket_id, actor=record.contact, cc=[CAROL])
+    _record, new = services.message_ingest(raw=verified_message(), mailbox=_mailbox())
+    created += new
     return created

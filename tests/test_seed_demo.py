@@ -300,7 +300,8 @@ def check_history_consistent():
 
 
 def test_the_email_demo_is_filed_once_through_the_intake():
-    from mail.models import InboundMessage, Mailbox, RoutingRule
+    from demo import mail as mail_demo
+    from mail.models import CcRequest, InboundMessage, Mailbox, RoutingRule
     from tickets.models import Ticket
 
     def counts():
@@ -315,9 +316,13 @@ def test_the_email_demo_is_filed_once_through_the_intake():
     call_command("seed_demo", verbosity=0)
 
     assert counts() == first
-    assert first[0] == sorted(["ticket", "reply", "triage", "ignored", "quarantined"])
-    assert not Mailbox.objects.exists()  # no made-up server for beat to fail on every minute
-    by_status = {record.status: record for record in InboundMessage.objects.select_related("ticket")}
+    assert first[0] == sorted(["ticket", "ticket", "reply", "triage", "ignored", "quarantined"])
+    # no active mailbox on a made-up server for beat to fail on every minute
+    assert not Mailbox.objects.filter(is_active=True).exists()
+    by_status = {
+        record.status: record
+        for record in InboundMessage.objects.select_related("ticket").exclude(message_id=mail_demo.CAROL_VERIFIED)
+    }
     # alice's GBK email (labelled GB2312) opened a ticket in Eastbay's project, chosen by the
     # SCADA rule (high priority), carol copied, the log and the original attached
     opened = by_status["ticket"]
@@ -344,3 +349,13 @@ def test_the_email_demo_is_filed_once_through_the_intake():
     assert "Auto-Submitted" in by_status["ignored"].reason and by_status["ignored"].ticket is None
     assert by_status["quarantined"].reason == "The message has no sender address."
     assert by_status["quarantined"].raw.read().startswith(b"To: ")
+    # alice's mail was not verified (no MAIL_AUTHSERV_ID): marked, and its Cc copied nobody
+    assert ticket.sender_verified is False
+    # carol's came through the demo mailbox, whose server vouched for her domain: filed as hers,
+    # verified, alice (a contact) copied at once, the outside consultant waiting for staff
+    verified = InboundMessage.objects.get(message_id=mail_demo.CAROL_VERIFIED)
+    assert verified.contact.username == "carol" and verified.ticket.sender_verified is True
+    assert verified.ticket.cc == ["alice@eastbay-water.example"]
+    assert list(CcRequest.objects.filter(ticket=verified.ticket).values_list("address", "status")) == [
+        ("li.gang@hydro-consult.example", CcRequest.Status.PENDING)
+    ]
