@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, CalendarLink, Team, TeamMembership, User
@@ -216,6 +217,12 @@ def api_tokens_revoke_all(*, user: User) -> int:
 
 def _calendar_key(link: CalendarLink) -> str:
     return salted_hmac("accounts.CalendarLink", link.nonce, algorithm="sha256").hexdigest()
+
+
+def in_language_of(user: User) -> translation.override:
+    """Words kept for one person (their calendar links' labels) are written in that person's
+    language, whatever language the request or task that creates them runs in."""
+    return translation.override(user.language or settings.LANGUAGE_CODE)
 
 
 def _calendar_link_new(*, user: User, feed: str, object_id: int, label: str) -> CalendarLink:

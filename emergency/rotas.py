@@ -171,19 +171,17 @@ def override_add(
 
 def rota_feed_urls(*, viewer: User, rotas: Iterable[Rota]) -> dict[int, str]:
     """The viewer's own links to the feeds of these rotas, by rota id."""
-    keys = accounts_services.calendar_link_keys(
-        user=viewer,
-        feed=FEED_ROTA,
-        objects={rota.pk: _("Liaison rota: %(name)s") % {"name": rota.name} for rota in rotas},
-    )
+    with accounts_services.in_language_of(viewer):
+        labels = {rota.pk: _("Liaison rota: %(name)s") % {"name": rota.name} for rota in rotas}
+    keys = accounts_services.calendar_link_keys(user=viewer, feed=FEED_ROTA, objects=labels)
     return {pk: feeds.feed_url("emergency:calendar_feed", key) for pk, key in keys.items()}
 
 
 def my_feed_url(*, viewer: User) -> str:
     """The viewer's link to the feed of their own shifts on every rota."""
-    key = accounts_services.calendar_link_key(
-        user=viewer, feed=FEED_MINE, object_id=viewer.pk, label=_("Your shifts on the liaison rotas")
-    )
+    with accounts_services.in_language_of(viewer):
+        label = _("Your shifts on the liaison rotas")
+    key = accounts_services.calendar_link_key(user=viewer, feed=FEED_MINE, object_id=viewer.pk, label=label)
     return feeds.feed_url("emergency:calendar_feed", key)
 
 

@@ -37,16 +37,18 @@ def _urls(keys: dict[int, str]) -> dict[int, str]:
 
 def engineer_feed_urls(*, viewer: User, engineers: Iterable[User]) -> dict[int, str]:
     """The viewer's own links to these engineers' visit feeds (staff only see them), by id."""
-    labels = {
-        each.pk: _("Your visits") if each.pk == viewer.pk else _("Visits of %(name)s") % {"name": each}
-        for each in engineers
-    }
+    with accounts_services.in_language_of(viewer):
+        labels = {
+            each.pk: _("Your visits") if each.pk == viewer.pk else _("Visits of %(name)s") % {"name": each}
+            for each in engineers
+        }
     return _urls(accounts_services.calendar_link_keys(user=viewer, feed=FEED_ENGINEER, objects=labels))
 
 
 def project_feed_urls(*, viewer: User, projects: Iterable[Project]) -> dict[int, str]:
     """The viewer's own links to these projects' visit feeds, by project id."""
-    labels = {each.pk: _("Visits of %(name)s") % {"name": each.name} for each in projects}
+    with accounts_services.in_language_of(viewer):
+        labels = {each.pk: _("Visits of %(name)s") % {"name": each.name} for each in projects}
     return _urls(accounts_services.calendar_link_keys(user=viewer, feed=FEED_PROJECT, objects=labels))
 
 

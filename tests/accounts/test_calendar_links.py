@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import services
 from accounts.models import CalendarLink
@@ -126,3 +127,15 @@ def test_the_pages_show_the_viewers_own_links(client, customer_a, engineer, proj
     overview = client.get(reverse("maintenance:overview"))
     assert visit_feeds.engineer_feed_urls(viewer=engineer, engineers=[engineer])[engineer.pk] in overview.text
     assert CalendarLink.objects.filter(user=engineer).count() == 1
+
+
+def test_a_link_is_labelled_in_its_owners_language_whatever_language_is_active(customer_a, engineer, project_a):
+    engineer.language = "zh-hans"
+    engineer.save(update_fields=["language"])
+    with translation.override("zh-hans"):
+        project_link(customer_a, project_a)
+    with translation.override("en"):
+        project_link(engineer, project_a)
+
+    labels = dict(CalendarLink.objects.values_list("user__username", "label"))
+    assert labels == {customer_a.username: "Visits of Project A", engineer.username: "Project A 的巡检"}

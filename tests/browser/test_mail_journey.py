@@ -38,6 +38,8 @@ def bar_on_one_line(page) -> bool:
 
 def an_email() -> bytes:
     message = EmailMessage()
+    # the receiving server vouches for the sender's domain (settings.MAIL_AUTHSERV_ID below)
+    message["Authentication-Results"] = "mx.desk.example; dmarc=pass header.from=waterworks.example"
     message["From"] = "Zhou Min <zhou.min@waterworks.example>"
     message["To"] = "support@desk.example"
     message["Cc"] = "duty@waterworks.example"
@@ -56,6 +58,8 @@ def test_an_engineer_files_a_waiting_email_as_a_ticket(
     page, log_in, engineer, customer_a, customer_b, project_a, password, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    settings.MAIL_AUTHSERV_ID = "mx.desk.example"
+    settings.MAIL_ADDRESS = "support@desk.example"  # the desk's own address, never copied
     ProjectFactory(organisation=project_a.organisation, name="Billing system")
     other_contact = CustomerFactory(
         username="cust-a2", first_name="Li", last_name="Na", organisation=project_a.organisation
@@ -101,8 +105,13 @@ def test_an_engineer_files_a_waiting_email_as_a_ticket(
     assert (ticket.reporter, ticket.project, ticket.priority) == (customer_a, project_a, "high")
     expect(page.locator(".alert-success")).to_contain_text(f"Ticket {ticket.reference} was opened from the email.")
     expect(page.locator("#ticket-by-email")).to_have_text("✉ by email")
-    expect(page.locator("#cc")).to_contain_text("duty@waterworks.example")
+    # the copied address is no contact of the organisation: it waits for staff, who approve it
+    expect(page.locator("#cc")).not_to_contain_text("duty@waterworks.example")
+    expect(page.locator("#cc-requests")).to_contain_text("duty@waterworks.example")
     screenshot(page, "ticket-en")
+    page.get_by_role("button", name="Approve duty@waterworks.example").click()
+    expect(page.locator("#cc")).to_contain_text("duty@waterworks.example")
+    expect(page.locator("#cc-requests")).to_have_count(0)
 
     # nothing waits any more
     expect(page.locator("#triage-waiting")).to_have_count(0)
