@@ -11,9 +11,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, CalendarLink, Team, TeamMembership, User
