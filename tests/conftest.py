@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -15,6 +16,16 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_language_or_zone_left_active():
+    """A request of a Chinese user, or a Shanghai one, leaves its language and zone active in
+    the thread (the middleware activates them per request): each test starts from the
+    settings' defaults, whatever ran before it."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture
