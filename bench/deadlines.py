@@ -3,21 +3,28 @@
 1. Burst: 1,000 urgent tickets filed through ``tickets.services.ticket_create`` so that their
    first-response clocks are all due in the same second, among 100,000 open tickets whose
    clocks run far in the future (``servicedesk_bench_deadlines``). One Celery worker on Redis
-   does what the app does: the warning at once (the tickets were received almost an hour ago,
-   past their 75 % moment), which queues the due moment as an ETA task, then the breach and the
-   escalation chain of the default policy (technical group, then leadership group). Prints, per
-   clock, the time from the due moment to the breach mark, to the leader's escalation
-   notification and to its email; then what one such breach costs in one process.
-2. Watchdog: ``deadlines.watchdog()`` on 1,000,000 SLA clocks (``servicedesk_bench_watchdog``),
+   does what the app does: the warnings at once (the tickets were received almost an hour ago,
+   past their 75 % moment), which queue the due moment as one ETA sweep, then the breaches
+   set-based and the escalation chain of the default policy (technical group, then leadership
+   group, whose IM webhook posts to a receiver in this script). Prints, per clock, the time
+   from the due moment to the breach mark, to the leader's escalation notification, to its
+   email and to the leadership's webhook post, the exactly-once counts and the sessions opened;
+   then what a breach costs in one process, set-based (amortised) and per clock.
+2. Restart (``--only restart``): the worker killed 5 s before 20 deadlines, a new one started
+   10 s after them (beat running): when the leadership is told.
+3. Watchdog: ``deadlines.watchdog()`` on 1,000,000 SLA clocks (``servicedesk_bench_watchdog``),
    through the ORM (nothing queued) and as bare SQL, with the plans of its six queries.
 
     make bench-deadlines
     python bench/deadlines.py --tickets 10000 --burst 200 --clocks 100000    # smaller
     python bench/deadlines.py --only watchdog
+    python bench/deadlines.py --only restart
 """
 
 import argparse
+import collections
 import contextlib
+import http.server
 import json
 import math
 import os
@@ -27,6 +34,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,7 +56,9 @@ for bench in (BURST, WATCH):
         REDIS_URL=REDIS_URL,
         EMAIL_URL=f"filemail:///{OUTBOX}",  # django-environ drops one slash
         LOG_LEVEL="WARNING",  # a deadline not queued is a warning
+        OUTBOUND_ALLOWED_HOSTS="127.0.0.1",  # the leadership's IM webhook posts to this script
     )
+QUEUES = "urgent,emergency,default"  # as the Procfile's worker
 
 # Tickets over the generated projects, received 2 days to a year ago. ``{status}`` may use ``g``.
 GENERATE_TICKETS = """
@@ -56,14 +66,14 @@ WITH projects AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, organisat
      total AS (SELECT count(*) AS c FROM customers_project)
 INSERT INTO tickets_ticket (reference, organisation_id, project_id, reporter_id, channel, category, priority, status,
     title, description, location, impact, measures_taken, received_at, first_response_at, resolved_at, closed_at,
-    rating_comment, created_at, updated_at)
+    rating_comment, cc, email_thread, created_at, updated_at)
 SELECT '{prefix}-' || lpad(g::text, 8, '0'), p.organisation_id, p.id, {reporter}, 'portal', 'fault',
     (ARRAY['low', 'normal', 'high', 'urgent'])[1 + g % 4], s.status, 'Generated fault ' || g, 'generated', '', '', '',
     s.received_at,
     CASE WHEN s.status <> 'new' THEN s.received_at + interval '30 minutes' END,
     CASE WHEN s.status = 'closed' THEN s.received_at + interval '2 hours' END,
     CASE WHEN s.status = 'closed' THEN s.received_at + interval '2 hours' END,
-    '', now(), now()
+    '', '[]'::jsonb, '', now(), now()
 FROM generate_series({start}, {stop}) AS g
 JOIN projects p ON p.n = g % (SELECT c FROM total)
 CROSS JOIN LATERAL (
@@ -258,6 +268,46 @@ def cpu_split(before: dict, after: dict) -> dict[str, float]:
 
 # --- 1. the burst ---------------------------------------------------------------------------
 
+
+class Receiver(http.server.ThreadingHTTPServer):
+    """The leadership's IM: records when each post arrived and what it said."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.posts: list[tuple[float, dict]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.posts.append((time.time(), json.loads(body or b"{}")))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+HOOK = """
+from accounts.models import Team
+from notifications.models import Webhook
+team = Team.objects.filter(kind=Team.Kind.LEADERSHIP, is_active=True).order_by("pk").first()
+assert team is not None, "the demo data has no leadership group"
+Webhook.objects.filter(name="Bench leadership IM").delete()
+hook = Webhook.objects.create(name="Bench leadership IM", url="{url}", team=team, format="generic")
+print(hook.pk)
+"""
+
 CREATE_BURST = """
 import datetime, json, time
 from accounts.models import User
@@ -303,7 +353,7 @@ from tickets import deadlines, services
 from tickets.models import SLAClock
 
 deadlines.queue = lambda clock_id, eta=None: None  # checked here, not by a worker
-notifications.services.delivery_enqueue = lambda delivery_id: None
+notifications.services.delivery_enqueue = lambda delivery_id, **kwargs: None
 actor, reporter = User.objects.get(username="engineer"), User.objects.get(username="alice")
 project = Project.objects.get(code="ebw-scada")
 received = timezone.now() - datetime.timedelta(hours=2)
@@ -343,7 +393,8 @@ SELECT c.id, c.breached_at IS NOT NULL,
                         WHERE e.ticket_id = c.ticket_id AND e.kind = 'breached') - c.due_at),
     extract(epoch FROM n.created_at - c.due_at),
     extract(epoch FROM d.sent_at - c.due_at),
-    c.due_at, c.warned_at, c.escalation_position, c.escalation_next_at
+    c.due_at, c.warned_at, c.escalation_position, c.escalation_next_at, c.ticket_id,
+    extract(epoch FROM c.due_at)
 FROM tickets_slaclock c
 JOIN tickets_ticket t ON t.id = c.ticket_id
 LEFT JOIN notifications_notification n
@@ -390,7 +441,7 @@ def prepare_burst_database(tickets: int) -> None:
     vacuum(BURST)
 
 
-def start_worker(concurrency: int, db_reuse_max: int | None):
+def start_worker(concurrency: int, db_reuse_max: int | None = None, log_mode: str = "w"):
     """One worker on the app's settings; with ``db_reuse_max``, on the app's settings plus
     ``CELERY_DB_REUSE_MAX`` (a module written to var/bench), so that Celery's Django fixup keeps
     the task's database connection instead of closing it around every task."""
@@ -400,10 +451,10 @@ def start_worker(concurrency: int, db_reuse_max: int | None):
         shim = WORKER_LOG.parent / "deadlines_settings.py"
         shim.write_text(f"from servicedesk.settings import *  # noqa: F403\n\nCELERY_DB_REUSE_MAX = {db_reuse_max}\n")
         env.update(DJANGO_SETTINGS_MODULE="deadlines_settings", PYTHONPATH=str(shim.parent))
-    command = [PYTHON, "-m", "celery", "-A", "servicedesk", "worker", "-Q", "default,emergency"]
+    command = [PYTHON, "-m", "celery", "-A", "servicedesk", "worker", "-Q", QUEUES]
     command += ["-c", str(concurrency), "-l", "warning", "--without-mingle", "--without-gossip"]
     command += ["-n", "bench-deadlines@%h"]
-    with WORKER_LOG.open("w") as log:
+    with WORKER_LOG.open(log_mode) as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -433,7 +484,7 @@ def scheduled_deadlines() -> int:
         1
         for entries in replies.values()
         for entry in entries
-        if entry.get("request", {}).get("name") == "tickets.tasks.deadline"
+        if entry.get("request", {}).get("name") in ("tickets.tasks.deadline", "tickets.tasks.sweep")
     )
 
 
@@ -444,6 +495,8 @@ def burst(args: argparse.Namespace) -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     shutil.rmtree(OUTBOX, ignore_errors=True)
     OUTBOX.mkdir(parents=True)
+    receiver = Receiver()
+    hook = int(BURST.django_print(HOOK.format(url=receiver.url)).split()[-1])
 
     worker = start_worker(args.concurrency, args.db_reuse_max)
     try:
@@ -462,7 +515,7 @@ def burst(args: argparse.Namespace) -> None:
         with cursor_on(BURST) as cursor:
             while True:  # the warnings, their emails and the ETA tasks of the due moment
                 warned, _breached, _told, pending = scalar_row(cursor, PROGRESS, (leader, title))
-                queued = redis.Redis.from_url(REDIS_URL).llen("default")
+                queued = sum(redis.Redis.from_url(REDIS_URL).llen(q) for q in QUEUES.split(","))
                 if (warned >= args.burst and not queued and not pending) or time.time() > due - 2:
                     break
                 time.sleep(0.5)
@@ -493,9 +546,12 @@ def burst(args: argparse.Namespace) -> None:
             rows = cursor.fetchall()
             cursor.execute("SELECT status, count(*) FROM notifications_delivery GROUP BY status ORDER BY status")
             deliveries = dict(cursor.fetchall())
+            cursor.execute(ONCE, (leader, title, hook))
+            once = cursor.fetchone()
     finally:
         stop_worker(worker)
-    report_burst(args, rows, deliveries, done - due)
+        receiver.shutdown()
+    report_burst(args, rows, deliveries, done - due, receiver.posts, once)
     print(
         f"from the due moment until the last clock was done ({done - due:.1f} s on {os.cpu_count()} cores = "
         f"{(done - due) * (os.cpu_count() or 1):.0f} CPU-s), CPU seconds used by: "
@@ -507,10 +563,45 @@ def burst(args: argparse.Namespace) -> None:
     probe(args)
 
 
-def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, waited: float) -> None:
+ONCE = """
+SELECT
+    (SELECT count(*) FROM notifications_notification n JOIN tickets_ticket t ON t.id = n.ticket_id
+     WHERE n.reason = 'escalation' AND n.recipient_id = %s AND t.title LIKE %s),
+    (SELECT count(*) FROM notifications_delivery WHERE webhook_id = %s),
+    (SELECT count(*) FROM notifications_delivery WHERE channel = 'email'),
+    (SELECT count(DISTINCT message_id) FROM notifications_delivery WHERE channel = 'email'),
+    (SELECT count(*) FROM tickets_ticketevent WHERE kind = 'breached'),
+    (SELECT count(*) FROM tickets_escalationfire)
+"""
+
+
+def outbox_message_ids() -> collections.Counter:
+    """Message-IDs of the emails written to the file mailbox: each should appear once."""
+    ids = collections.Counter()
+    for path in OUTBOX.glob("*"):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.lower().startswith("message-id:"):
+                ids[line.split(":", 1)[1].strip()] += 1
+    return ids
+
+
+def summary(values: list[float]) -> list[float]:
+    return [statistics.median(values), percentile(values, 0.9), percentile(values, 0.99), max(values)]
+
+
+def report_burst(
+    args: argparse.Namespace, rows: list[tuple], deliveries: dict, waited: float, posts: list, once: tuple
+) -> None:
     breach = [r[2] for r in rows if r[2] is not None]
     told = [r[3] for r in rows if r[3] is not None]
     mailed = [r[4] for r in rows if r[4] is not None]
+    due_of = {r[9]: float(r[10]) for r in rows}
+    per_ticket = collections.Counter(p["ticket"] for _t, p in posts if p.get("ticket") in due_of)
+    posted = {}
+    for moment, payload in posts:
+        if payload.get("ticket") in due_of and payload.get("reason") == "escalation":
+            posted.setdefault(payload["ticket"], moment - due_of[payload["ticket"]])
+    posted = list(posted.values())
     print(
         f"\n{len(rows):,} first-response clocks due in the same second, among {2 * args.tickets:,} running clocks; "
         f"one worker, prefork concurrency {args.concurrency}"
@@ -522,9 +613,10 @@ def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, 
         ('the breach mark (TicketEvent "breached")', breach),
         ("the leader's escalation notification stored", told),
         ("the leader's escalation email sent", mailed),
+        ("the leadership's IM webhook post received", posted),
     ):
         if values:
-            cells = [statistics.median(values), percentile(values, 0.9), percentile(values, 0.99), max(values)]
+            cells = summary(values)
             print(f"| {label} | {len(values):,} | " + " | ".join(f"{value:.2f}" for value in cells) + " |")
         else:
             print(f"| {label} | 0 | | | | |")
@@ -533,10 +625,40 @@ def report_burst(args: argparse.Namespace, rows: list[tuple], deliveries: dict, 
             f"\nfirst notification {min(told):.2f} s after the due moment, the last {max(told):.2f} s after "
             f"({len(told) / max(max(told), 1e-3):.0f} clocks/s); deliveries: {deliveries}"
         )
+    notified, hook_rows, emails, message_ids, breach_events, fires = once
+    dupes = sum(1 for n in outbox_message_ids().values() if n > 1)
+    print(
+        f"exactly once: leader's escalation notifications {notified:,} for {len(rows):,} clocks; "
+        f"leadership webhook deliveries {hook_rows:,}, posts received {sum(per_ticket.values()):,} for "
+        f"{len(per_ticket):,} tickets (most for one ticket: {max(per_ticket.values(), default=0)}); "
+        f"email deliveries {emails:,} with {message_ids:,} distinct Message-IDs, {dupes} Message-IDs written "
+        f"to the mailbox more than once; breach events {breach_events:,}, escalation fires {fires:,}"
+    )
+    if told and breach and mailed and posted:
+        for label, ok in (
+            (
+                "breach marked and leadership notification stored: p99 <= 2 s",
+                max(percentile(breach, 0.99), percentile(told, 0.99)) <= 2,
+            ),
+            ("the last <= 3 s", max(max(breach), max(told)) <= 3),
+            (
+                "leadership email and IM webhook: p99 <= 10 s",
+                max(percentile(mailed, 0.99), percentile(posted, 0.99)) <= 10,
+            ),
+            (
+                "each exactly once",
+                notified == len(rows)
+                and max(per_ticket.values(), default=0) == 1
+                and len(per_ticket) == len(rows)
+                and emails == message_ids
+                and dupes == 0,
+            ),
+        ):
+            print(f"goal: {label}: {'MET' if ok else 'NOT MET'}")
     missing = [r for r in rows if r[1] is False or r[3] is None]
     if missing:
         print(f"\nNOT DONE {waited:.0f} s after the due moment: {len(missing)} clocks")
-        for clock_id, breached, _, told, _, due, warned, position, next_at in missing[:20]:
+        for clock_id, breached, _, told, _, due, warned, position, next_at, *_rest in missing[:20]:
             print(
                 f"  clock {clock_id}: due {clock_time(due)}, warned {clock_time(warned)}, breached {breached}, "
                 f"leader told {told is not None}, escalation steps taken {position}, next step {clock_time(next_at)}"
@@ -552,7 +674,51 @@ def clock_time(moment) -> str:
     return "-" if moment is None else f"{moment:%H:%M:%S.%f} UTC"
 
 
+# The same breaches set-based: ``count`` urgent tickets past due, breached by one
+# ``deadlines.breach_due()`` in this process with nothing else running, every query captured.
+PROBE_SET = """
+import datetime, json, time
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+import notifications.services
+from accounts.models import User
+from customers.models import Project
+from tickets import deadlines, services
+
+deadlines.queue = lambda clock_id, eta=None: None  # checked here, not by a worker
+notifications.services.delivery_enqueue = lambda delivery_id, **kwargs: None
+notifications.services.deliveries_enqueue = lambda ids, **kwargs: None
+actor, reporter = User.objects.get(username="engineer"), User.objects.get(username="alice")
+project = Project.objects.get(code="ebw-scada")
+received = timezone.now() - datetime.timedelta(hours=2)
+for number in range({count}):
+    services.ticket_create(
+        actor=actor, project=project, reporter=reporter, title="{title} set %d" % number,
+        description="Generated by bench/deadlines.py", priority="urgent", received_at=received,
+    )
+with CaptureQueriesContext(connection) as captured:
+    started = time.perf_counter()
+    breached = deadlines.breach_due()
+    seconds = time.perf_counter() - started
+sql = sum(float(q["time"]) for q in captured.captured_queries)
+print(json.dumps({{
+    "breached": breached, "seconds": seconds, "queries": len(captured.captured_queries), "sql": sql,
+    "batch": deadlines.BATCH,
+}}))
+"""
+
+
 def probe(args: argparse.Namespace) -> None:
+    count = min(args.burst, 1000)
+    bulk = last_json(BURST.django_print(PROBE_SET.format(count=count, title=BURST_TITLE)))
+    print(
+        f"\n{bulk['breached']:,} such breaches by one deadlines.breach_due() in one process, nothing else "
+        f"running (batches of {bulk['batch']}; each with its 2 escalation steps and 6 notifications): "
+        f"{bulk['seconds']:.2f} s, {bulk['seconds'] / max(bulk['breached'], 1) * 1000:.2f} ms and "
+        f"{bulk['queries'] / max(bulk['breached'], 1):.2f} queries per breach ({bulk['queries']} queries taking "
+        f"{bulk['sql']:.2f} s in all)"
+    )
     runs = last_json(BURST.django_print(PROBE.format(count=20, title=BURST_TITLE)))[1:]  # the first warms up
     seconds, queries, sql = (statistics.median(run[i] for run in runs) for i in range(3))
     print(
@@ -563,7 +729,65 @@ def probe(args: argparse.Namespace) -> None:
     )
 
 
-# --- 2. the watchdog ------------------------------------------------------------------------
+# --- 2. a worker restarted across deadlines -------------------------------------------------
+
+RESTART_TITLE = "Deadline restart"
+
+
+def restart(args: argparse.Namespace) -> None:
+    """The worker killed (SIGKILL: its ETA tasks held, unacknowledged) 5 s before ``n`` urgent
+    first responses fall due; a new worker started 10 s after them; beat running throughout."""
+    n = args.restart_clocks
+    if not exists(BURST):
+        prepare_burst_database(args.tickets)
+    leader = int(BURST.psql("SELECT id FROM accounts_user WHERE username = 'leader'", BURST.db_name))
+    title = RESTART_TITLE + " %"
+    with cursor_on(BURST) as cursor:
+        cursor.execute(FORGET_BURST, {"title": title})
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    worker = start_worker(args.concurrency)
+    beat = subprocess.Popen(
+        [PYTHON, "-m", "celery", "-A", "servicedesk", "beat", "-l", "warning"],
+        cwd=ROOT,
+        env=BURST.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        due = math.ceil(time.time() + 30)
+        BURST.django_print(CREATE_BURST.format(due=due, burst=n, title=RESTART_TITLE))
+        print(
+            f"\nrestart: {n} urgent first responses due at {time.strftime('%H:%M:%S', time.gmtime(due))} UTC; "
+            "worker killed 5 s before, a new one started 10 s after, beat running"
+        )
+        time.sleep(max(0.0, due - 5 - time.time()))
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        time.sleep(max(0.0, due + 10 - time.time()))
+        started = time.time() - due
+        worker = start_worker(args.concurrency, log_mode="a")
+        ready = time.time() - due  # it answered a ping
+        with cursor_on(BURST) as cursor:
+            while time.time() < due + 180:
+                if scalar_row(cursor, PROGRESS, (leader, title))[2] >= n:
+                    break
+                time.sleep(0.2)
+            cursor.execute(LATENCIES, (leader, title))
+            told = [r[3] for r in cursor.fetchall() if r[3] is not None]
+    finally:
+        stop_worker(beat)
+        stop_worker(worker)
+    last = max(told) if told else float("nan")
+    print(
+        f"  new worker started {started:.2f} s after the deadline, answering {ready:.2f} s after it; leadership "
+        f"told for {len(told)} of {n} clocks, the first {min(told, default=float('nan')):.2f} s and the last "
+        f"{last:.2f} s after the deadline "
+        f"(goal 15 s: {'MET' if len(told) == n and last <= 15 else 'NOT MET'})"
+    )
+
+
+# --- 3. the watchdog ------------------------------------------------------------------------
 
 WATCHDOG_ORM = """
 import json, time
@@ -732,13 +956,16 @@ def main() -> None:
     )
     parser.add_argument("--lead", type=float, help="seconds from the start of the filing to the due moment")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait after the due moment")
-    parser.add_argument("--only", choices=["burst", "watchdog"])
+    parser.add_argument("--only", choices=["burst", "restart", "watchdog"])
+    parser.add_argument("--restart-clocks", type=int, default=20, help="deadlines in the restart scenario")
     args = parser.parse_args()
     started = time.monotonic()
     busy = load_note()
-    if args.only != "watchdog":
+    if args.only in (None, "burst"):
         burst(args)
-    if args.only != "burst":
+    if args.only in (None, "restart"):
+        restart(args)
+    if args.only in (None, "watchdog"):
         watchdog(args)
     redis.Redis.from_url(REDIS_URL).flushdb()
     print(f"\n(the whole run took {time.monotonic() - started:.0f} s; at the start: {busy})")

@@ -221,9 +221,12 @@ FAULTS = (
 )
 
 
+QUEUES = "urgent,emergency,default"  # as the Procfile's worker
+
+
 def start_worker() -> subprocess.Popen:
     return subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "servicedesk", "worker", "-Q", "default,emergency", "-c", "2", "-l", "warning"],
+        [PYTHON, "-m", "celery", "-A", "servicedesk", "worker", "-Q", QUEUES, "-c", "2", "-l", "warning"],
         cwd=ROOT,
         env=BENCH.env,
         stdout=subprocess.DEVNULL,

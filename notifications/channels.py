@@ -30,7 +30,8 @@ class WebhookRefused(Exception):
     pass
 
 
-def send(delivery: Delivery) -> None:
+def send(delivery: Delivery, connection=None) -> None:
+    """Send on the delivery's channel; an email over ``connection`` if given (one for a batch)."""
     if delivery.channel == Delivery.Channel.EMAIL:
         email = EmailMessage(
             subject=delivery.subject,
@@ -38,6 +39,7 @@ def send(delivery: Delivery) -> None:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.address],
             headers=email_headers(delivery),
+            connection=connection,
         )
         for attachment in delivery.attachments:
             email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])

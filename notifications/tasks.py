@@ -17,3 +17,11 @@ def sweep() -> None:
 
     for delivery_id in deliveries_due():
         delivery_enqueue(delivery_id)
+
+
+@shared_task(name="notifications.tasks.deliver_batch")
+def deliver_batch(delivery_ids: list[int]) -> None:
+    """Send several deliveries (a burst fanned out in batches, not a task each)."""
+    from notifications.services import deliveries_send
+
+    deliveries_send(delivery_ids=delivery_ids)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,6 +26,25 @@ def test_every_task_has_a_route():
         name for name in ours if not any(fnmatch.fnmatch(name, pattern) for pattern in settings.CELERY_TASK_ROUTES)
     ]
     assert unrouted == []
+
+
+def test_deadlines_and_urgent_deliveries_have_their_own_queue_and_every_queue_a_worker():
+    from notifications.services import URGENT_QUEUE
+
+    routes = settings.CELERY_TASK_ROUTES
+    for task in ("tickets.tasks.sweep", "tickets.tasks.deadline", "tickets.tasks.watchdog"):
+        assert routes[task] == {"queue": URGENT_QUEUE}
+    assert routes["notifications.tasks.*"] == {"queue": "default"}  # urgent deliveries: per call
+    queues = {route["queue"] for route in routes.values()}
+    assert queues == {"default", URGENT_QUEUE, "emergency"}
+    root = Path(settings.BASE_DIR)
+    procfile = next(line for line in (root / "Procfile").read_text().splitlines() if line.startswith("worker:"))
+    assert set(procfile.split("--queues=")[1].split()[0].split(",")) == queues
+    compose = set()
+    for line in (root / "docker-compose.yml").read_text().splitlines():
+        if '"worker"' in line and "--queues=" in line:
+            compose |= set(line.split("--queues=")[1].split('"')[0].split(","))
+    assert compose == queues
 
 
 def test_production_tasks_are_not_eager_and_are_acknowledged_late():

@@ -129,3 +129,25 @@ def test_a_killed_worker_with_deadlines_queued_tells_each_person_exactly_once(
         assert Notification.objects.filter(ticket_id=clock.ticket_id, reason="escalation").count() == 2  # tech, leader
         assert EscalationFire.objects.filter(clock=clock).count() == 2
         assert TicketEvent.objects.filter(ticket=clock.ticket, kind="breached").count() == 1
+
+
+def test_a_worker_that_starts_breaches_a_clock_already_past_at_once(
+    tmp_path, setup, project_a, customer_a, engineer, monkeypatch
+):
+    # due 5 s ago, its task lost (never queued), and no beat: only the starting worker's own
+    # sweep can find it
+    with monkeypatch.context() as patch:
+        patch.setattr("tickets.deadlines.queue", lambda clock_id, eta=None: None)
+        clock = due_in(-5, project_a, customer_a, engineer)
+    assert clock.breached_at is None
+    env = env_for(tmp_path, 13, SLA_WATCHDOG_SECONDS="3600")
+    sender_for(env)  # empties the broker
+    worker = start_worker(env, concurrency=2)
+    try:
+        assert wait_for(lambda: leader_told(clock) is not None, timeout=60), "the starting worker breached nothing"
+    finally:
+        stop_worker(worker)
+    clock.refresh_from_db()
+    assert clock.breached_at == clock.due_at
+    assert TicketEvent.objects.filter(ticket=clock.ticket, kind="breached").count() == 1
+    assert Notification.objects.filter(ticket_id=clock.ticket_id, reason="escalation").count() == 2  # tech, leader

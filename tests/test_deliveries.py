@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from notifications import channels
 from notifications.models import Delivery, Notification
 from notifications.services import Message, deliveries_due, delivery_send, notify
 from notifications.tasks import sweep
@@ -63,6 +64,33 @@ def test_sending_twice_sends_once(engineer, django_capture_on_commit_callbacks):
     assert delivery_send(delivery_id=delivery.pk) is True
     assert delivery_send(delivery_id=delivery.pk) is False  # a redelivered task
     assert len(mail.outbox) == 1
+
+
+def test_a_batch_is_sent_once_over_one_connection_and_a_failure_stays_its_own(
+    engineer, manager, django_capture_on_commit_callbacks, monkeypatch, django_assert_max_num_queries
+):
+    from notifications.services import deliveries_send
+
+    for n in range(5):
+        _queue(engineer, key=f"ticket:{n}:created", capture=django_capture_on_commit_callbacks)
+    _queue(manager, key="ticket:9:created", capture=django_capture_on_commit_callbacks)
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    failing = Delivery.objects.get(recipient=manager).pk
+    original = channels.send
+
+    def send(delivery, connection=None):
+        if delivery.pk == failing:
+            raise smtplib.SMTPServerDisconnected("gone")
+        original(delivery, connection=connection)
+
+    monkeypatch.setattr(channels, "send", send)
+    with django_assert_max_num_queries(4 + len(ids)):  # the claim (in a savepoint here), one UPDATE each
+        assert deliveries_send(delivery_ids=ids) == 5
+    assert deliveries_send(delivery_ids=ids) == 0  # a redelivered task: nothing twice
+    assert len(mail.outbox) == 5
+    failed = Delivery.objects.get(pk=failing)
+    assert failed.status == "pending" and failed.attempts == 1 and "gone" in failed.last_error
+    assert set(Delivery.objects.exclude(pk=failing).values_list("status", flat=True)) == {"sent"}
 
 
 def test_a_claim_in_progress_is_left_alone_and_a_stale_one_is_taken_over(engineer, django_capture_on_commit_callbacks):
@@ -133,7 +161,7 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_sweeper_sends_later(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr("notifications.tasks.deliver.delay", broker_down)
+        patch.setattr("notifications.tasks.deliver.apply_async", broker_down)
         callbacks = _queue(engineer, capture=django_capture_on_commit_callbacks)
         callbacks[0]()  # the commit's callback runs and must not raise
     assert Delivery.objects.get().status == "pending" and mail.outbox == []

@@ -73,7 +73,7 @@ def start_worker(env: dict[str, str], *, concurrency: int = 1, log=subprocess.DE
             "servicedesk",
             "worker",
             "-Q",
-            "default,emergency",
+            "urgent,emergency,default",
             "-c",
             str(concurrency),
             "--without-mingle",

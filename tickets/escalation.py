@@ -8,6 +8,8 @@ answers "who is the liaison on duty now" (until then: the liaison group's member
 """
 
 import datetime
+import functools
+import re
 from collections.abc import Callable
 
 from django.core import signing
@@ -21,7 +23,7 @@ from accounts.models import Team, TeamMembership, User
 from accounts.selectors import team_members
 from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Notification, Reason
-from notifications.services import Message, notify
+from notifications.services import Message, Notice, notify
 from tickets import sla
 from tickets.models import (
     EscalationFire,
@@ -84,14 +86,23 @@ def _steps(policy: EscalationPolicy) -> list[EscalationStep]:
     return [step for step in policy.steps.select_related("team") if action_offered(step.action)]
 
 
-def chain_start(ticket: Ticket, clock: SLAClock) -> None:
-    """At the breach: the policy's first step is due its delay after the due moment."""
-    policy = policy_for_breach(ticket, clock.metric) if ticket.is_open else None
+def chain_first(ticket: Ticket, metric: str) -> tuple[EscalationPolicy, int] | None:
+    """The policy a breach of ``metric`` starts on the ticket and its first step's delay in
+    minutes; None when no chain starts (no policy, no step offered, the ticket closed)."""
+    policy = policy_for_breach(ticket, metric) if ticket.is_open else None
     steps = _steps(policy) if policy else []
-    if not steps:
+    return (policy, steps[0].delay_minutes) if steps else None
+
+
+def chain_start(ticket: Ticket, clock: SLAClock, first: tuple[EscalationPolicy, int] | None = None) -> None:
+    """At the breach: the policy's first step is due its delay after the due moment. ``first``
+    is ``chain_first``'s answer when the caller has it already."""
+    first = first if first is not None else chain_first(ticket, clock.metric)
+    if first is None:
         return
+    policy, delay = first
     clock.escalation_policy, clock.escalation_position = policy, 0
-    clock.escalation_next_at = clock.due_at + datetime.timedelta(minutes=steps[0].delay_minutes)
+    clock.escalation_next_at = clock.due_at + datetime.timedelta(minutes=delay)
     clock.acknowledged_at = clock.acknowledged_by = None
 
 
@@ -99,26 +110,89 @@ def chain_advance(ticket: Ticket, clock: SLAClock, now: datetime.datetime) -> in
     """Take every step due by ``now``; each (clock run, step, repetition) at most once, whoever
     else tries at the same time. The chain ends when someone acknowledges, when the clock stops
     or when the ticket is resolved. Returns the number of steps this call took."""
-    policy = clock.escalation_policy
-    steps = _steps(policy) if policy and policy.is_active else []
     taken = 0
-    while clock.escalation_next_at is not None and clock.escalation_next_at <= now:
-        repetition, index = divmod(clock.escalation_position, len(steps) or 1)
-        ended = clock.acknowledged_at or clock.stopped_at or not ticket.is_open
-        if not steps or ended or repetition > policy.repeat_count:
-            clock.escalation_next_at = None
-            break
-        step = steps[index]
+    for step, repetition in _due_steps(ticket, clock, now):
         try:
             with transaction.atomic():
                 EscalationFire.objects.create(
                     clock=clock, clock_started_at=clock.started_at, step=step, repetition=repetition, fired_at=now
                 )
         except IntegrityError:
-            pass  # taken already by another attempt
-        else:
-            _take(ticket, clock, step, repetition)
-            taken += 1
+            continue  # taken already by another attempt
+        notice, data = _take(ticket, clock, step, repetition)
+        if notice is not None:
+            notify(users=notice.users, teams=notice.teams, key=notice.key, message=notice.message)
+        TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data)
+        taken += 1
+    clock.save(update_fields=["escalation_position", "escalation_next_at"])
+    return taken
+
+
+def chains_advance(pairs: list[tuple[Ticket, SLAClock]], now: datetime.datetime, notices: list[Notice]) -> int:
+    """``chain_advance`` for many clocks at once, their tickets locked by the caller: the fires
+    and history in one INSERT each (a fire that exists already is not taken again), the
+    positions in one UPDATE; the notices of the steps are appended to ``notices`` for
+    ``notify_many``. Returns the number of steps taken."""
+    memo: dict = {}  # steps per policy, recipients per step (and team): read once per batch
+    before = {clock.pk: (clock.escalation_position, clock.escalation_next_at) for _t, clock in pairs}
+    planned = [
+        (ticket, clock, step, rep) for ticket, clock in pairs for step, rep in _due_steps(ticket, clock, now, memo)
+    ]
+    moved = [clock for _t, clock in pairs if before[clock.pk] != (clock.escalation_position, clock.escalation_next_at)]
+    # a chain that ended (acknowledged, closed) moves too, without a step; one UPDATE per
+    # distinct new position (a burst on one chain: one)
+    positions: dict[tuple, list[int]] = {}
+    for clock in moved:
+        positions.setdefault((clock.escalation_position, clock.escalation_next_at), []).append(clock.pk)
+    for (position, next_at), ids in positions.items():
+        SLAClock.objects.filter(pk__in=ids).update(escalation_position=position, escalation_next_at=next_at)
+    if not planned:
+        return 0
+    done = set(
+        EscalationFire.objects.filter(clock__in=[clock.pk for _t, clock, _s, _r in planned]).values_list(
+            "clock_id", "clock_started_at", "step_id", "repetition"
+        )
+    )
+    fires, events = [], []
+    for ticket, clock, step, repetition in planned:
+        if (clock.pk, clock.started_at, step.pk, repetition) in done:
+            continue
+        done.add((clock.pk, clock.started_at, step.pk, repetition))
+        fires.append(
+            EscalationFire(
+                clock=clock, clock_started_at=clock.started_at, step=step, repetition=repetition, fired_at=now
+            )
+        )
+        notice, data = _take(ticket, clock, step, repetition, memo)
+        if notice is not None:
+            notices.append(notice)
+        events.append(TicketEvent(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data))
+    EscalationFire.objects.bulk_create(fires, ignore_conflicts=True)
+    TicketEvent.objects.bulk_create(events)
+    return len(fires)
+
+
+def _due_steps(
+    ticket: Ticket, clock: SLAClock, now: datetime.datetime, memo: dict | None = None
+) -> list[tuple[EscalationStep, int]]:
+    """The steps due by ``now`` as (step, repetition), moving the clock's position and next
+    moment past them (in memory; the caller saves)."""
+    policy = clock.escalation_policy
+    if policy and policy.is_active:
+        memo = {} if memo is None else memo
+        if ("steps", policy.pk) not in memo:
+            memo["steps", policy.pk] = _steps(policy)
+        steps = memo["steps", policy.pk]
+    else:
+        steps = []
+    due = []
+    while clock.escalation_next_at is not None and clock.escalation_next_at <= now:
+        repetition, index = divmod(clock.escalation_position, len(steps) or 1)
+        ended = clock.acknowledged_at or clock.stopped_at or not ticket.is_open
+        if not steps or ended or repetition > policy.repeat_count:
+            clock.escalation_next_at = None
+            break
+        due.append((steps[index], repetition))
         clock.escalation_position += 1
         repetition, index = divmod(clock.escalation_position, len(steps))
         if repetition > policy.repeat_count:
@@ -126,8 +200,7 @@ def chain_advance(ticket: Ticket, clock: SLAClock, now: datetime.datetime) -> in
         else:
             delay = steps[index].delay_minutes + (policy.repeat_after_minutes if index == 0 else 0)
             clock.escalation_next_at += datetime.timedelta(minutes=delay)
-    clock.save(update_fields=["escalation_position", "escalation_next_at"])
-    return taken
+    return due
 
 
 def _recipients(ticket: Ticket, clock: SLAClock, step: EscalationStep) -> tuple[list[User], list[Team]]:
@@ -151,20 +224,31 @@ def _recipients(ticket: Ticket, clock: SLAClock, step: EscalationStep) -> tuple[
     return [], []
 
 
-def _take(ticket: Ticket, clock: SLAClock, step: EscalationStep, repetition: int) -> None:
+def _take(
+    ticket: Ticket, clock: SLAClock, step: EscalationStep, repetition: int, memo: dict | None = None
+) -> tuple[Notice | None, dict]:
+    """Do the step; a notifying step returns its notice (the caller sends it, one at a time or in
+    bulk) and the history event's data."""
     data = {"metric": clock.metric, "action": step.action, "step": step.position, "repetition": repetition}
     if step.action == Action.RAISE_PRIORITY:
         _raise_priority(ticket)
     elif step.action in _ACTIONS:
         _ACTIONS[step.action](ticket=ticket, clock=clock, step=step)
     else:
-        users, teams = _recipients(ticket, clock, step)
+        if step.action == Action.NOTIFY_ASSIGNEE or memo is None:
+            users, teams = _recipients(ticket, clock, step)
+        else:  # the same for every ticket (of the same team) in a batch
+            mkey = ("recipients", step.pk, ticket.team_id if step.action == Action.NOTIFY_TEAM_LEAD else None)
+            if mkey not in memo:
+                memo[mkey] = _recipients(ticket, clock, step)
+            users, teams = memo[mkey]
         urgent = (
             step.action == Action.NOTIFY_LIAISON
             or step.group in URGENT_GROUPS
             or any(team.kind in URGENT_GROUPS for team in teams)
         )
-        notify(
+        data["recipients"] = [str(user) for user in users if user is not None]
+        return Notice(
             users=users,
             teams=teams,
             key=f"sla:{clock.pk}:{clock.started_at.timestamp():.0f}:step:{step.pk}:{repetition}",
@@ -175,9 +259,8 @@ def _take(ticket: Ticket, clock: SLAClock, step: EscalationStep, repetition: int
                 gettext_noop("[%(reference)s] Escalation: %(metric)s target breached: %(title)s"),
                 urgent=urgent,
             ),
-        )
-        data["recipients"] = [str(user) for user in users if user is not None]
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data)
+        ), data
+    return None, data
 
 
 def _raise_priority(ticket: Ticket) -> None:
@@ -213,7 +296,19 @@ def clock_message(ticket: Ticket, clock: SLAClock, reason: str, subject: str, ur
         reference=ticket.reference,
         urgent=urgent,
         headers={"X-Service-Desk-Ticket": ticket.reference},
+        # the breach and escalation notices of a clock read the same but for the acknowledgement link
+        share=f"clock:{clock.pk}:{'alert' if reason in ALERTS else reason}",
+        personalise=lambda body, first, user: _relink(body, ticket, user),
     )
+
+
+ALERTS = {Reason.SLA_BREACH, Reason.ESCALATION}
+
+
+def _relink(body: str, ticket: Ticket, user: User) -> str:
+    """``body`` with its acknowledgement link (someone else's) made ``user``'s."""
+    base = _acknowledge_base()
+    return re.sub(re.escape(base) + r"[^/\s]+/", lambda _m: acknowledge_url(ticket, user), body, count=1)
 
 
 @transaction.atomic
@@ -254,8 +349,19 @@ def ticket_acknowledge(*, ticket_id: int, actor: User) -> Ticket:
 
 def acknowledge_url(ticket: Ticket, user: User) -> str:
     """A link that lets ``user`` acknowledge the ticket's escalation without signing in (7 days)."""
+    token = signing.dumps({"t": ticket.pk, "u": user.pk}, salt=ACK_SALT, compress=True)
+    return f"{_acknowledge_base()}{token}/"  # a token is URL-safe: what reverse() would give
+
+
+def _acknowledge_base() -> str:
+    """The acknowledgement links' common start (the URL is reversed once per site address)."""
     from django.conf import settings
+
+    return _link_prefix(settings.SITE_URL.rstrip("/"))
+
+
+@functools.cache
+def _link_prefix(site: str) -> str:
     from django.urls import reverse
 
-    token = signing.dumps({"t": ticket.pk, "u": user.pk}, salt=ACK_SALT, compress=True)
-    return settings.SITE_URL.rstrip("/") + reverse("tickets:acknowledge_link", args=[token])
+    return site + reverse("tickets:acknowledge_link", args=["-"])[:-2]
