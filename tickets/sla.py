@@ -30,10 +30,19 @@ def policy_for(ticket: Ticket) -> SLAPolicy | None:
 
 
 def _targets(ticket: Ticket) -> dict[str, SLATarget]:
-    policy = policy_for(ticket)
-    if policy is None:
-        return {}
-    return {t.metric: t for t in policy.targets.filter(priority=ticket.priority).select_related("calendar", "policy")}
+    """The targets of the ticket's policy (the project's, else the default) for its priority, each
+    with its policy and calendar: one query."""
+    rows = SLATarget.objects.filter(priority=ticket.priority).select_related("calendar", "policy").order_by("policy_id")
+    if ticket.project.sla_policy_id:
+        rows = rows.filter(policy_id=ticket.project.sla_policy_id)
+    else:
+        rows = rows.filter(policy__is_default=True)
+    targets: dict[str, SLATarget] = {}
+    for target in rows:
+        if targets and target.policy_id != next(iter(targets.values())).policy_id:
+            break  # two defaults at once (never after ``policy_save``): the first, as ``policy_for`` takes
+        targets[target.metric] = target
+    return targets
 
 
 def _recompute(clock: SLAClock) -> None:
@@ -57,6 +66,14 @@ def _working_seconds(clock: SLAClock, start: datetime.datetime, end: datetime.da
     return max(0, round(schedule_for(clock.calendar).between(start, end).total_seconds()))
 
 
+def _new_clock(ticket: Ticket, metric: str, target: SLATarget, at: datetime.datetime) -> SLAClock:
+    clock = SLAClock(ticket=ticket, metric=metric, version=0, started_at=at, paused_seconds=0)
+    clock.target_minutes, clock.calendar = target.minutes, target.calendar
+    clock.warn_percent = target.policy.warn_at_percent
+    _recompute(clock)
+    return clock
+
+
 def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClock | None:
     """Start (or restart) the metric's clock at ``at`` if the ticket's policy targets it."""
     target = _targets(ticket).get(metric)
@@ -77,10 +94,33 @@ def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClo
     return clock
 
 
-def clocks_start(*, ticket: Ticket) -> None:
-    """The clocks that start with the ticket: first response and resolution, at ``received_at``."""
-    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-        clock_start(ticket=ticket, metric=metric, at=ticket.received_at)
+def clocks_plan(*, ticket: Ticket) -> list[SLAClock]:
+    """The clocks that start with a new ticket (first response and resolution, at
+    ``received_at``), computed but not stored: the ticket's ``next_due_at`` is known before it
+    is written. ``clocks_save`` stores them once the ticket has its id."""
+    targets = _targets(ticket)
+    return [
+        _new_clock(ticket, metric, targets[metric], ticket.received_at)
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+        if metric in targets
+    ]
+
+
+def clocks_save(*, ticket: Ticket, clocks: list[SLAClock]) -> None:
+    """Store a new ticket's planned clocks in one statement and queue the moments that are close."""
+    from tickets.deadlines import schedule
+
+    for clock in clocks:
+        clock.ticket = ticket
+    SLAClock.objects.bulk_create(clocks)
+    for clock in clocks:
+        schedule(clock)
+
+
+def next_due(clocks: list[SLAClock]) -> datetime.datetime | None:
+    """The earliest due moment of the running clocks among ``clocks`` (``ticket_refresh_next_due``
+    without the query, for clocks just planned)."""
+    return min((clock.due_at for clock in clocks if clock.is_running), default=None)
 
 
 def _clock(ticket: Ticket, metric: str) -> SLAClock | None:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from core.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
 from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.serializer_cache import FieldsBuiltOnce
 from core.text import validate_one_line
 from customers.models import Organisation, Project
 from tickets import escalation, selectors, services, sla
@@ -60,7 +61,7 @@ SENDER_VERIFIED_HELP = (
 )
 
 
-class TicketOutput(serializers.ModelSerializer):
+class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
     reporter_name = serializers.CharField(source="reporter.__str__", read_only=True)
@@ -120,7 +121,10 @@ class TicketOutput(serializers.ModelSerializer):
     )
     def get_sla(self, ticket) -> dict:
         now = self.context.get("now") or timezone.now()
-        return {clock.metric: ClockOutput(sla.clock_state(clock, now)).data for clock in ticket.clocks.all()}
+        clocks = getattr(ticket, "started_clocks", None)  # a new ticket's, as ticket_create wrote them
+        if clocks is None:
+            clocks = ticket.clocks.all()
+        return {clock.metric: ClockOutput(sla.clock_state(clock, now)).data for clock in clocks}
 
 
 class CCField(serializers.ListField):
@@ -131,8 +135,8 @@ class CCField(serializers.ListField):
         super().__init__(child=StrictCharField(max_length=254), max_length=services.MAX_CC, **kwargs)
 
 
-class TicketCreateInput(InputSerializer):
-    project = StrictPrimaryKeyRelatedField(queryset=Project.objects.all())
+class TicketCreateInput(FieldsBuiltOnce, InputSerializer):
+    project = StrictPrimaryKeyRelatedField(queryset=Project.objects.select_related("organisation"))
     reporter = StrictPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, help_text="Staff only: who reported it."
     )
@@ -264,7 +268,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if len(key) > 100:
             raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
         ticket = services.ticket_create(actor=request.user, project=project, request_key=key or None, **fields)
-        return self._answer(ticket, status.HTTP_201_CREATED)
+        if not hasattr(ticket, "started_clocks"):
+            return self._answer(ticket, status.HTTP_201_CREATED)  # a repeated key: the ticket as it is now
+        # a new ticket, as written, with the clocks it started: answered without reading it back
+        ticket.organisation = project.organisation
+        answer = TicketOutput(ticket, context=self.get_serializer_context()).data
+        return Response(answer, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketUpdateInput, responses={200: TicketOutput})
     def partial_update(self, request, pk=None):

@@ -2,6 +2,7 @@
 the people concerned, CC addresses, attachments and status moves."""
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -73,6 +74,19 @@ def ticket_event_add(*, ticket: Ticket, actor: User | None, kind: str, public: b
 
 def _next_reference(year: int) -> str:
     return f"SD-{year}-{counter_take(TicketCounter, year):06d}"
+
+
+def _reference_placeholder() -> str:
+    """What a new ticket's row holds until ``_reference_assign`` gives it its number in the same
+    transaction: unique (the column is), never committed."""
+    return f"~{uuid.uuid4().hex[:19]}"
+
+
+def _reference_assign(ticket: Ticket, year: int) -> None:
+    """The ticket's reference in the year's series, taken under the counter's lock (kept until
+    commit: take it as late as the transaction allows)."""
+    ticket.reference = _next_reference(year)
+    Ticket.objects.filter(pk=ticket.pk).update(reference=ticket.reference)
 
 
 def _subject_context(ticket: Ticket) -> dict:

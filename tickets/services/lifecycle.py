@@ -25,8 +25,9 @@ from tickets.services.common import (
     _check_files,
     _event,
     _lock,
-    _next_reference,
     _notify,
+    _reference_assign,
+    _reference_placeholder,
     _save_attachments,
     _stop_first_response,
     clean_cc,
@@ -62,11 +63,15 @@ def ticket_create(
 
     ``request_key`` (the API's Idempotency-Key): the same actor sending the same key again gets
     the ticket the first request made, and nothing is filed or mailed twice.
+
+    A new ticket comes back with the clocks it started in ``started_clocks`` (the API answers
+    with them instead of reading them back); a ticket returned for a repeated key has none.
     """
     if request_key:
-        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).first()
-        if existing is not None:
-            return existing
+        # the id alone: the whole row is read only for a repeated key
+        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).values_list("pk", flat=True)
+        if existing := existing.first():
+            return Ticket.objects.get(pk=existing)
     now = timezone.now()
     if actor.is_customer:
         if project.organisation_id != actor.organisation_id:
@@ -108,10 +113,15 @@ def ticket_create(
         email_thread=email_thread[:998],
         sender_verified=sender_verified,
     )
-    ticket.reference = "pending"
-    ticket.full_clean(exclude=["reference"])
-    # the year of the series is the local year of receipt (a call at 00:30 on 1 January is next year's)
-    ticket.reference = _next_reference(timezone.localtime(ticket.received_at, ZoneInfo(settings.TIME_ZONE)).year)
+    # a placeholder, unique, never committed: the yearly number is taken last (see below)
+    ticket.reference = _reference_placeholder()
+    # the foreign keys are rows just read and the request key's constraint is the database's
+    # (a duplicate is answered below): their checks would each cost a query
+    ticket.full_clean(
+        exclude=["reference", "organisation", "project", "reporter", "created_by"], validate_constraints=False
+    )
+    clocks = sla.clocks_plan(ticket=ticket)
+    ticket.next_due_at = sla.next_due(clocks)
     try:
         with transaction.atomic():
             ticket.save()
@@ -123,8 +133,11 @@ def ticket_create(
         return existing
     _event(ticket, actor, TicketEvent.Kind.CREATED, channel=channel, priority=priority)
     _save_attachments(ticket, actor, files, comment=None, public=True)
-    sla.clocks_start(ticket=ticket)
-    sla.ticket_refresh_next_due(ticket)
+    sla.clocks_save(ticket=ticket, clocks=clocks)
+    # The yearly counter's row stays locked until commit, so every other filing waits for it:
+    # taken last, it is held only for the acknowledgement's rows. The year of the series is the
+    # local year of receipt (a call at 00:30 on 1 January is next year's).
+    _reference_assign(ticket, timezone.localtime(ticket.received_at, ZoneInfo(settings.TIME_ZONE)).year)
     _notify(
         ticket,
         [reporter],
@@ -133,6 +146,7 @@ def ticket_create(
         event="created",
         reason=Reason.TICKET_CREATED,
     )
+    ticket.started_clocks = clocks
     return ticket
 
 
