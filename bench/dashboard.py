@@ -22,11 +22,17 @@ months, everything):
     (and a line for the plan of every selector query over 50 ms);
 (f) the overall attainment query under a few session settings (work_mem, jit, parallel workers);
 (g) a proposal: the page's two attainment queries as one (``GROUPING SETS``);
-(h) each change this benchmark led to against what it replaced, taking turns.
+(h) each change this benchmark led to against what it replaced, taking turns;
+(i)-(l) the SLA roll-up (issue 21): its build (when empty or changed, or BENCH_REBUILD=1), a
+    minute of set-based changes and their refresh (rolled back), every filter the form allows
+    (the default, three years, the 15th to the 14th, the largest organisation and project, a
+    priority) by every grouping against the live SQL of the same answer (BENCH_LIVE=0: without
+    it), checking the counts, and the plan of the page's statement.
 
     make bench-dashboard
     python bench/dashboard.py --tickets 100000 --runs 5      # smaller (a database of its own)
     python bench/dashboard.py --only selectors                # all but (d); --only pages: (d)
+    python bench/dashboard.py --only rollup                   # (i)-(l)
 """
 
 import argparse
@@ -143,7 +149,7 @@ TICKETS = """
 WITH projects AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, organisation_id FROM customers_project)
 INSERT INTO tickets_ticket (reference, organisation_id, project_id, reporter_id, channel, category, priority, status,
     title, description, location, impact, measures_taken, received_at, first_response_at, resolved_at, closed_at,
-    rating, rating_comment, assignee_id, created_at, updated_at)
+    rating, rating_comment, assignee_id, created_at, updated_at, cc, email_thread)
 SELECT g.reference, p.organisation_id, p.id, %(reporter)s,
     (ARRAY['portal', 'hotline', 'email', 'instant_message', 'remote_desktop', 'on_site'])[1 + g.g %% 6],
     (ARRAY['fault', 'fault', 'fault', 'question', 'request', 'change', 'complaint'])[1 + (g.g / 6) %% 7],
@@ -159,7 +165,7 @@ SELECT g.reference, p.organisation_id, p.id, %(reporter)s,
     '',
     CASE WHEN g.status = 'new' AND pg_temp.u(g.g, 13) < 0.7 THEN NULL
          ELSE (%(engineers)s::bigint[])[1 + g.engineer] END,
-    g.received_at, coalesce(least(g.res_end + interval '1 day', %(t0)s), %(t0)s)
+    g.received_at, coalesce(least(g.res_end + interval '1 day', %(t0)s), %(t0)s), '[]'::jsonb, ''
 FROM gen g
 JOIN projects p ON p.n = g.project
 CROSS JOIN LATERAL (SELECT pg_temp.u(g.g, 17) * CASE WHEN g.res_minutes > g.res_target THEN 0.6 ELSE 1 END AS u) r
@@ -202,12 +208,12 @@ WHERE c.ticket_id = t.id AND t.reference LIKE 'BD-%%'
 """
 
 DEFLECTIONS = """
-INSERT INTO training_deflection (article_id, user_id, organisation_id, query, source, created_at)
+INSERT INTO training_deflection (article_id, user_id, organisation_id, query, source, created_at, visitor)
 SELECT (%(articles)s::bigint[])[1 + g %% cardinality(%(articles)s::bigint[])], NULL,
     (%(organisations)s::bigint[])[
         1 + floor(power(pg_temp.u(g, 31), 1.6) * cardinality(%(organisations)s::bigint[]))::int],
     'bench', (ARRAY['ticket_form', 'article', 'api'])[1 + g %% 3],
-    %(t0)s::timestamptz - pg_temp.u(g, 32) * interval '365 days'
+    %(t0)s::timestamptz - pg_temp.u(g, 32) * interval '365 days', ''
 FROM generate_series(1, %(count)s) AS g
 """
 
@@ -509,6 +515,20 @@ def replayer(cursor, queries: list[str]):
     return replay
 
 
+def explain(cursor, query: str) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of a query, under the settings it is sent with (the roll-up's
+    statement comes with ``SET jit = off;``)."""
+    settings, _sep, statement = query.rpartition(";\n") if query.startswith("SET ") else ("", "", query)
+    if settings:
+        cursor.execute(settings)
+    try:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+        return [line for (line,) in cursor.fetchall()]
+    finally:
+        cursor.execute("RESET ALL")
+        cursor.execute("SET TIME ZONE 'UTC'")
+
+
 def measure(runs: int, warmups: int, only: str | None) -> dict:
     """(a), (b), (c) and (e): each selector and its SQL, taking turns, then the plans."""
     from django.db import connection
@@ -541,14 +561,12 @@ def measure(runs: int, warmups: int, only: str | None) -> dict:
     for label in ("attainment, overall", "attainment by month"):
         row = next((row for row in rows if row["label"] == label), None)
         if row:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + row["queries"][0])
-            plans[label] = [line for (line,) in cursor.fetchall()]
+            plans[label] = explain(cursor, row["queries"][0])
     summaries = []  # the plan of every query of a selector slower than 50 ms, in a line
     for row in rows:
         if ms(row["sql"]) > 50:
             for query in row["queries"]:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query)
-                summaries.append([row["label"], query[:60], plan_summary([line for (line,) in cursor.fetchall()])])
+                summaries.append([row["label"], query[:60], plan_summary(explain(cursor, query))])
     sample = {
         "overall": selectors_sample(report),
         "filter": [report.start.isoformat(), report.end.isoformat()],
@@ -716,9 +734,209 @@ def child(phase: str, args: argparse.Namespace) -> None:
         result = setup()
     elif phase == "capture":
         result = capture(PATHS)
+    elif phase == "rollup":
+        result = measure_rollup(args.runs, args.warmups)
     else:
         result = measure(args.runs, args.warmups, args.match)
     print(json.dumps(result, default=str))
+
+
+# --- the roll-up (issue 21): build, refresh, and every filter the form allows ------------------
+
+GOAL_DEFAULT, GOAL_ANY = 0.300, 1.0  # seconds: the default page, any filter
+
+
+def rollup_filters(report) -> dict:
+    """The default filter and the heaviest ones the form allows."""
+    import dataclasses
+
+    from django.db.models import Count
+
+    from tickets.models import Ticket
+
+    biggest_org = Ticket.objects.values("organisation_id").annotate(n=Count("pk")).order_by("-n")[0]
+    biggest_project = Ticket.objects.values("project_id").annotate(n=Count("pk")).order_by("-n")[0]
+    end = report.end
+    return {
+        "default (12 months)": report,
+        "three years": dataclasses.replace(report, start=end - datetime.timedelta(days=3 * 366)),
+        "mid-month to mid-month": dataclasses.replace(
+            report,
+            start=report.start.replace(day=15),
+            end=end - datetime.timedelta(days=end.day - 1) + datetime.timedelta(days=13),
+        ),
+        f"organisation ({biggest_org['n']:,} tickets)": dataclasses.replace(
+            report, organisation_id=biggest_org["organisation_id"]
+        ),
+        f"project ({biggest_project['n']:,} tickets)": dataclasses.replace(
+            report, project_id=biggest_project["project_id"]
+        ),
+        "priority urgent": dataclasses.replace(report, priority="urgent"),
+    }
+
+
+# a minute of the desk's work, set-based (as the deadline pass): clocks of the last days stopped
+# and breached, tickets reassigned
+ACTIVITY = """
+WITH stopping AS (
+    SELECT c.id FROM tickets_slaclock c JOIN tickets_ticket t ON t.id = c.ticket_id
+    WHERE c.stopped_at IS NULL AND c.paused_at IS NULL AND t.received_at > now() - interval '5 days' LIMIT %(stop)s
+)
+UPDATE tickets_slaclock c SET stopped_at = now(), working_seconds = 3600 FROM stopping s WHERE s.id = c.id;
+UPDATE tickets_slaclock SET breached_at = due_at
+WHERE id IN (SELECT id FROM tickets_slaclock WHERE stopped_at IS NULL AND breached_at IS NULL AND due_at < now()
+             LIMIT %(breach)s);
+UPDATE tickets_ticket SET assignee_id = %(engineer)s
+WHERE id IN (SELECT id FROM tickets_ticket WHERE received_at > now() - interval '2 days' LIMIT %(reassign)s);
+"""
+
+
+def measure_rollup(runs: int, warmups: int) -> dict:
+    """The roll-up's build (when it holds nothing yet), then a minute of changes and their
+    refresh (rolled back), then each filter by each grouping: the roll-up's one statement
+    against the live SQL of the same answer (attainment_live, per metric and per group)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from reports import rollup, selectors
+    from reports.models import SLAFact, SLAFactChange
+
+    result: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reports_slafactchange")
+        pending = cursor.fetchone()[0]
+    if not SLAFact.objects.exists() or pending or os.environ.get("BENCH_REBUILD"):
+        started = time.perf_counter()
+        days = rollup.rollup_rebuild()
+        result["build"] = {"seconds": time.perf_counter() - started, "days": days, "changes": pending}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT grain, count(*) FROM reports_slafact GROUP BY grain ORDER BY grain")
+        result["facts"] = dict(cursor.fetchall())
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('reports_slafact'))")
+        result["size"] = cursor.fetchone()[0]
+    report = manager_filter()
+    now = timezone.now()
+    engineer = User.objects.get(username="bench-eng-1").pk
+    refresh = []
+    for _run in range(max(1, runs // 3)):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                started = time.perf_counter()
+                cursor.execute(ACTIVITY, {"stop": 300, "breach": 100, "reassign": 50, "engineer": engineer})
+                writes = time.perf_counter() - started
+            changes = SLAFactChange.objects.count()
+            dirty = taking_turns(
+                {"default, changed days live": lambda: selectors.attainment_sets(report, "month", now=now)}, 3, 1
+            )
+            started = time.perf_counter()
+            days = rollup.rollup_refresh()
+            refresh.append(
+                {
+                    "writes": writes,
+                    "changes": changes,
+                    "days": days,
+                    "seconds": time.perf_counter() - started,
+                    "dirty_page": dirty["default, changed days live"],
+                }
+            )
+            transaction.set_rollback(True)
+    result["refresh"] = refresh
+    rows = []
+    for label, cut in rollup_filters(report).items():
+        for group in [None, *selectors.GROUPS]:
+            live_too = (label.startswith("default") or group == "month") and os.environ.get("BENCH_LIVE", "1") == "1"
+            variants = {"rollup": lambda cut=cut, group=group: selectors.attainment_sets(cut, group, now=now)}
+            if live_too:
+                variants["live"] = lambda cut=cut, group=group: (
+                    selectors.attainment_live(cut, now=now),
+                    selectors.attainment_live(cut, group, now=now) if group else [],
+                )
+            times = taking_turns(variants, runs if not live_too else max(2, runs // 3), 1 if live_too else warmups)
+            overall, grouped = selectors.attainment_sets(cut, group, now=now)
+            row = {"filter": label, "group": group or "(tiles only)", "rows": len(overall) + len(grouped), **times}
+            if live_too:
+                live = selectors.attainment_live(cut, now=now)
+                live += selectors.attainment_live(cut, group, now=now) if group else []
+                row["check"] = compare_rollup(overall + grouped, live)
+            rows.append(row)
+            print(f"  {label} by {group}: {ms(times['rollup']):.1f} ms", file=sys.stderr, flush=True)
+    result["rows"] = rows
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + _rollup_sql(report))
+        result["plan"] = [line for (line,) in cursor.fetchall()]
+    return result
+
+
+EXACT = ("group", "metric", "clocks", "met", "breached", "pending", "attainment")
+
+
+def compare_rollup(rolled: list[dict], live: list[dict]) -> dict:
+    """The roll-up's rows against the live SQL's: the same counts and attainment, the largest
+    difference of a mean (seconds) and of a 90th percentile (relative to the live one)."""
+    same = [{key: row[key] for key in EXACT} for row in rolled] == [{key: row[key] for key in EXACT} for row in live]
+    means, p90s = [0.0], [0.0]
+    for mine, theirs in zip(rolled, live, strict=False):
+        for name in ("mean_working_seconds", "mean_wall_seconds"):
+            if mine[name] is not None and theirs[name] is not None:
+                means.append(abs(mine[name] - theirs[name]))
+        for name in ("p90_working_seconds", "p90_wall_seconds"):
+            if mine[name] is not None and theirs[name]:
+                p90s.append(abs(mine[name] - theirs[name]) / theirs[name])
+    return {"same": same, "mean": max(means), "p90": max(p90s)}
+
+
+def _rollup_sql(report) -> str:
+    """The default page's attainment statement with its parameters in (for EXPLAIN)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from reports import rollup_read
+
+    params = {**rollup_read._params(report, rollup_read._grain(report, "month")), "now": timezone.now()}
+    with connection.cursor() as cursor:
+        return cursor.mogrify(rollup_read.attainment_sql(report, "month"), params).decode()
+
+
+def report_rollup(result: dict) -> None:
+    build = result.get("build")
+    if build:
+        print(
+            f"\n(i) the roll-up built from the tickets (rebuild_sla_rollup) in {build['seconds']:.1f} s: "
+            f"{build['days']} days ({build['changes']:,} change rows folded in)"
+        )
+    print(f"facts per grain: {result['facts']}; reports_slafact {result['size']}")
+    for row in result["refresh"]:
+        print(
+            f"(j) a minute of changes (300 clocks stopped, 100 breached, 50 tickets reassigned; set-based UPDATEs "
+            f"{row['writes'] * 1000:.0f} ms with the triggers): {row['changes']:,} change rows; the page's attainment "
+            f"query meanwhile {ms(row['dirty_page']):.1f} ms (median); the refresh of {row['days']} days "
+            f"{row['seconds'] * 1000:.0f} ms"
+        )
+    print(
+        "\n(k) attainment from the roll-up (one statement: the tiles and the groups) against the live SQL of the "
+        "same answer (two statements), per filter and grouping:"
+    )
+    print(
+        "\n| filter | group by | rows | roll-up median ms | p95 ms | goal (ratio) | live median ms | live / roll-up "
+        "| same counts; largest mean diff s; p90 diff |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for row in result["rows"]:
+        goal = GOAL_DEFAULT if row["filter"].startswith("default") and row["group"] == "month" else GOAL_ANY
+        live = f"{ms(row['live']):.0f} | {ms(row['live']) / ms(row['rollup']):.0f}x" if row.get("live") else "| "
+        check = row.get("check")
+        live += (
+            f" | {'yes' if check['same'] else 'NO'}; {check['mean']:.0f}; {check['p90'] * 100:.1f} %" if check else " |"
+        )
+        print(
+            f"| {row['filter']} | {row['group']} | {row['rows']} | {ms(row['rollup']):.1f} | {p95(row['rollup']):.1f} "
+            f"| {goal * 1000:.0f} ({ms(row['rollup']) / (goal * 1000):.2f}) | {live} |"
+        )
+    print(f"\n(l) plan of the default page's attainment statement: {plan_summary(result['plan'])}")
+    for line in result["plan"]:
+        if "Planning" in line or "Execution" in line:
+            print("   " + line.strip())
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -879,9 +1097,11 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each selector, SQL and request")
     parser.add_argument("--warmups", type=int, default=2)
-    parser.add_argument("--only", choices=["selectors", "pages"], help="the selectors (all but (d)), or (d)")
+    parser.add_argument(
+        "--only", choices=["selectors", "pages", "rollup"], help="the selectors (all but (d)), or (d), or the roll-up"
+    )
     parser.add_argument("--match", help="only the selectors whose label contains this")
-    parser.add_argument("--child", choices=["setup", "measure", "capture"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["setup", "measure", "capture", "rollup"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args)
@@ -897,12 +1117,14 @@ def main() -> None:
         bench.psql("VACUUM ANALYZE", bench.db_name)
     else:
         bench.psql("ANALYZE", bench.db_name)
-    if args.only != "pages":
-        options = ["--runs", str(args.runs), "--warmups", str(args.warmups)]
+    options = ["--runs", str(args.runs), "--warmups", str(args.warmups)]
+    if args.only in (None, "rollup"):  # first: it builds the roll-up the selectors and pages read
+        report_rollup(in_django(bench, "rollup", *options))
+    if args.only in (None, "selectors"):
         result = in_django(bench, "measure", *options, *(["--match", args.match] if args.match else []))
         print_census(result["census"], result["sample"])
         report_selectors(result, args.runs)
-    if args.only != "selectors":
+    if args.only in (None, "pages"):
         pages(bench, args.runs, args.warmups)
     print(f"\n(the whole run took {time.monotonic() - started:.0f} s; load average now {os.getloadavg()[0]:.2f})")
 

@@ -62,3 +62,93 @@ class QualityReview(models.Model):
         else:
             period = f"{self.starts_on:%Y-%m}"
         return f"QR-{self.organisation.code.upper()}-{period}-{self.revision}"
+
+
+# --- the SLA roll-up (reports/rollup.py): the decided clocks summed per day and per month ------
+
+# durations in fixed logarithmic buckets: bucket 0 holds [0, 60 s), bucket k (1..72) holds
+# [60 × 2^((k-1)/4), 60 × 2^(k/4)) seconds (a quarter of an octave: each bucket 19 % wider than
+# the one before), bucket 73 everything from 2^18 minutes (182 days) on
+HISTOGRAM_BUCKETS = 74
+
+
+class SLARollup(models.Model):
+    """The roll-up's state, one row: the desk zone its days are in (facts of another zone are
+    not read: after the desk's ``TIME_ZONE`` changes, ``manage.py rebuild_sla_rollup``), and when
+    it was last built and refreshed."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA roll-up")
+        verbose_name_plural = _("SLA roll-up")
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.refreshed_at}"
+
+
+class SLAFact(models.Model):
+    """Decided SLA clocks (stopped, or marked breached) of the tickets received in a period,
+    per organisation, project, priority, metric and engineer (the assignee), and the tickets
+    received (``metric`` empty). ``grain``: ``d`` a day (every key), ``m`` a month (every key),
+    ``p`` a month without the engineer, ``e`` a month without organisation and project, ``t`` a
+    month by priority and metric alone (the default dashboard reads about 150 of them). Month
+    rows are the sums of the day rows of their month, written in the same transaction."""
+
+    class Grain(models.TextChoices):
+        DAY = "d", _("day")
+        MONTH = "m", _("month")
+        MONTH_PROJECTS = "p", _("month, every engineer")
+        MONTH_ENGINEERS = "e", _("month, every project")
+        MONTH_TOTALS = "t", _("month, every organisation, project and engineer")
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    day = models.DateField(help_text="the day, or the month's first day")
+    organisation_id = models.BigIntegerField(null=True)
+    project_id = models.BigIntegerField(null=True)
+    priority = models.CharField(max_length=10)
+    metric = models.CharField(max_length=20, blank=True)
+    engineer_id = models.BigIntegerField(null=True)
+    tickets = models.IntegerField(default=0)
+    met = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    working_count = models.IntegerField(default=0)
+    working_sum = models.FloatField(null=True)
+    wall_sum = models.FloatField(null=True)
+    # the histograms: w<k> working seconds, x<k> wall seconds; null for none (a sparse row stays small)
+    for _k in range(HISTOGRAM_BUCKETS):
+        locals()[f"w{_k}"] = models.IntegerField(null=True)
+    for _k in range(HISTOGRAM_BUCKETS):
+        locals()[f"x{_k}"] = models.IntegerField(null=True)
+    del _k
+
+    class Meta:
+        verbose_name = _("SLA fact")
+        verbose_name_plural = _("SLA facts")
+        indexes = [
+            models.Index(fields=["grain", "day"], name="sla_fact_grain_day"),
+            models.Index(fields=["grain", "project_id", "day"], name="sla_fact_grain_project"),
+            models.Index(fields=["grain", "organisation_id", "day"], name="sla_fact_grain_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.day} {self.metric}"
+
+
+class SLAFactChange(models.Model):
+    """A ticket received at ``received_at`` changed what the roll-up holds (written by database
+    triggers on tickets and clocks, so bulk UPDATEs count too): its day is read from the tickets
+    until the refresh folds it in and deletes the row."""
+
+    received_at = models.DateTimeField()
+    changed_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("SLA roll-up change")
+        verbose_name_plural = _("SLA roll-up changes")
+
+    def __str__(self) -> str:
+        return f"{self.received_at}"

@@ -31,6 +31,7 @@ from emergency.models import Incident, ReviewAction
 from emergency.selectors import grade_rank
 from maintenance import selectors as maintenance_selectors
 from maintenance.models import Inspection, ReturnVisit, Warranty
+from reports import rollup, rollup_read
 from reports.filters import ReportFilter
 from reports.sql import Percentile, Seconds
 from tickets.models import Metric, SLAClock, Ticket
@@ -84,7 +85,32 @@ def attainment(
 ) -> list[dict]:
     """One row per group and metric: clocks, met, breached, pending, attainment (percent or
     None), and the mean and 90th percentile of working and wall seconds of the stopped clocks.
-    ``group_by`` None gives one row per metric over the whole filter."""
+    ``group_by`` None gives one row per metric over the whole filter. On PostgreSQL from the
+    roll-up (``reports.rollup_read``: the 90th percentiles within a histogram bucket), else
+    ``attainment_live``."""
+    if not rollup.available():
+        return attainment_live(report, group_by, now=now)
+    overall, grouped = rollup_read.attainment_sets(report, group_by, now=now or timezone.now())
+    return grouped if group_by else overall
+
+
+def attainment_sets(
+    report: ReportFilter, group_by: str | None, *, now: datetime.datetime | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The rows per metric over the whole filter and the rows per group and metric (empty
+    without ``group_by``): on PostgreSQL one statement (``GROUPING SETS`` over the roll-up and
+    the clocks read live), elsewhere ``attainment_live`` twice."""
+    now = now or timezone.now()
+    if rollup.available():
+        return rollup_read.attainment_sets(report, group_by, now=now)
+    return attainment_live(report, now=now), attainment_live(report, group_by, now=now) if group_by else []
+
+
+def attainment_live(
+    report: ReportFilter, group_by: str | None = None, *, now: datetime.datetime | None = None
+) -> list[dict]:
+    """``attainment`` from the clocks themselves, every one of them read (the 90th percentiles
+    exact): what the roll-up must equal."""
     outcome = _outcomes(now or timezone.now())
     stopped = Q(stopped_at__isnull=False)
     wall = Seconds(F("stopped_at"), F("started_at"))
@@ -264,18 +290,23 @@ def deflection(report: ReportFilter) -> list[dict]:
         "solved": solved.annotate(month=TruncMonth("created_at", tzinfo=zone))
         .values("month")
         .annotate(count=Count("pk")),
-        "filed": Ticket.objects.filter(
-            report.scope(priority=False), received_at__gte=report.since, received_at__lt=report.until
-        )
-        .annotate(month=TruncMonth("received_at", tzinfo=zone))
-        .values("month")
-        .annotate(count=Count("pk")),
+        "filed": rollup_read.tickets_per_month(report) if rollup.available() else tickets_per_month_live(report),
     }
     rows = _by_month(report, series, means=set())
     for row in rows:
         solved_count, filed = row["solved_count"] or 0, row["filed_count"] or 0
         row["rate"] = round(solved_count * 100.0 / (solved_count + filed), 1) if solved_count + filed else None
     return rows
+
+
+def tickets_per_month_live(report: ReportFilter) -> QuerySet:
+    """Tickets received per month of the period (``month``, ``count``), counted one by one."""
+    return (
+        Ticket.objects.filter(report.scope(priority=False), received_at__gte=report.since, received_at__lt=report.until)
+        .annotate(month=TruncMonth("received_at", tzinfo=desk_zone()))
+        .values("month")
+        .annotate(count=Count("pk"))
+    )
 
 
 def _months(report: ReportFilter) -> list[datetime.date]:

@@ -146,19 +146,20 @@ def _counts() -> list[Col]:
 # --- the tables -----------------------------------------------------------------------------
 
 
-def summary_table(cut: Cut) -> Table:
-    """Attainment and times per metric over the whole filter (the tiles on top)."""
+def summary_table(cut: Cut, rows: list[dict] | None = None) -> Table:
+    """Attainment and times per metric over the whole filter (the tiles on top); ``rows``: the
+    selector's, when already fetched (``selectors.attainment_sets``)."""
     return Table(
         name=cut.file_name("summary"),
         title=str(_("SLA summary")),
         columns=[*_counts(), *_times()],
-        rows=selectors.attainment(cut.report, now=cut.now),
+        rows=selectors.attainment(cut.report, now=cut.now) if rows is None else rows,
     )
 
 
-def attainment_table(cut: Cut) -> Table:
-    """Attainment and times per group (``cut.group_by``) and metric."""
-    rows = selectors.attainment(cut.report, cut.group_by, now=cut.now)
+def attainment_table(cut: Cut, rows: list[dict] | None = None) -> Table:
+    """Attainment and times per group (``cut.group_by``) and metric; ``rows`` as above."""
+    rows = selectors.attainment(cut.report, cut.group_by, now=cut.now) if rows is None else rows
     for row in rows:
         row["group_label"] = _group_label(cut.group_by, row)
     if cut.group_by == "priority":

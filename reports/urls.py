@@ -1,12 +1,14 @@
 from django.urls import path
 
+from core.db import replica_view
 from reports.views import archive, dashboard, reviews
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-    path("export/<slug:table>.<str:fmt>", dashboard.export, name="export"),
+    # the dashboard and its exports read the replica when there is one (core/db.py)
+    path("", replica_view(dashboard.dashboard), name="dashboard"),
+    path("export/<slug:table>.<str:fmt>", replica_view(dashboard.export), name="export"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("reviews/<int:pk>/file/", reviews.review_file, name="review-file"),
     path("archive/organisations/<int:pk>/", archive.organisation_archive, name="archive-organisation"),

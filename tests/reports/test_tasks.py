@@ -28,7 +28,7 @@ def quick_pdf(settings, tmp_path, monkeypatch):
 def test_every_reports_task_is_routed_and_on_the_beat():
     app.loader.import_default_modules()
     ours = sorted(name for name in app.tasks if name.startswith("reports."))
-    assert ours == ["reports.tasks.generate_quality_reviews"]
+    assert ours == ["reports.tasks.generate_quality_reviews", "reports.tasks.refresh_sla_rollup"]
     for name in ours:
         assert any(fnmatch.fnmatch(name, pattern) for pattern in settings.CELERY_TASK_ROUTES), name
     assert set(ours) <= {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
