@@ -106,7 +106,7 @@ bench-queue: $(VENV)/.installed-dev ## The queue with 1,000,000 tickets on Postg
 	$(BIN)/python bench/ticket_queue.py $(BENCH_ARGS)
 
 .PHONY: bench-deadlines
-bench-deadlines: $(VENV)/.installed-dev ## SLA deadlines: 1,000 breaches due at once on one worker; the watchdog on 1,000,000 clocks
+bench-deadlines: $(VENV)/.installed-dev ## SLA deadlines: 1,000 breaches due at once on one worker; a worker restarted across deadlines; the watchdog on 1,000,000 clocks
 	$(BIN)/python bench/deadlines.py $(BENCH_ARGS)
 
 .PHONY: bench-kb
@@ -120,6 +120,18 @@ bench-dashboard: $(VENV)/.installed-dev ## The manager's SLA dashboard on 1,000,
 .PHONY: bench-mail
 bench-mail: $(VENV)/.installed-dev ## The email intake on PostgreSQL: filing an email vs the services it calls, the thread look-up among 1,000,000 sent emails
 	$(BIN)/python bench/mail_intake.py $(BENCH_ARGS)
+
+.PHONY: bench-intake
+bench-intake: $(VENV)/.installed-dev ## Intake through the API: tickets/s by POST /api/v1/tickets/ under wrk, with 100,000 open tickets; every ticket checked after
+	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+
+.PHONY: bench-replica
+bench-replica: $(VENV)/.installed-dev ## The reports on a streaming replica (private primary and replica on loopback): replication lag while tickets are filed, the dashboard from the replica vs the primary
+	$(BIN)/python bench/replica.py $(BENCH_ARGS)
+
+.PHONY: bench-peer
+bench-peer: $(VENV)/.installed-dev ## Side by side with django-helpdesk 2.6.1 (installed in var/bench): escalation at 20,000 and 100,000 tickets, list and dashboard at 100,000
+	$(BIN)/python bench/peer.py $(BENCH_ARGS)
 
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)

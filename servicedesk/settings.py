@@ -111,6 +111,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A PostgreSQL streaming replica the reports read from (core/db.py, docs/scaling.md); unset, one
+# database. The session is read-only too, so a write sent there by mistake is refused.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    if "postgresql" not in DATABASES["default"]["ENGINE"] or "postgresql" not in DATABASES["replica"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is a PostgreSQL streaming replica of DATABASE_URL's server")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES["replica"]["OPTIONS"]["options"] = "-c default_transaction_read_only=on"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same rows through a second connection
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -256,8 +268,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("queue", "control", "processed"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 else:
-    # ETAs stay far below the visibility timeout: nothing is queued more than minutes ahead.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # ETAs stay far below the visibility timeout: nothing is queued more than minutes ahead. A
+    # worker takes from its queues in the order its -Q names them ("priority"), not in turn: with
+    # -Q urgent,emergency,default an urgent task never waits behind a backlog of ordinary ones.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -270,10 +284,20 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Every task has a route; tests/test_celery.py fails when one is missing.
+# The worker keeps its database connection across tasks (servicedesk/celery.py: Django's
+# close_old_connections() around each task honours CONN_MAX_AGE and drops a broken one); Celery's
+# Django fixup would close it around every task, and with this it recycles it once per so many.
+CELERY_DB_REUSE_MAX = 1000
+# Every task has a route; tests/test_celery.py fails when one is missing. "urgent": deadline
+# sweeps and the deliveries of urgent notices (breach and escalation notices to the emergency
+# groups: notifications.services.delivery_enqueue routes them per call), which bulk mail on
+# "default" never stands in front of.
 CELERY_TASK_ROUTES = {
     "servicedesk.tasks.*": {"queue": "default"},
     "notifications.tasks.*": {"queue": "default"},
+    "tickets.tasks.sweep": {"queue": "urgent"},
+    "tickets.tasks.deadline": {"queue": "urgent"},
+    "tickets.tasks.watchdog": {"queue": "urgent"},
     "tickets.tasks.*": {"queue": "default"},
     "emergency.tasks.*": {"queue": "emergency"},
     "maintenance.tasks.*": {"queue": "default"},
@@ -312,6 +336,8 @@ CELERY_BEAT_SCHEDULE = {
     "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
     # quality reviews of the month and quarter that ended: once per organisation and period
     "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
+    # the SLA dashboard's roll-up: the days changed since folded in (read live until then)
+    "sla-rollup": {"task": "reports.tasks.refresh_sla_rollup", "schedule": 60.0},
     "mail-poll": {"task": "mail.tasks.poll_mailboxes", "schedule": MAIL_POLL_SECONDS},
     # in December, the coming year's public holidays for each calendar with a country
     "holidays": {"task": "tickets.tasks.renew_holidays", "schedule": 3600.0},

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import LogoutView, MeView, MyTokenViewSet, TokenView
+from core.db import replica_view
 from customers.api import OrganisationViewSet, ProjectViewSet
 from emergency.api import (
     GradingMatrixViewSet,
@@ -79,8 +80,9 @@ api_v1 = [
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
     path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
-    path("reports/sla/", SLAReportView.as_view(), name="api-report-sla"),
-    path("reports/dashboard/", DashboardReportView.as_view(), name="api-report-dashboard"),
+    # the heavy read-only reports read the replica when there is one (core/db.py)
+    path("reports/sla/", replica_view(SLAReportView.as_view()), name="api-report-sla"),
+    path("reports/dashboard/", replica_view(DashboardReportView.as_view()), name="api-report-dashboard"),
     path("archive/", ArchiveView.as_view(), name="api-archive"),
     path("", include(router.urls)),
 ]
