@@ -283,12 +283,13 @@ def _leave(locked: list[int], left: list | None) -> None:
 
 def _breach_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
     chains: dict[tuple, tuple | None] = {}  # (project, priority, metric, open) -> chain_first
+    policies = escalation.Policies()
     groups: dict[tuple | None, list[SLAClock]] = {}
     for clock in clocks:
         ticket = clock.ticket
         key = (ticket.project_id, ticket.priority, clock.metric, ticket.is_open)
         if key not in chains:
-            chains[key] = escalation.chain_first(ticket, clock.metric)
+            chains[key] = escalation.chain_first(ticket, clock.metric, policies)
         first = chains[key]
         clock.breached_at = clock.due_at
         if first is not None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -64,33 +64,51 @@ def offered_actions() -> list[tuple[str, str]]:
     return [(value, label) for value, label in Action.choices if action_offered(value)]
 
 
+class Policies:
+    """The active escalation policies, read once: a breach pass asks for many tickets, and
+    each distinct (project, priority, metric) would otherwise cost its own queries."""
+
+    def __init__(self) -> None:
+        self._active = list(EscalationPolicy.objects.filter(is_active=True).order_by("name"))
+        self._steps: dict[int, list[EscalationStep]] = {}
+
+    def for_breach(self, project_id: int, priority: str, metric: str) -> EscalationPolicy | None:
+        """The most specific: the project before any project, the priority before any
+        priority, the metric before any metric; the first by name among equals."""
+        best, best_score = None, -1
+        for policy in self._active:
+            if policy.project_id not in (None, project_id) or policy.priority not in ("", priority):
+                continue
+            if policy.metric not in ("", metric):
+                continue
+            score = 4 * (policy.project_id is not None) + 2 * (policy.priority != "") + (policy.metric != "")
+            if score > best_score:
+                best, best_score = policy, score
+        return best
+
+    def steps(self, policy: EscalationPolicy) -> list[EscalationStep]:
+        if policy.pk not in self._steps:
+            self._steps[policy.pk] = _steps(policy)
+        return self._steps[policy.pk]
+
+
 def policy_for_breach(ticket: Ticket, metric: str) -> EscalationPolicy | None:
-    """The most specific active policy: the ticket's project before any project, its priority
-    before any priority, the breached metric before any metric."""
-    return (
-        EscalationPolicy.objects.filter(is_active=True)
-        .filter(Q(project=ticket.project_id) | Q(project=None))
-        .filter(Q(priority=ticket.priority) | Q(priority=""))
-        .filter(Q(metric=metric) | Q(metric=""))
-        .annotate(
-            specificity=Case(When(project__isnull=False, then=Value(4)), default=Value(0), output_field=IntegerField())
-            + Case(When(~Q(priority=""), then=Value(2)), default=Value(0), output_field=IntegerField())
-            + Case(When(~Q(metric=""), then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-        .order_by("-specificity", "name")
-        .first()
-    )
+    """The policy a breach of ``metric`` on the ticket starts (``Policies.for_breach``)."""
+    return Policies().for_breach(ticket.project_id, ticket.priority, metric)
 
 
 def _steps(policy: EscalationPolicy) -> list[EscalationStep]:
     return [step for step in policy.steps.select_related("team") if action_offered(step.action)]
 
 
-def chain_first(ticket: Ticket, metric: str) -> tuple[EscalationPolicy, int] | None:
+def chain_first(ticket: Ticket, metric: str, policies: Policies | None = None) -> tuple[EscalationPolicy, int] | None:
     """The policy a breach of ``metric`` starts on the ticket and its first step's delay in
     minutes; None when no chain starts (no policy, no step offered, the ticket closed)."""
-    policy = policy_for_breach(ticket, metric) if ticket.is_open else None
-    steps = _steps(policy) if policy else []
+    if not ticket.is_open:
+        return None
+    policies = policies or Policies()
+    policy = policies.for_breach(ticket.project_id, ticket.priority, metric)
+    steps = policies.steps(policy) if policy else []
     return (policy, steps[0].delay_minutes) if steps else None
 
 

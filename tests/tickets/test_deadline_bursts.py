@@ -10,8 +10,10 @@ import threading
 import pytest
 from django.core import signing
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Delivery, Notification, Webhook
+from tests.customers.factories import ProjectFactory
 from tests.tickets.helpers import sh, travel
 from tickets import deadlines, escalation, services
 from tickets.models import EscalationFire, SLAClock, Ticket, TicketEvent
@@ -177,3 +179,15 @@ def test_a_chain_that_ends_without_a_step_is_saved_and_the_sweep_ends(world, cus
         assert deadlines.escalate_due() == 0
     assert not clocks.exclude(escalation_next_at=None).exists()
     assert not Notification.objects.filter(reason="escalation").exists()
+
+
+def test_the_policies_are_read_once_however_many_projects_the_burst_spans(world, customer_a, project_a):
+    projects = [project_a] + [ProjectFactory(organisation=project_a.organisation) for _ in range(5)]
+    spread = [ticket for project in projects for ticket in urgent_tickets(2, customer_a, project)]
+    with travel(T0 + 61 * MINUTE), CaptureQueriesContext(connection) as across_six:
+        assert deadlines.breach_due() == 12
+    one_project = urgent_tickets(12, customer_a, project_a)
+    with travel(T0 + 61 * MINUTE), CaptureQueriesContext(connection) as within_one:
+        assert deadlines.breach_due() == 12
+    assert len(across_six) == len(within_one)  # not one policy look-up per (project, priority, metric)
+    assert rows(spread)["fires"] == rows(one_project)["fires"] == 24
