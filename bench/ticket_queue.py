@@ -34,7 +34,7 @@ WITH projects AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, organisat
      total AS (SELECT count(*) AS c FROM customers_project)
 INSERT INTO tickets_ticket (reference, organisation_id, project_id, reporter_id, channel, category, priority, status,
     title, description, location, impact, measures_taken, received_at, next_due_at, assignee_id, rating_comment,
-    created_at, updated_at)
+    cc, email_thread, created_at, updated_at)
 SELECT 'BN-' || lpad(g::text, 8, '0'), p.organisation_id, p.id, {reporter}, 'portal', 'fault',
     (ARRAY['low', 'normal', 'high', 'urgent'])[1 + g % 4],
     CASE WHEN g % 20 = 0 THEN (ARRAY['new', 'acknowledged', 'in_progress', 'waiting_on_customer'])[1 + (g / 20) % 4]
@@ -42,7 +42,7 @@ SELECT 'BN-' || lpad(g::text, 8, '0'), p.organisation_id, p.id, {reporter}, 'por
     'Generated fault ' || g, 'generated', '', '', '',
     now() - (g % 525600) * interval '1 minute',
     CASE WHEN g % 20 = 0 AND (g / 20) % 4 <> 3 THEN now() + ((g % 10000) - 2000) * interval '1 minute' END,
-    CASE WHEN g % 3 = 0 THEN {engineer} END, '', now(), now()
+    CASE WHEN g % 3 = 0 THEN {engineer} END, '', '[]'::jsonb, '', now(), now()
 FROM generate_series({start}, {stop}) AS g JOIN projects p ON p.n = g % (SELECT c FROM total)
 """
 
