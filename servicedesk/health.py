@@ -1,4 +1,8 @@
-"""What /healthz reports: the database, the broker and the last worker heartbeat."""
+"""What /healthz reports: the database, the broker and the last worker heartbeat of each queue.
+
+Beat sends the heartbeat task to every queue (``WORKER_QUEUES``), so a queue no worker
+consumes shows: a worker started without ``urgent`` would leave every deadline unenforced while
+the other queues look healthy."""
 
 import datetime
 import logging
@@ -36,16 +40,18 @@ def broker_ok() -> bool:
         return False
 
 
-def heartbeat_record() -> None:
-    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+def heartbeat_record(queue: str = "default") -> None:
+    cache.set(f"{HEARTBEAT_KEY}:{queue}", timezone.now().isoformat(), timeout=None)
 
 
-def heartbeat_last() -> str | None:
+def heartbeats() -> dict[str, str | None]:
+    """The last heartbeat of each queue (ISO 8601), None for a queue that never had one."""
     try:
-        return cache.get(HEARTBEAT_KEY)
+        found = cache.get_many([f"{HEARTBEAT_KEY}:{queue}" for queue in settings.WORKER_QUEUES])
     except Exception:
         logger.exception("health: cache unavailable")
-        return None
+        found = {}
+    return {queue: found.get(f"{HEARTBEAT_KEY}:{queue}") for queue in settings.WORKER_QUEUES}
 
 
 def worker_state(last: str | None) -> str:
@@ -53,6 +59,14 @@ def worker_state(last: str | None) -> str:
     "late" when older (the worker or beat is down), "none" when there never was one."""
     if not last:
         return "none"
-    period = settings.CELERY_BEAT_SCHEDULE["heartbeat"]["schedule"]
     age = timezone.now() - datetime.datetime.fromisoformat(last)
-    return "ok" if age <= datetime.timedelta(seconds=3 * period) else "late"
+    return "ok" if age <= datetime.timedelta(seconds=3 * settings.HEARTBEAT_SECONDS) else "late"
+
+
+def workers_state(last: dict[str, str | None]) -> str:
+    """Every queue's state in one: "ok" when all are, "none" when no queue ever had a
+    heartbeat, "late" otherwise (some queue has no worker, or beat stopped)."""
+    states = {worker_state(moment) for moment in last.values()}
+    if states == {"ok"}:
+        return "ok"
+    return "none" if states == {"none"} else "late"

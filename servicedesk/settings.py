@@ -319,8 +319,21 @@ OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # task missed. The horizon stays far below the broker's visibility timeout.
 SLA_WATCHDOG_SECONDS = env.float("SLA_WATCHDOG_SECONDS", default=60.0)
 SLA_HORIZON_SECONDS = env.int("SLA_HORIZON_SECONDS", default=300)
+# The queues the workers must consume between them (docs/production.md); beat sends a heartbeat
+# to each, and /healthz reports each.
+WORKER_QUEUES = ("urgent", "emergency", "default")
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "servicedesk.tasks.heartbeat", "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
+    # to every queue: /healthz reports a queue no worker consumes (servicedesk/health.py)
+    **{
+        f"heartbeat-{queue}": {
+            "task": "servicedesk.tasks.heartbeat",
+            "schedule": HEARTBEAT_SECONDS,
+            "args": [queue],
+            "options": {"queue": queue},
+        }
+        for queue in WORKER_QUEUES
+    },
     "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
     "sla-watchdog": {"task": "tickets.tasks.watchdog", "schedule": SLA_WATCHDOG_SECONDS},
     "incident-deadlines": {

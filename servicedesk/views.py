@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -41,13 +43,15 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    database, broker, heartbeat = health.database_ok(), health.broker_ok(), health.heartbeat_last()
+    database, broker, last = health.database_ok(), health.broker_ok(), health.heartbeats()
+    seen = [moment for moment in last.values() if moment]
     body = {
         "status": "ok" if database and broker else "unavailable",
         "database": "ok" if database else "unavailable",
         "broker": "ok" if broker else "unavailable",
-        "worker": health.worker_state(heartbeat),
-        "worker_heartbeat": heartbeat,
+        "worker": health.workers_state(last),
+        "worker_heartbeat": min(seen, key=datetime.datetime.fromisoformat) if seen else None,  # the oldest
+        "queues": {queue: health.worker_state(moment) for queue, moment in last.items()},
     }
     return JsonResponse(body, status=200 if database and broker else 503)
 

@@ -17,6 +17,8 @@ from servicedesk.celery import app
 from servicedesk.health import HEARTBEAT_KEY
 from tests.workers import sender_for, start_worker, stop_worker, wait_for, worker_env
 
+DEFAULT_BEAT = f"{HEARTBEAT_KEY}:default"
+
 
 def test_every_task_has_a_route():
     app.loader.import_default_modules()
@@ -36,7 +38,13 @@ def test_deadlines_and_urgent_deliveries_have_their_own_queue_and_every_queue_a_
         assert routes[task] == {"queue": URGENT_QUEUE}
     assert routes["notifications.tasks.*"] == {"queue": "default"}  # urgent deliveries: per call
     queues = {route["queue"] for route in routes.values()}
-    assert queues == {"default", URGENT_QUEUE, "emergency"}
+    assert queues == {"default", URGENT_QUEUE, "emergency"} == set(settings.WORKER_QUEUES)
+    # beat's heartbeat goes to every queue, so /healthz shows one no worker consumes
+    beats = [
+        entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "servicedesk.tasks.heartbeat"
+    ]
+    assert {entry["options"]["queue"] for entry in beats} == queues
+    assert all(entry["args"] == [entry["options"]["queue"]] for entry in beats)
     root = Path(settings.BASE_DIR)
     procfile = next(line for line in (root / "Procfile").read_text().splitlines() if line.startswith("worker:"))
     assert set(procfile.split("--queues=")[1].split()[0].split(",")) == queues
@@ -67,7 +75,7 @@ def worker(request, tmp_path):
     sender = sender_for(env)
     if request.param == "redis":
         cache = RedisCache(env["REDIS_URL"], {})
-        cache.delete(HEARTBEAT_KEY)
+        cache.delete(DEFAULT_BEAT)
     else:
         cache = FileBasedCache(str(tmp_path / "cache"), {})
     process = start_worker(env, log=subprocess.PIPE)
@@ -82,8 +90,8 @@ def test_a_real_worker_runs_an_eta_task_at_its_eta_not_before(worker):
     sender, cache, process = worker
     sent = time.monotonic()
     sender.send_task("servicedesk.tasks.heartbeat", countdown=4, queue="default")
-    assert not wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None, timeout=2.5), "ran before its ETA"
-    ran = wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None, timeout=40)
+    assert not wait_for(lambda: cache.get(DEFAULT_BEAT) is not None, timeout=2.5), "ran before its ETA"
+    ran = wait_for(lambda: cache.get(DEFAULT_BEAT) is not None, timeout=40)
     if not ran:
         os.killpg(process.pid, signal.SIGTERM)
         pytest.fail("the worker never ran the task:\n" + process.communicate(timeout=20)[0][-3000:])
