@@ -346,14 +346,14 @@ PROBE = """
 import datetime, json, time
 from django.db import connection
 from django.utils import timezone
-import notifications.services
+import notifications.services.sending
 from accounts.models import User
 from customers.models import Project
 from tickets import deadlines, services
 from tickets.models import SLAClock
 
 deadlines.queue = lambda clock_id, eta=None: None  # checked here, not by a worker
-notifications.services.delivery_enqueue = lambda delivery_id, **kwargs: None
+notifications.services.sending.delivery_enqueue = lambda delivery_id, **kwargs: None
 actor, reporter = User.objects.get(username="engineer"), User.objects.get(username="alice")
 project = Project.objects.get(code="ebw-scada")
 received = timezone.now() - datetime.timedelta(hours=2)
@@ -681,14 +681,14 @@ import datetime, json, time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-import notifications.services
+import notifications.services.sending
 from accounts.models import User
 from customers.models import Project
 from tickets import deadlines, services
 
 deadlines.queue = lambda clock_id, eta=None: None  # checked here, not by a worker
-notifications.services.delivery_enqueue = lambda delivery_id, **kwargs: None
-notifications.services.deliveries_enqueue = lambda ids, **kwargs: None
+notifications.services.sending.delivery_enqueue = lambda delivery_id, **kwargs: None
+notifications.services.sending.deliveries_enqueue = lambda ids, **kwargs: None
 actor, reporter = User.objects.get(username="engineer"), User.objects.get(username="alice")
 project = Project.objects.get(code="ebw-scada")
 received = timezone.now() - datetime.timedelta(hours=2)

@@ -21,7 +21,7 @@ N = 30
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, monkeypatch):
     # given N notifications written and committed, their tasks queued to the real broker below
-    monkeypatch.setattr("notifications.services.delivery_enqueue", lambda delivery_id, **kwargs: None)
+    monkeypatch.setattr("notifications.services.sending.delivery_enqueue", lambda delivery_id, **kwargs: None)
     users = [UserFactory(email=f"user{n}@example.com") for n in range(N)]
     for user in users:
         notify(
