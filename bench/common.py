@@ -74,6 +74,10 @@ class Bench:
             env=self.env,
             start_new_session=True,
         )
+        return self.wait_healthy(process)
+
+    def wait_healthy(self, process: subprocess.Popen) -> subprocess.Popen:
+        """``process`` once ``/healthz`` answers 200 (30 s at most, else it is stopped)."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

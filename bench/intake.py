@@ -247,19 +247,7 @@ def start_gunicorn(workers: int, threads: int, access_log: str) -> subprocess.Po
     arguments += ["--access-logfile", access_log, "--access-logformat", "%(s)s %(m)s %(U)s %({idempotency-key}i)s"]
     if threads > 1:
         arguments += ["--worker-class", "gthread", "--threads", str(threads)]
-    process = subprocess.Popen(arguments, cwd=ROOT, env=BENCH.env, start_new_session=True)
-    import requests
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{BENCH.base}/healthz", timeout=2).status_code == 200:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    stop(process)
-    raise SystemExit("gunicorn did not become healthy")
+    return BENCH.wait_healthy(subprocess.Popen(arguments, cwd=ROOT, env=BENCH.env, start_new_session=True))
 
 
 def cpu_seconds() -> dict[int, tuple[str, float, int]]:
