@@ -44,15 +44,19 @@ from common import PASSWORD, ROOT, Bench, percentile, stop
 from peer_helpdesk import Helpdesk
 
 DUE_SHARE = 0.285
-REDIS_URL = "redis://127.0.0.1:6379/6"
-OUTBOX = ROOT / "var" / "bench" / "peer-outbox"
-OURS = Bench("servicedesk_bench_peer", 8161)
+# BENCH_PEER_SLOT=1 (or 2): a second copy of the databases, ports, Redis database and outbox,
+# so that two runs (the escalation and the web part, say) can go on side by side
+SLOT = int(os.environ.get("BENCH_PEER_SLOT", "0"))
+REDIS_URL = f"redis://127.0.0.1:6379/{6 + SLOT * 4}"
+OUTBOX = ROOT / "var" / "bench" / ("peer-outbox" + (f"-{SLOT}" if SLOT else ""))
+SUFFIX = f"_{SLOT}" if SLOT else ""
+OURS = Bench(f"servicedesk_bench_peer{SUFFIX}", 8161 + SLOT * 10)
 OURS.env.update(
     REDIS_URL=REDIS_URL,
     ALLOWED_HOSTS="127.0.0.1,testserver",
     EMAIL_URL=f"filemail:///{OUTBOX / 'servicedesk'}",  # django-environ drops one slash
 )
-PEER = Helpdesk("servicedesk_bench_peer_helpdesk", 8162, OUTBOX / "helpdesk")
+PEER = Helpdesk(f"servicedesk_bench_peer_helpdesk{SUFFIX}", 8162 + SLOT * 10, OUTBOX / "helpdesk")
 
 # When a generated ticket was received, on both desks: ``o.open`` (40 %) and ``o.due`` (the
 # first ``due`` open tickets) are set by each generator from ``g``, 0..n-1.
