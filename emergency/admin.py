@@ -81,6 +81,13 @@ class RotaAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
         members = [row["user"] for row in sorted(inlines["rotamember"], key=lambda row: row.get("position") or 0)]
         return rotas.rota_save(rota=obj, members=members, **fields_of(data, self.fields))
 
+    def delete_model(self, request, obj):
+        rotas.rota_delete(rota=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rota in queryset:
+            rotas.rota_delete(rota=rota)
+
 
 @admin.register(Risk)
 class RiskAdmin(ServiceSavedMixin, SimpleHistoryAdmin):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -118,6 +119,28 @@ def on_duty(now: datetime.datetime | None = None) -> list[Shift]:
     return duties
 
 
+DUTY_KEY = "emergency:on-duty"
+DUTY_KEPT = datetime.timedelta(seconds=60)
+
+
+def on_duty_now() -> list[Shift]:
+    """``on_duty()`` for the bar of every staff page: kept in the cache until the first
+    hand-over or for ``DUTY_KEPT``, whichever comes first, and dropped when a rota or an
+    override is saved (``_duty_changed``). A renamed or deactivated person shows within it."""
+    now = timezone.now()
+    kept = cache.get(DUTY_KEY)
+    if kept is not None and now < kept[0]:
+        return kept[1]
+    duties = on_duty(now)
+    until = min([shift.ends_at for shift in duties] + [now + DUTY_KEPT])
+    cache.set(DUTY_KEY, (until, duties), timeout=DUTY_KEPT.total_seconds())
+    return duties
+
+
+def _duty_changed() -> None:
+    transaction.on_commit(lambda: cache.delete(DUTY_KEY))
+
+
 def on_duty_users(now: datetime.datetime) -> QuerySet[User]:
     """The liaison(s) on duty: registered with the escalation engine as the on-duty finder."""
     return User.objects.filter(pk__in=[shift.user.pk for shift in on_duty(now)], is_active=True)
@@ -151,7 +174,14 @@ def rota_save(*, rota: Rota | None = None, members: list[User] | None = None, **
         RotaMember.objects.bulk_create(
             RotaMember(rota=rota, position=index, user=user) for index, user in enumerate(members)
         )
+    _duty_changed()
     return rota
+
+
+@transaction.atomic
+def rota_delete(*, rota: Rota) -> None:
+    rota.delete()
+    _duty_changed()
 
 
 @transaction.atomic
@@ -163,6 +193,7 @@ def override_add(
     override = RotaOverride(rota=rota, user=user, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor)
     override.full_clean()
     override.save()
+    _duty_changed()
     return override
 
 

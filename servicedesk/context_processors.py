@@ -4,7 +4,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from emergency.rotas import on_duty
+from emergency.rotas import on_duty_now
 from mail.selectors import triage_count
 from notifications.selectors import unread_count
 
@@ -49,7 +49,7 @@ def navigation(request) -> dict:
     active = max(matches, key=len, default=None)
     return {
         # staff see who the liaison on duty is on every page
-        "on_duty": on_duty() if user.is_staff_member else [],
+        "on_duty": on_duty_now() if user.is_staff_member else [],
         "unread_notifications": unread_count(user),
         "nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items],
         "menu_items": [{"label": label, "url": url, "badge": badges.get(url, 0)} for label, url in menu],

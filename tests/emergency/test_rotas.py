@@ -221,6 +221,35 @@ def test_one_person_on_duty_per_active_rota(groups):
     assert set(rotas.on_duty_users(at(SHANGHAI, 2026, 1, 8))) == {groups.liaison, groups.tech}
 
 
+def test_the_bars_on_duty_is_kept_until_the_hand_over_and_dropped_by_a_rota_write(
+    groups, manager, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rota = make_rota([groups.liaison, groups.tech])
+    with time_machine.travel(at(SHANGHAI, 2026, 1, 12, 8, 59, 30), tick=False):
+        assert [d.user for d in rotas.on_duty_now()] == [groups.liaison]
+        with django_assert_num_queries(0):  # every other page of the half minute reads it kept
+            assert [d.user for d in rotas.on_duty_now()] == [groups.liaison]
+    # the hand-over comes before the minute is up: the bar follows it at once
+    with time_machine.travel(at(SHANGHAI, 2026, 1, 12, 9), tick=False):
+        assert [d.user for d in rotas.on_duty_now()] == [groups.tech]
+        with django_capture_on_commit_callbacks(execute=True):
+            override(rota, groups.eng2, at(SHANGHAI, 2026, 1, 12, 9), at(SHANGHAI, 2026, 1, 12, 20), manager)
+        assert [d.user for d in rotas.on_duty_now()] == [groups.eng2]
+        with django_capture_on_commit_callbacks(execute=True):
+            rotas.rota_delete(rota=rota)
+        assert rotas.on_duty_now() == []
+    # a change no rota service sees (a person renamed) shows within the minute
+    with time_machine.travel(at(SHANGHAI, 2026, 1, 14, 10), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            make_rota([groups.tech], name="Plant")
+        assert [d.user.first_name for d in rotas.on_duty_now()] == [groups.tech.first_name]
+        User.objects.filter(pk=groups.tech.pk).update(first_name="Renamed")
+        assert [d.user.first_name for d in rotas.on_duty_now()] == [groups.tech.first_name]
+    with time_machine.travel(at(SHANGHAI, 2026, 1, 14, 10, 1), tick=False):
+        assert [d.user.first_name for d in rotas.on_duty_now()] == ["Renamed"]
+
+
 # --- iCalendar feeds ------------------------------------------------------------------------
 
 
