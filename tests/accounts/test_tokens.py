@@ -340,3 +340,43 @@ def test_the_old_authtoken_keys_become_hashed_tokens_that_expire(engineer, manag
         assert token is not None and token.user == user and token.name == "API client (before expiry)"
         assert token.expires_at - timezone.now() <= datetime.timedelta(days=7)
         assert token.expires_at - timezone.now() > datetime.timedelta(days=6)
+
+
+class TestTheCheck:
+    """The token check runs the ORM's statement, built once per process; nothing else is kept."""
+
+    def fields(self, instance) -> dict:
+        return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+    def test_one_query_gives_the_token_and_its_user_as_the_orm_reads_them(
+        self, engineer, django_assert_num_queries, monkeypatch
+    ):
+        _token, key = services.api_token_create(user=engineer, name="laptop")
+        with django_assert_num_queries(1):  # the use was noted at issue: no update within the minute
+            token = services.api_token_authenticate(key=key)
+        stored = ApiToken.objects.select_related("user").get(pk=token.pk)
+        assert self.fields(token) == self.fields(stored)
+        assert self.fields(token.user) == self.fields(stored.user)
+        assert not token._state.adding and not token.user._state.adding
+        # PostgreSQL runs the statement built once; SQLite's datetimes need converting: the ORM
+        assert (services._token_statement("default") is None) == (connection.vendor == "sqlite")
+        monkeypatch.setattr(services, "_token_statement", lambda alias: None)  # the ORM's path
+        through_orm = services.api_token_authenticate(key=key)
+        assert self.fields(through_orm) == self.fields(token)
+        assert self.fields(through_orm.user) == self.fields(token.user)
+
+    @pytest.mark.parametrize("orm", [False, True], ids=["built-once", "orm"])
+    def test_a_revoked_expired_or_deactivated_token_fails_at_the_next_request(self, engineer, monkeypatch, orm):
+        if orm:
+            monkeypatch.setattr(services, "_token_statement", lambda alias: None)
+        revoked, revoked_key = services.api_token_create(user=engineer)
+        _expiring, expiring_key = services.api_token_create(user=engineer)
+        assert services.api_token_authenticate(key=revoked_key) is not None  # the statement is built
+        services.api_token_revoke(token=revoked)
+        assert services.api_token_authenticate(key=revoked_key) is None
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=31), tick=False):
+            assert services.api_token_authenticate(key=expiring_key) is None
+        assert services.api_token_authenticate(key=expiring_key) is not None
+        User.objects.filter(pk=engineer.pk).update(is_active=False)
+        assert services.api_token_authenticate(key=expiring_key) is None
+        assert services.api_token_authenticate(key="not a key") is None

@@ -6,14 +6,17 @@ query."""
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.references import counter_take
 from core.serializer_cache import FieldsBuiltOnce
+from notifications.models import Delivery
 from tests.customers.factories import ProjectFactory
 from tests.tickets.helpers import sh, travel
 from tickets import services, sla
 from tickets.api import TicketCreateInput, TicketOutput
-from tickets.models import Ticket, TicketCounter
+from tickets.models import SLAClock, Ticket, TicketCounter, TicketEvent
 from tickets.policies import policy_save
 from tickets.selectors import schedule_for
 
@@ -30,11 +33,12 @@ def test_filing_runs_a_bounded_number_of_queries(api, customer_a, project_a, sla
     client = api.as_user(customer_a)
     # the first filing reads the calendar's schedule, which the process keeps until it changes
     client.post(TICKETS, payload(project_a, priority="urgent"), format="json", HTTP_IDEMPOTENCY_KEY="warm-up")
-    # token, project, the transaction (a savepoint here, in the test's transaction), the key's
-    # check, the targets, the ticket (in a savepoint), its history line, its two clocks, the
-    # reference (counter and row), the acknowledgement: preferences, webhooks, the notification
-    # and its delivery each written in a savepoint, the shared webhooks. 41 before.
-    with django_assert_max_num_queries(22):
+    # token, project, the key's check, the transaction (a savepoint here, in the test's
+    # transaction), the targets, the ticket (no savepoint of its own), its history line, its two
+    # clocks, the reference (counter and row), the acknowledgement: preferences, webhooks, the
+    # notification and its delivery each written in a savepoint, the shared webhooks. 41, then
+    # 22 before.
+    with django_assert_max_num_queries(20):
         response = client.post(TICKETS, payload(project_a, priority="urgent"), format="json", HTTP_IDEMPOTENCY_KEY="k2")
     assert response.status_code == 201, response.json()
     assert set(response.json()["sla"]) == {"first_response", "resolution"}
@@ -107,3 +111,56 @@ def test_fields_built_once_are_copied_for_each_serializer():
         one, two = serializer().fields, serializer().fields
         assert list(one) == list(two)
         assert all(one[name] is not two[name] and one[name].parent is not two[name].parent for name in one)
+
+
+def _retry_races_the_first(customer, project) -> tuple[Ticket, Ticket, list[str]]:
+    """The same key filed twice, the second time as a parallel retry would: its check for the key
+    runs before the first filing commits, so it misses it and meets the key's constraint."""
+    first = services.ticket_create(actor=customer, project=project, title="One", description="x", request_key="k")
+    with (
+        mock.patch("tickets.services.lifecycle._filed_with_key", return_value=None),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        again = services.ticket_create(actor=customer, project=project, title="One", description="x", request_key="k")
+    return first, again, [query["sql"] for query in queries.captured_queries]
+
+
+def _filed_once(first: Ticket) -> None:
+    assert Ticket.objects.get() == first
+    assert SLAClock.objects.filter(ticket=first).count() == 2
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.CREATED).count() == 1
+    assert Delivery.objects.count() == 1
+    assert TicketCounter.objects.get().value == int(first.reference.rsplit("-", 1)[1])
+
+
+def test_a_parallel_retry_inside_a_callers_transaction_answers_the_first_ticket(customer_a, project_a, sla_setup):
+    # in the test's transaction, as in a caller's: the filing rolls back to its own savepoint
+    first, again, sql = _retry_races_the_first(customer_a, project_a)
+    assert again == first
+    assert any(statement.startswith("ROLLBACK TO SAVEPOINT") for statement in sql)
+    _filed_once(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_retry_rolls_the_whole_transaction_back_and_answers_the_first_ticket(
+    customer_a, project_a, sla_setup
+):
+    # the API's case: the filing's transaction is the outermost, the ticket's insert its first
+    # write, without a savepoint; the duplicate key rolls the transaction back whole
+    first, again, sql = _retry_races_the_first(customer_a, project_a)
+    assert again == first
+    assert not any("SAVEPOINT" in statement for statement in sql)
+    _filed_once(first)
+
+
+def test_an_insert_that_fails_for_another_reason_raises_its_error(customer_a, project_a, sla_setup):
+    from django.db import IntegrityError
+
+    taken = services.ticket_create(actor=customer_a, project=project_a, title="One", description="x")
+    # a placeholder that collides (it never does: 19 random hex digits) with a committed reference
+    with (
+        mock.patch("tickets.services.lifecycle._reference_placeholder", return_value=taken.reference),
+        pytest.raises(IntegrityError, match="reference"),
+    ):
+        services.ticket_create(actor=customer_a, project=project_a, title="Two", description="x", request_key="k")
+    assert Ticket.objects.get() == taken

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Team, User
 from core.errors import NotAllowed, ServiceDeskError
 from core.text import one_line
-from core.uploads import files_removed_on_failure
+from core.uploads import files_removed_on_failure, removed_on_failure
 from customers.models import Project
 from notifications.models import Reason
 from tickets import sla
@@ -34,8 +34,19 @@ from tickets.services.common import (
 )
 
 
-@files_removed_on_failure
-@transaction.atomic
+def _filed_with_key(actor: User, request_key: str) -> int | None:
+    """The id of the ticket ``actor`` filed with ``request_key``, if any (the id alone: the whole
+    row is read only for a repeated key)."""
+    # the pair is unique: no ordering (``first()`` sorts by the model's order)
+    ids = Ticket.objects.filter(created_by=actor, request_key=request_key).order_by().values_list("pk", flat=True)
+    return next(iter(ids[:1]), None)
+
+
+class _RequestKeyTaken(Exception):
+    """The ticket's insert met the request key's constraint: a parallel retry of the same request
+    committed first (raised out of the transaction, which rolls back)."""
+
+
 def ticket_create(
     *,
     actor: User,
@@ -67,11 +78,66 @@ def ticket_create(
     A new ticket comes back with the clocks it started in ``started_clocks`` (the API answers
     with them instead of reading them back); a ticket returned for a repeated key has none.
     """
-    if request_key:
-        # the id alone: the whole row is read only for a repeated key
-        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).values_list("pk", flat=True)
-        if existing := existing.first():
-            return Ticket.objects.get(pk=existing)
+    if request_key and (existing := _filed_with_key(actor, request_key)):
+        return Ticket.objects.get(pk=existing)
+    try:
+        # The ticket's insert is not wrapped in a savepoint of its own: where this transaction
+        # is the outermost (the API's, the pages'), a duplicate key rolls it back whole (nothing
+        # was written before the insert); inside a caller's transaction, ``atomic`` makes the
+        # savepoint it rolls back to.
+        with removed_on_failure(), transaction.atomic():
+            return _ticket_file(
+                actor=actor,
+                project=project,
+                title=title,
+                description=description,
+                priority=priority,
+                category=category,
+                channel=channel,
+                received_at=received_at,
+                occurred_at=occurred_at,
+                location=location,
+                impact=impact,
+                measures_taken=measures_taken,
+                reporter=reporter,
+                attachments=attachments,
+                request_key=request_key,
+                cc=cc,
+                via_email=via_email,
+                email_thread=email_thread,
+                sender_verified=sender_verified,
+            )
+    except _RequestKeyTaken as taken:
+        # the same key raced in from a parallel retry, which committed first
+        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).first()
+        if existing is None:
+            raise taken.__cause__ from None
+        return existing
+
+
+def _ticket_file(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    description: str,
+    priority: str,
+    category: str,
+    channel: str | None,
+    received_at: datetime.datetime | None,
+    occurred_at: datetime.datetime | None,
+    location: str,
+    impact: str,
+    measures_taken: str,
+    reporter: User | None,
+    attachments: Iterable[UploadedFile],
+    request_key: str | None,
+    cc: Iterable[str],
+    via_email: bool,
+    email_thread: str,
+    sender_verified: bool | None,
+) -> Ticket:
+    """``ticket_create``'s checks and writes, in its transaction."""
     now = timezone.now()
     if actor.is_customer:
         if project.organisation_id != actor.organisation_id:
@@ -116,21 +182,18 @@ def ticket_create(
     # a placeholder, unique, never committed: the yearly number is taken last (see below)
     ticket.reference = _reference_placeholder()
     # the foreign keys are rows just read and the request key's constraint is the database's
-    # (a duplicate is answered below): their checks would each cost a query
+    # (``ticket_create`` answers a duplicate): their checks would each cost a query
     ticket.full_clean(
         exclude=["reference", "organisation", "project", "reporter", "created_by"], validate_constraints=False
     )
     clocks = sla.clocks_plan(ticket=ticket)
     ticket.next_due_at = sla.next_due(clocks)
     try:
-        with transaction.atomic():
-            ticket.save()
-    except IntegrityError:
-        # the same key raced in from a parallel retry, which committed first
-        existing = Ticket.objects.filter(created_by=actor, request_key=request_key).first() if request_key else None
-        if existing is None:
-            raise
-        return existing
+        ticket.save()
+    except IntegrityError as error:
+        if request_key:
+            raise _RequestKeyTaken from error
+        raise
     _event(ticket, actor, TicketEvent.Kind.CREATED, channel=channel, priority=priority)
     _save_attachments(ticket, actor, files, comment=None, public=True)
     sla.clocks_save(ticket=ticket, clocks=clocks)
