@@ -59,6 +59,9 @@ class Notification(models.Model):
     urgent = models.BooleanField(_("urgent"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # the reader's own link (``Message.reader_link``): a random token, made with the row, that
+    # lets its recipient act on what it says (acknowledge an escalation) without signing in
+    token = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -67,6 +70,9 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name="notification_token", condition=~models.Q(token=""))
         ]
 
     def __str__(self) -> str:

@@ -308,13 +308,21 @@ def _breach_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
                 acknowledged_by=None,
             )
         SLAClock.objects.filter(pk__in=[c.pk for c in members]).update(**fields)
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket=clock.ticket,
-            kind=TicketEvent.Kind.BREACHED,
-            data={"metric": clock.metric, "due_at": clock.due_at.isoformat()},
-        )
-        for clock in clocks
+    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
+    escalation.rows_insert(
+        TicketEvent,
+        escalation.EVENT_COLUMNS,
+        [
+            (
+                clock.ticket_id,
+                None,
+                TicketEvent.Kind.BREACHED,
+                True,
+                {"metric": clock.metric, "due_at": clock.due_at.isoformat()},
+                recorded,
+            )
+            for clock in clocks
+        ],
     )
     first_line, notices = FirstLine(), []
     # the steps due at the breach (the default chain's first two) in the same transaction
@@ -337,14 +345,21 @@ def warn_due(*, now: datetime.datetime | None = None, limit: int | None = None, 
 
 def _warn_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
     SLAClock.objects.filter(pk__in=[c.pk for c in clocks]).update(warned_at=now)
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket=clock.ticket,
-            kind=TicketEvent.Kind.WARNED,
-            public=False,
-            data={"metric": clock.metric, "due_at": clock.due_at.isoformat()},
-        )
-        for clock in clocks
+    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
+    escalation.rows_insert(
+        TicketEvent,
+        escalation.EVENT_COLUMNS,
+        [
+            (
+                clock.ticket_id,
+                None,
+                TicketEvent.Kind.WARNED,
+                False,
+                {"metric": clock.metric, "due_at": clock.due_at.isoformat()},
+                recorded,
+            )
+            for clock in clocks
+        ],
     )
     first_line = FirstLine()
     notify_many([_warning_notice(clock.ticket, clock, first_line(clock.ticket)) for clock in clocks])

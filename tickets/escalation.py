@@ -9,13 +9,14 @@ answers "who is the liaison on duty now" (until then: the liaison group's member
 
 import datetime
 import functools
-import re
+import json
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -23,7 +24,7 @@ from accounts.models import Team, TeamMembership, User
 from accounts.selectors import team_members
 from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Notification, Reason
-from notifications.services import Message, Notice, notify
+from notifications.services import READER_LINK, Message, Notice, mark, notify
 from tickets import sla
 from tickets.models import (
     EscalationFire,
@@ -158,12 +159,16 @@ def chains_advance(pairs: list[tuple[Ticket, SLAClock]], now: datetime.datetime,
     ]
     moved = [clock for _t, clock in pairs if before[clock.pk] != (clock.escalation_position, clock.escalation_next_at)]
     # a chain that ended (acknowledged, closed) moves too, without a step; one UPDATE per
-    # distinct new position (a burst on one chain: one)
+    # distinct new position and next step's distance from the due moment (a burst on one
+    # chain: one), not one per clock
     positions: dict[tuple, list[int]] = {}
     for clock in moved:
-        positions.setdefault((clock.escalation_position, clock.escalation_next_at), []).append(clock.pk)
-    for (position, next_at), ids in positions.items():
-        SLAClock.objects.filter(pk__in=ids).update(escalation_position=position, escalation_next_at=next_at)
+        offset = clock.escalation_next_at - clock.due_at if clock.escalation_next_at else None
+        positions.setdefault((clock.escalation_position, offset), []).append(clock.pk)
+    for (position, offset), ids in positions.items():
+        SLAClock.objects.filter(pk__in=ids).update(
+            escalation_position=position, escalation_next_at=None if offset is None else F("due_at") + offset
+        )
     if not planned:
         return 0
     done = set(
@@ -176,18 +181,49 @@ def chains_advance(pairs: list[tuple[Ticket, SLAClock]], now: datetime.datetime,
         if (clock.pk, clock.started_at, step.pk, repetition) in done:
             continue
         done.add((clock.pk, clock.started_at, step.pk, repetition))
-        fires.append(
-            EscalationFire(
-                clock=clock, clock_started_at=clock.started_at, step=step, repetition=repetition, fired_at=now
-            )
-        )
+        fires.append((clock.pk, clock.started_at, step.pk, repetition, now))
         notice, data = _take(ticket, clock, step, repetition, memo)
         if notice is not None:
             notices.append(notice)
-        events.append(TicketEvent(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, public=False, data=data))
-    EscalationFire.objects.bulk_create(fires, ignore_conflicts=True)
-    TicketEvent.objects.bulk_create(events)
+        events.append((ticket.pk, None, TicketEvent.Kind.ESCALATED, False, data))
+    rows_insert(EscalationFire, FIRE_COLUMNS, fires, ignore_conflicts=True)
+    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
+    rows_insert(TicketEvent, EVENT_COLUMNS, [(*event, recorded) for event in events])
     return len(fires)
+
+
+FIRE_COLUMNS = ["clock_id", "clock_started_at", "step_id", "repetition", "fired_at"]
+EVENT_COLUMNS = ["ticket_id", "actor_id", "kind", "public", "data", "created_at"]
+
+
+def rows_insert(
+    model: type[models.Model], columns: list[str], rows: list[tuple], ignore_conflicts: bool = False
+) -> None:
+    """``bulk_create`` of plain tuples, without a model instance per row (a burst's history and
+    fires: thousands): ``columns`` are the model's column names, each value adapted by its field
+    type (dates, JSON); 500 rows to a statement."""
+    if not rows:
+        return
+    fields = [
+        model._meta.get_field(column.removesuffix("_id") if column.endswith("_id") else column) for column in columns
+    ]
+    adapt = [
+        connection.ops.adapt_datetimefield_value
+        if isinstance(field, models.DateTimeField)
+        else json.dumps
+        if isinstance(field, models.JSONField)
+        else None
+        for field in fields
+    ]
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    row_sql = f"({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            params = [f(v) if f else v for row in chunk for f, v in zip(adapt, row, strict=True)]
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
 
 
 def _due_steps(
@@ -294,39 +330,78 @@ def _raise_priority(ticket: Ticket) -> None:
     sla.ticket_refresh_next_due(ticket)
 
 
-def clock_message(ticket: Ticket, clock: SLAClock, reason: str, subject: str, urgent: bool = False) -> Message:
-    from django.urls import reverse
+class _Marked:
+    """The ticket of a clock's message as its shared text shows it: markers, filled per clock."""
 
-    return Message(
-        reason=reason,
-        subject=subject,
-        template="notifications/email/sla_alert.txt",
-        context={
-            "reference": ticket.reference,
-            "title": ticket.title,
-            "ticket": ticket,
-            "clock": clock,
-            "reason": reason,
-            "metric": Metric(clock.metric).label,  # lazy: in each reader's language
-        },
-        url=reverse("tickets:detail", args=[ticket.pk]),
-        ticket_id=ticket.pk,
-        reference=ticket.reference,
-        urgent=urgent,
-        headers={"X-Service-Desk-Ticket": ticket.reference},
-        # the breach and escalation notices of a clock read the same but for the acknowledgement link
-        share=f"clock:{clock.pk}:{'alert' if reason in ALERTS else reason}",
-        personalise=lambda body, first, user: _relink(body, ticket, user),
-    )
+    reference = mark("reference")
+    organisation = mark("organisation")
+    get_priority_display = mark("priority")
+    assignee = mark("assignee")
 
 
 ALERTS = {Reason.SLA_BREACH, Reason.ESCALATION}
 
 
-def _relink(body: str, ticket: Ticket, user: User) -> str:
-    """``body`` with its acknowledgement link (someone else's) made ``user``'s."""
-    base = _acknowledge_base()
-    return re.sub(re.escape(base) + r"[^/\s]+/", lambda _m: acknowledge_url(ticket, user), body, count=1)
+def clock_message(
+    ticket: Ticket, clock: SLAClock, reason: str, subject: str, urgent: bool = False, actor: str = ""
+) -> Message:
+    """A clock's warning, breach, escalation or acknowledgement notice. Its text is the same for
+    every clock but for the markers (rendered once per reason, language and zone, filled per
+    clock by ``_clock_fill``); a breach's or escalation's has each reader's acknowledgement link."""
+    alert = reason in ALERTS
+    return Message(
+        reason=reason,
+        subject=subject,
+        template="notifications/email/sla_alert.txt",
+        context={
+            "reference": mark("reference"),
+            "title": mark("title"),
+            "ticket": _Marked,
+            "reason": reason,
+            "metric": mark("metric"),
+            "due": mark("due"),
+            "actor": mark("actor"),
+            "acknowledge_link": READER_LINK if alert else "",
+        },
+        url=_ticket_path(ticket.pk),
+        ticket_id=ticket.pk,
+        reference=ticket.reference,
+        urgent=urgent,
+        headers={"X-Service-Desk-Ticket": ticket.reference},
+        share=f"clock:{'alert' if alert else reason}",
+        fill=functools.partial(_clock_fill, ticket, clock, actor),
+        reader_link=_acknowledge_base() if alert else "",
+    )
+
+
+def _clock_fill(ticket: Ticket, clock: SLAClock, actor: str, language: str, zone: str) -> dict[str, str]:
+    """The per-clock parts of its message, in ``language`` (active) and ``zone``; kept on the
+    clock, whose breach and escalation notices read alike."""
+    fills = clock.__dict__.setdefault("_message_fills", {})
+    if (actor, language, zone) not in fills:
+        fills[actor, language, zone] = {
+            "reference": ticket.reference,
+            "title": ticket.title,
+            "metric": str(Metric(clock.metric).label),
+            "due": dateformat.format(timezone.localtime(clock.due_at, ZoneInfo(zone)), "Y-m-d H:i T"),
+            "organisation": str(ticket.organisation),
+            "priority": str(Priority(ticket.priority).label),
+            "assignee": str(ticket.assignee) if ticket.assignee_id else _("nobody"),
+            "actor": actor,
+        }
+    return fills[actor, language, zone]
+
+
+@functools.cache
+def _path_pattern() -> str:
+    from django.urls import reverse
+
+    return reverse("tickets:detail", args=[987654321])
+
+
+def _ticket_path(ticket_id: int) -> str:
+    """``reverse("tickets:detail", args=[ticket_id])``, reversed once."""
+    return _path_pattern().replace("987654321", str(ticket_id))
 
 
 @transaction.atomic
@@ -358,21 +433,41 @@ def ticket_acknowledge(*, ticket_id: int, actor: User) -> Ticket:
         ).values("recipient")
     ).exclude(pk=actor.pk)
     message = clock_message(
-        ticket, clocks[0], Reason.ACKNOWLEDGED, gettext_noop("[%(reference)s] %(actor)s acknowledged the escalation")
+        ticket,
+        clocks[0],
+        Reason.ACKNOWLEDGED,
+        gettext_noop("[%(reference)s] %(actor)s acknowledged the escalation"),
+        actor=str(actor),
     )
-    message.context["actor"] = str(actor)
     notify(users=told, key=f"ticket:{ticket.pk}:event:{event.pk}", message=message)
     return ticket
 
 
-def acknowledge_url(ticket: Ticket, user: User) -> str:
-    """A link that lets ``user`` acknowledge the ticket's escalation without signing in (7 days)."""
-    token = signing.dumps({"t": ticket.pk, "u": user.pk}, salt=ACK_SALT, compress=True)
-    return f"{_acknowledge_base()}{token}/"  # a token is URL-safe: what reverse() would give
+def acknowledge_reader(token: str) -> tuple[Ticket, User] | None:
+    """Whose acknowledgement link this is, and for which ticket: the breach or escalation notice
+    that carries ``token`` (``Notification.token``, random, made with the row), not older than
+    ``ACK_MAX_AGE``, its recipient still active. A link signed before tokens existed
+    (``ACK_SALT``, a colon in it) is read as it was, until it expires. None: no such link."""
+    if ":" in token:
+        try:
+            data = signing.loads(token, salt=ACK_SALT, max_age=ACK_MAX_AGE)
+            return Ticket.objects.get(pk=data["t"]), User.objects.get(pk=data["u"], is_active=True)
+        except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist, Ticket.DoesNotExist):
+            return None
+    since = timezone.now() - datetime.timedelta(seconds=ACK_MAX_AGE)
+    notice = (
+        Notification.objects.filter(token=token, reason__in=ALERTS, created_at__gte=since, recipient__is_active=True)
+        .exclude(token="")
+        .select_related("recipient")
+        .first()
+    )
+    ticket = Ticket.objects.filter(pk=notice.ticket_id).first() if notice and notice.ticket_id else None
+    return (ticket, notice.recipient) if ticket else None
 
 
 def _acknowledge_base() -> str:
-    """The acknowledgement links' common start (the URL is reversed once per site address)."""
+    """The acknowledgement links' common start, to which each notice adds its token and "/"
+    (the URL is reversed once per site address)."""
     from django.conf import settings
 
     return _link_prefix(settings.SITE_URL.rstrip("/"))

@@ -22,13 +22,14 @@ from notifications.services.sending import (
     delivery_enqueue,
     delivery_send,
 )
-from notifications.services.telling import Message, Notice, notify, notify_many, preference_for
+from notifications.services.telling import READER_LINK, Message, Notice, mark, notify, notify_many, preference_for
 
 __all__ = [
     "BACKOFF_FIRST_SECONDS",
     "BACKOFF_MAX_SECONDS",
     "BATCH_SEND",
     "MAX_ATTEMPTS",
+    "READER_LINK",
     "URGENT_QUEUE",
     "WEBHOOK_FIELDS",
     "Message",
@@ -39,6 +40,7 @@ __all__ = [
     "deliveries_send",
     "delivery_enqueue",
     "delivery_send",
+    "mark",
     "notification_read",
     "notifications_read_all",
     "notify",

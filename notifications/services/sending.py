@@ -57,13 +57,15 @@ def deliveries_enqueue(delivery_ids: list[int], *, urgent: bool = False) -> None
     """Hand many deliveries to the workers, ``BATCH_SEND`` to a task (a burst of breaches)."""
     from notifications.tasks import deliver_batch
 
-    for start in range(0, len(delivery_ids), BATCH_SEND):
-        chunk = delivery_ids[start : start + BATCH_SEND]
-        try:
-            deliver_batch.apply_async((chunk,), queue=URGENT_QUEUE if urgent else None)
-        except Exception:
-            logger.warning("deliveries %s not queued (broker unavailable); the sweeper will send them", chunk)
-            return
+    queue = URGENT_QUEUE if urgent else None
+    try:
+        # one connection to the broker for all the tasks, not one taken from the pool per task
+        with deliver_batch.app.producer_or_acquire() as producer:
+            for start in range(0, len(delivery_ids), BATCH_SEND):
+                chunk = delivery_ids[start : start + BATCH_SEND]
+                deliver_batch.apply_async((chunk,), queue=queue, producer=producer)
+    except Exception:
+        logger.warning("deliveries %s not all queued (broker unavailable); the sweeper will send them", delivery_ids)
 
 
 def _claim(delivery_id: int) -> tuple[Delivery, object] | None:

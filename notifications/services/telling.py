@@ -2,21 +2,31 @@
 of an event, each in its reader's language, in the caller's transaction; they are sent after
 commit, once (``notifications.services.sending``).
 
-``notify`` is the entry point; ``notify_many`` does the same for many events at once. Its
-``key`` names the event (``ticket:12:comment:34``); with the recipient (or webhook) it makes each
-row's unique key, so reporting the same event twice, from two workers at the same moment,
-writes and sends nothing twice: the database refuses the second row.
+``notify`` is the entry point for one event; ``notify_many`` does the same for many at once (a
+burst of breaches). Both go through ``_tell``, the one owner of who gets what on which channel:
+the bell for every active recipient; email and their personal webhooks as each prefers, held
+through their quiet hours unless the message is urgent; the webhooks of the teams and of
+everyone (``Webhook.wants``). The event's ``key`` with the recipient (or webhook) makes each
+row's unique key, and the rows are written with ``INSERT ... ON CONFLICT (key) DO NOTHING
+RETURNING``: reporting the same event twice, from two workers at the same moment, writes and
+sends nothing twice, without a savepoint or a look-up first.
+
+Texts are rendered once per message (or ``share``), language, time zone and kind of reader,
+never per row: a shared message's per-event parts are markers (``mark("reference")``) filled
+from ``Message.fill``, and its reader's own link (``READER_LINK``) is ``Message.reader_link``
+plus the notification's random ``token``.
 """
 
 import datetime
+import json
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -27,6 +37,14 @@ from notifications.models import Delivery, Notification, Preference, Webhook
 from notifications.services import sending
 
 logger = logging.getLogger(__name__)
+
+
+def mark(name: str) -> str:
+    """A per-event part of a shared text, filled after rendering (``Message.fill``)."""
+    return f"\ue000{name}\ue001"
+
+
+READER_LINK = mark("reader_link")
 
 
 @dataclass
@@ -45,28 +63,34 @@ class Message:
     headers: dict = field(default_factory=dict)
     # text files attached to the email (a calendar invitation): {"filename", "content", "mimetype"}
     attachments: list[dict] = field(default_factory=list)
-    # for notify_many: messages with the same ``share`` render the same body in a language and
-    # time zone, but for what ``personalise(body, rendered_for, user)`` changes for each user
+    # messages with the same ``share`` (and template) read alike in a language and time zone
+    # but for their markers: rendered once for all of them, without a recipient in the context
     share: str = ""
-    personalise: Callable[[str, User, User], str] | None = None
+    # the text of each marker in the context, for a language and a time zone
+    fill: Callable[[str, str], dict[str, str]] | None = None
+    # where the text shows READER_LINK: this prefix plus each notification's token and "/" (a
+    # link that acts as its reader); the ticket's link where no notification is written
+    reader_link: str = ""
 
     def render(self, language: str, recipient: User | str | None = None) -> tuple[str, str]:
         """Subject and body for ``recipient``: a user (in their time zone), an email address
         (someone on a CC list, in the desk's), or nobody (a team's webhook)."""
-        return self.render_subject(language), self.render_body(language, recipient)
-
-    def render_subject(self, language: str) -> str:
-        with translation.override(language or settings.LANGUAGE_CODE):
-            return one_line(translation.gettext(self.subject) % self.context)[:255]  # a header is one line
-
-    def render_body(self, language: str, recipient: User | str | None = None) -> str:
-        zone = getattr(recipient, "time_zone", "") or settings.TIME_ZONE
-        with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
-            return render_to_string(self.template, {**self.context, "recipient": recipient, "link": self.link})
+        title, body = _Texts().get(self, language, recipient)
+        return title, body.replace(READER_LINK, self.link)  # no notification, no reader's link
 
     @property
     def link(self) -> str:
         return f"{settings.SITE_URL.rstrip('/')}{self.url}" if self.url else ""
+
+
+@dataclass
+class Notice:
+    """One event to tell, for ``notify_many``: what ``notify``'s arguments say for one call."""
+
+    key: str
+    message: Message
+    users: list[User] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
 
 
 def notify(
@@ -81,129 +105,154 @@ def notify(
     ``addresses`` (people without an account, a ticket's CC list: in the desk's language), and
     post to the webhooks of ``teams`` and to the webhooks that take every message of this
     reason. Returns how many people were newly told."""
-    now = timezone.now()
-    told = 0
-    recipients = {u.pk: u for u in users if u is not None and u.is_active}
-    # an address that is also a recipient's is mailed once, as that user
-    told_addresses = {u.email.lower() for u in recipients.values() if u.email}
-    # each recipient's channels in two queries, not two per recipient
-    preferences = {p.user_id: p for p in Preference.objects.filter(user__in=recipients)}
-    personal_hooks: dict[int, list[Webhook]] = {}
-    for webhook in Webhook.objects.filter(user__in=recipients):
-        personal_hooks.setdefault(webhook.user_id, []).append(webhook)
-    for user in recipients.values():
-        title, body = message.render(user.language, user)
-        _notification, created = _create_once(
-            Notification,
-            key=f"{key}:user:{user.pk}",
-            defaults={
-                "recipient": user,
-                "reason": message.reason,
-                "title": title,
-                "body": body,
-                "url": message.url,
-                "ticket_id": message.ticket_id,
-                "reference": message.reference,
-                "urgent": message.urgent,
-            },
-        )
-        if not created:
-            continue
-        told += 1
-        preference = preferences.get(user.pk) or Preference(user=user)
-        send_at = now if message.urgent else _after_quiet_hours(user, preference, now)
-        if user.email and preference.email:
-            _deliver(
-                key=f"{key}:user:{user.pk}",
-                send_at=send_at,
-                urgent=message.urgent,
-                recipient=user,
-                channel=Delivery.Channel.EMAIL,
-                address=user.email,
-                subject=title,
-                body=body,
-                headers=message.headers,
-                attachments=message.attachments,
-                ticket_id=message.ticket_id,
-            )
-        if preference.webhook:
-            for webhook in personal_hooks.get(user.pk, []):
-                _post(webhook, key, message, send_at, title, body, recipient=user)
-    for address in dict.fromkeys(a.lower() for a in addresses if a and a.lower() not in told_addresses):
-        title, body = message.render(settings.LANGUAGE_CODE, address)
-        if _deliver(
-            key=f"{key}:address:{address}"[:200],
-            send_at=now,
-            channel=Delivery.Channel.EMAIL,
-            address=address,
-            subject=title,
-            body=body,
-            headers=message.headers,
-            attachments=message.attachments,
-            ticket_id=message.ticket_id,
-        ):
-            told += 1
-    hooks = Webhook.objects.filter(Q(team__in=[t.pk for t in teams]) | Q(team=None, user=None))
-    for webhook in hooks:
-        title, body = message.render(webhook.language)
-        _post(webhook, key, message, now, title, body)
-    return told
-
-
-@dataclass
-class Notice:
-    """One event to tell, for ``notify_many``: what ``notify``'s arguments say for one call."""
-
-    key: str
-    message: Message
-    users: list[User] = field(default_factory=list)
-    teams: list[Team] = field(default_factory=list)
+    return _tell([Notice(key=key, message=message, users=list(users), teams=list(teams))], addresses)
 
 
 def notify_many(notices: list[Notice]) -> int:
-    """``notify`` for many events at once (a burst of breaches): the same rows, in a few
-    statements. Recipients' preferences and webhooks are read once for all; notifications and
-    deliveries are written with one INSERT each (``ON CONFLICT DO NOTHING`` on their unique
-    keys, so whatever exists already is neither written nor sent again); the deliveries due are
-    queued after commit, ``BATCH_SEND`` to a task, the urgent ones on their own queue first.
-    Returns how many people were newly told. Addresses outside accounts are ``notify``'s alone."""
+    """``notify`` for many events at once (a burst of breaches): the same rules and rows, in a
+    few statements whatever their number; the deliveries due are queued after commit,
+    ``BATCH_SEND`` to a task, the urgent ones on their own queue first. Returns how many people
+    were newly told. Addresses outside accounts are ``notify``'s alone."""
+    return _tell(notices)
+
+
+class _Texts:
+    """Subjects and bodies, each rendered once per message (a shared message: once per share),
+    language, time zone and reader (a shared message: kind of reader), its markers filled once
+    per message."""
+
+    def __init__(self) -> None:
+        self.fills: dict[tuple, list[tuple[str, str]]] = {}
+        self.rendered: dict[tuple, tuple[str, str]] = {}
+        self.bodies: dict[tuple, tuple[str, str]] = {}
+
+    def get(self, message: Message, language: str, recipient: User | str | None) -> tuple[str, str]:
+        language = language or settings.LANGUAGE_CODE
+        zone = getattr(recipient, "time_zone", "") or settings.TIME_ZONE
+        reader = type(recipient) if message.share else getattr(recipient, "pk", recipient)
+        key = (id(message), language, zone, reader)
+        if key not in self.bodies:
+            fills = self._fills(message, language, zone)
+            shared = (message.template, message.subject, message.share or id(message), language, zone, reader)
+            if shared not in self.rendered:
+                context = {**message.context, "recipient": recipient, "link": message.link}
+                if message.share:  # what differs between the messages of a share is filled later
+                    context |= {"recipient": None, "link": mark("link")}
+                with translation.override(language), timezone.override(zone):
+                    subject = translation.gettext(message.subject) % message.context
+                    self.rendered[shared] = (subject, render_to_string(message.template, context))
+            subject, body = self.rendered[shared]
+            self.bodies[key] = (one_line(_filled(subject, fills))[:255], _filled(body, fills))  # a header: one line
+        return self.bodies[key]
+
+    def _fills(self, message: Message, language: str, zone: str) -> list[tuple[str, str]]:
+        if (id(message), language, zone) not in self.fills:
+            fills = {}
+            if message.fill is not None:
+                with translation.override(language):
+                    fills = message.fill(language, zone)
+            if message.share:
+                fills = {**fills, "link": message.link}
+            self.fills[id(message), language, zone] = [(mark(name), value) for name, value in fills.items()]
+        return self.fills[id(message), language, zone]
+
+
+def _filled(text: str, fills: list[tuple[str, str]]) -> str:
+    if fills and "\ue000" in text:
+        for marker, value in fills:
+            text = text.replace(marker, value)
+    return text
+
+
+def _plans(user_ids: list[int], team_ids: set[int]) -> tuple[dict[int, Preference], dict[int, list], list]:
+    """The one query for the channels: the users' preferences, their personal webhooks, and the
+    webhooks of the teams and of everyone. Returns (preferences, personal webhooks by user,
+    shared webhooks)."""
+    qn = connection.ops.quote_name
+    hook_fields = ["id", "name", "url", "format", "secret", "team_id", "user_id", "reasons", "language", "is_active"]
+    hook_columns = ", ".join(f"w.{qn(f)}" for f in hook_fields)
+    users_in = ", ".join(["%s"] * len(user_ids)) or "NULL"
+    teams_in = ", ".join(["%s"] * len(team_ids)) or "NULL"
+    sql = (
+        f"SELECT p.user_id, p.email, p.webhook, p.quiet_from, p.quiet_until, {', '.join(['NULL'] * len(hook_fields))} "  # noqa: S608 (names; values are parameters)
+        f"FROM {Preference._meta.db_table} p WHERE p.user_id IN ({users_in}) UNION ALL "
+        f"SELECT NULL, NULL, NULL, NULL, NULL, {hook_columns} FROM {Webhook._meta.db_table} w "
+        f"WHERE w.user_id IN ({users_in}) OR w.team_id IN ({teams_in}) OR (w.team_id IS NULL AND w.user_id IS NULL)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*user_ids, *user_ids, *team_ids])
+        rows = cursor.fetchall()
+    preferences, personal, shared = {}, {}, []
+    times = Preference._meta.get_field("quiet_from")
+    reasons = Webhook._meta.get_field("reasons")
+    for row in rows:
+        if row[0] is not None:
+            preferences[row[0]] = Preference(
+                user_id=row[0],
+                email=bool(row[1]),
+                webhook=bool(row[2]),
+                quiet_from=times.to_python(row[3]),
+                quiet_until=times.to_python(row[4]),
+            )
+            continue
+        values = dict(zip(hook_fields, row[5:], strict=True))
+        values["reasons"] = reasons.from_db_value(values["reasons"], None, connection)
+        values["is_active"] = bool(values["is_active"])
+        webhook = Webhook(**values)
+        if webhook.user_id:
+            personal.setdefault(webhook.user_id, []).append(webhook)
+        else:
+            shared.append(webhook)
+    return preferences, personal, shared
+
+
+def _tell(notices: list[Notice], addresses: Iterable[str] = ()) -> int:
+    """Write the notifications and deliveries of ``notices`` (and mail ``addresses``, for one
+    notice) and queue what is due after commit. Returns how many people were newly told."""
     if not notices:
         return 0
     now = timezone.now()
-    users = {u.pk: u for notice in notices for u in notice.users if u is not None and u.is_active}
-    preferences = {p.user_id: p for p in Preference.objects.filter(user__in=users)}
-    personal_hooks: dict[int, list[Webhook]] = {}
-    for webhook in Webhook.objects.filter(user__in=users):
-        personal_hooks.setdefault(webhook.user_id, []).append(webhook)
-    team_ids = {t.pk for notice in notices for t in notice.teams}
-    shared_hooks = list(Webhook.objects.filter(Q(team__in=team_ids) | Q(team=None, user=None)))
+    users = {u.pk: u for n in notices for u in n.users if u is not None and u.is_active}
+    team_ids = {t.pk for n in notices for t in n.teams}
+    preferences, personal, shared = _plans(list(users), team_ids)
+    texts = _Texts()
+    send_after: dict[int, datetime.datetime] = {}  # each user's end of quiet hours, if now is in them
+    # the notifications, each with its deliveries waiting for the insert to say it is new
+    notifications: list[tuple] = []
+    waiting: dict[str, list[tuple]] = {}
+    deliveries: list[tuple] = []
+    urgent_keys: set[str] = set()
+    webhook_keys: set[str] = set()
+    held: set[str] = set()  # not due yet (quiet hours): the sweeper sends them when they are
+    mails: dict[str, tuple] = {}  # the notifications' emails, by key
+    extras: dict[int, tuple[str, str]] = {}  # a message's headers and attachments, as JSON
 
-    keys = [f"{n.key}:user:{u.pk}" for n in notices for u in {u.pk: u for u in n.users if u is not None}.values()]
-    existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-    notifications: list[Notification] = []
-    deliveries: list[tuple[Delivery, bool]] = []  # (row, urgent)
-    subjects: dict[tuple, str] = {}
-    bodies: dict[tuple, tuple[User, str]] = {}  # rendered once per share, language and zone
+    def delivery(key, message, *, channel, address, subject, body, send_at, recipient_id=None, webhook=None):
+        row = (
+            key,
+            channel,
+            recipient_id,
+            address,
+            webhook.pk if webhook else None,
+            json.dumps(_payload(message, subject, body) if webhook else {}),
+            subject,
+            body,
+            json.dumps(message.headers if channel == Delivery.Channel.EMAIL else {}),
+            json.dumps(message.attachments if channel == Delivery.Channel.EMAIL else []),
+            send_at,
+            channels.new_message_id(key) if channel == Delivery.Channel.EMAIL else "",
+            message.ticket_id if channel == Delivery.Channel.EMAIL else None,
+        )
+        note(key, message, send_at, webhook)
+        return row
 
-    def render(message: Message, user: User) -> tuple[str, str]:
-        language = user.language
-        if (id(message), language) not in subjects:
-            subjects[id(message), language] = message.render_subject(language)
-        key = (message.template, message.share or id(message), language, user.time_zone or settings.TIME_ZONE)
-        if message.personalise is None or key not in bodies:
-            bodies[key] = (user, message.render_body(language, user))
-            return subjects[id(message), language], bodies[key][1]
-        first, body = bodies[key]
-        return subjects[id(message), language], message.personalise(body, first, user)
-
-    def post(webhook, notice, send_at, title, body, recipient=None):
-        if webhook.wants(notice.message.reason):
-            deliveries.append(
-                (
-                    _webhook_delivery(webhook, notice.key, notice.message, send_at, title, body, recipient),
-                    notice.message.urgent,
-                )
-            )
+    def note(key, message, send_at, webhook=None):
+        if message.urgent:
+            urgent_keys.add(key)
+        if send_at > now:
+            held.add(key)
+        if webhook:
+            webhook_keys.add(key)
 
     for notice in notices:
         message, seen = notice.message, set()
@@ -212,85 +261,184 @@ def notify_many(notices: list[Notice]) -> int:
                 continue
             seen.add(user.pk)
             key = f"{notice.key}:user:{user.pk}"
-            if key in existing:
-                continue
-            title, body = render(message, user)
+            title, body = texts.get(message, user.language, user)
+            token = ""
+            if READER_LINK in body:
+                token = secrets.token_urlsafe(16)
+                body = body.replace(READER_LINK, f"{message.reader_link}{token}/" if message.reader_link else "")
             notifications.append(
-                Notification(
-                    key=key,
-                    recipient=user,
-                    reason=message.reason,
-                    title=title,
-                    body=body,
-                    url=message.url,
-                    ticket_id=message.ticket_id,
-                    reference=message.reference,
-                    urgent=message.urgent,
+                (
+                    key,
+                    user.pk,
+                    message.reason,
+                    title,
+                    body,
+                    message.url,
+                    message.ticket_id,
+                    message.reference,
+                    message.urgent,
+                    token,
                 )
             )
             preference = preferences.get(user.pk) or Preference(user=user)
-            send_at = now if message.urgent else _after_quiet_hours(user, preference, now)
-            if user.email and preference.email:
-                delivery = Delivery(
-                    key=key,
-                    next_attempt_at=send_at,
-                    recipient=user,
-                    channel=Delivery.Channel.EMAIL,
-                    address=user.email,
-                    subject=title,
-                    body=body,
-                    headers=message.headers,
-                    attachments=message.attachments,
-                    ticket_id=message.ticket_id,
-                    message_id=channels.new_message_id(key),
-                )
-                deliveries.append((delivery, message.urgent))
+            if message.urgent:
+                send_at = now
+            else:
+                if user.pk not in send_after:
+                    send_after[user.pk] = _after_quiet_hours(user, preference, now)
+                send_at = send_after[user.pk]
+            rows = waiting.setdefault(key, [])
+            if user.email and preference.email:  # the notification's own text, copied by the database
+                note(key, message, send_at)
+                if id(message) not in extras:
+                    extras[id(message)] = (json.dumps(message.headers), json.dumps(message.attachments))
+                mails[key] = (key, user.email, *extras[id(message)], send_at, channels.new_message_id(key))
             if preference.webhook:
-                for webhook in personal_hooks.get(user.pk, []):
-                    post(webhook, notice, send_at, title, body, recipient=user)
-        team_ids = {t.pk for t in notice.teams}
-        rendered: dict[str, tuple[str, str]] = {}
-        for webhook in shared_hooks:
-            if webhook.team_id is None or webhook.team_id in team_ids:
-                if webhook.language not in rendered:
-                    rendered[webhook.language] = message.render(webhook.language)
-                post(webhook, notice, now, *rendered[webhook.language])
+                for webhook in personal.get(user.pk, []):
+                    if webhook.wants(message.reason):
+                        rows.append(
+                            delivery(
+                                f"{notice.key}:webhook:{webhook.pk}",
+                                message,
+                                channel=Delivery.Channel.WEBHOOK,
+                                address=webhook.url,
+                                subject=title,
+                                body=body,
+                                send_at=send_at,
+                                recipient_id=user.pk,
+                                webhook=webhook,
+                            )
+                        )
+        notice_teams = {t.pk for t in notice.teams}
+        for webhook in shared:
+            if (webhook.team_id is None or webhook.team_id in notice_teams) and webhook.wants(message.reason):
+                title, body = texts.get(message, webhook.language, None)
+                body = body.replace(READER_LINK, message.link)
+                deliveries.append(
+                    delivery(
+                        f"{notice.key}:webhook:{webhook.pk}",
+                        message,
+                        channel=Delivery.Channel.WEBHOOK,
+                        address=webhook.url,
+                        subject=title,
+                        body=body,
+                        send_at=now,
+                        webhook=webhook,
+                    )
+                )
+    told_addresses = {u.email.lower() for u in users.values() if u.email}  # mailed once, as that user
+    message, address_keys = notices[0].message, set()
+    for address in dict.fromkeys(a.lower() for a in addresses if a and a.lower() not in told_addresses):
+        title, body = texts.get(message, settings.LANGUAGE_CODE, address)
+        body = body.replace(READER_LINK, message.link)
+        address_keys.add(f"{notices[0].key}:address:{address}"[:200])
+        deliveries.append(
+            delivery(
+                f"{notices[0].key}:address:{address}"[:200],
+                message,
+                channel=Delivery.Channel.EMAIL,
+                address=address,
+                subject=title,
+                body=body,
+                send_at=now,
+            )
+        )
 
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    if deliveries:
-        known = set(Delivery.objects.filter(key__in=[d.key for d, _u in deliveries]).values_list("key", flat=True))
-        fresh = [(d, urgent) for d, urgent in deliveries if d.key not in known]
-        Delivery.objects.bulk_create([d for d, _u in fresh], ignore_conflicts=True)
-        due = {d.key: urgent for d, urgent in fresh if d.next_attempt_at <= now}
-        if due:
-            ids = dict(Delivery.objects.filter(key__in=due).values_list("key", "pk"))
-            # the urgent ones first, and among them the groups' chat posts (one reaches a group)
-            webhooks = {d.key for d, _u in fresh if d.channel == Delivery.Channel.WEBHOOK}
-            urgent_ids = [
-                ids[k] for k, urgent in sorted(due.items(), key=lambda i: i[0] not in webhooks) if urgent and k in ids
-            ]
-            other_ids = [ids[k] for k, urgent in due.items() if not urgent and k in ids]
-
-            def fan_out():
-                sending.deliveries_enqueue(urgent_ids, urgent=True)
-                sending.deliveries_enqueue(other_ids)
-
-            transaction.on_commit(fan_out)
-    return len(notifications)
+    new = _insert_new(Notification, NOTIFICATION_COLUMNS, notifications, now)
+    for key in new:
+        deliveries += waiting.get(key, [])
+    written = _insert_new(Delivery, DELIVERY_COLUMNS, deliveries, now)
+    written |= _insert_mails([mails[key] for key in new if key in mails], now)
+    due = [(key, pk) for key, pk in written.items() if key not in held]
+    if due:
+        # the urgent ones first, and among them the groups' chat posts (one reaches a group)
+        urgent_ids = [pk for key, pk in sorted(due, key=lambda i: i[0] not in webhook_keys) if key in urgent_keys]
+        other_ids = [pk for key, pk in due if key not in urgent_keys]
+        transaction.on_commit(lambda: _fan_out(urgent_ids, other_ids))
+    return len(new) + len(address_keys & written.keys())
 
 
-def _webhook_delivery(webhook, key, message, send_at, title, body, recipient=None) -> Delivery:
-    return Delivery(
-        key=f"{key}:webhook:{webhook.pk}",
-        next_attempt_at=send_at,
-        recipient=recipient,
-        channel=Delivery.Channel.WEBHOOK,
-        webhook=webhook,
-        address=webhook.url,
-        subject=title,
-        body=body,
-        payload=_payload(message, title, body),
+def _fan_out(urgent_ids: list[int], other_ids: list[int]) -> None:
+    """One event's delivery goes in a task of its own; a burst's, ``BATCH_SEND`` to a task."""
+    for ids, urgent in ((urgent_ids, True), (other_ids, False)):
+        if len(ids) == 1:
+            sending.delivery_enqueue(ids[0], urgent=urgent)
+        elif ids:
+            sending.deliveries_enqueue(ids, urgent=urgent)
+
+
+NOTIFICATION_COLUMNS = ["key", "recipient_id", "reason", "title", "body", "url", "ticket_id", "reference", "urgent"]
+NOTIFICATION_COLUMNS += ["token", "created_at"]
+DELIVERY_COLUMNS = ["key", "channel", "recipient_id", "address", "webhook_id", "payload", "subject", "body"]
+DELIVERY_COLUMNS += ["headers", "attachments", "next_attempt_at", "message_id", "ticket_id", "status", "attempts"]
+DELIVERY_COLUMNS += ["last_error", "created_at"]
+INSERT_CHUNK = 500
+
+
+def _insert_new(model, columns: list[str], rows: list[tuple], now: datetime.datetime) -> dict[str, int]:
+    """Insert ``rows`` (without their trailing defaults), skipping those whose ``key`` exists:
+    one ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING`` per ``INSERT_CHUNK`` rows, no
+    savepoint, no look-up first. Returns the new rows' ids by key."""
+    if not rows:
+        return {}
+    qn = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    tail = (Delivery.Status.PENDING, 0, "", stamp) if model is Delivery else (stamp,)
+    dates = [i for i, column in enumerate(columns) if column == "next_attempt_at"]
+    head = ", ".join(qn(c) for c in columns)
+    new: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            values = ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(chunk))
+            params = []
+            for row in chunk:
+                row = row + tail
+                if dates:
+                    row = list(row)
+                    for i in dates:
+                        row[i] = connection.ops.adapt_datetimefield_value(row[i])
+                params.extend(row)
+            cursor.execute(
+                f"INSERT INTO {qn(model._meta.db_table)} ({head}) VALUES {values} "  # noqa: S608 (names)
+                f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('key')}, {qn('id')}",
+                params,
+            )
+            new.update(cursor.fetchall())
+    return new
+
+
+def _insert_mails(rows: list[tuple], now: datetime.datetime) -> dict[str, int]:
+    """The emails of new notifications: their subject, body, reader and ticket copied from the
+    notification by the database (``INSERT ... SELECT``), the rest (key, address, headers and
+    attachments as JSON, when, Message-ID) given per row. Returns the new rows' ids by key."""
+    if not rows:
+        return {}
+    qn = connection.ops.quote_name
+    json_type = Delivery._meta.get_field("headers").db_type(connection)
+    columns = ", ".join(qn(c) for c in DELIVERY_COLUMNS)
+    select = (
+        f"n.{qn('key')}, %s, n.recipient_id, v.column2, NULL, %s, n.title, n.body, CAST(v.column3 AS {json_type}), "
+        f"CAST(v.column4 AS {json_type}), v.column5, v.column6, n.ticket_id, %s, 0, '', %s"
     )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    new: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params: list = [Delivery.Channel.EMAIL, "{}", Delivery.Status.PENDING, stamp]
+            for key, address, headers, attachments, send_at, message_id in chunk:
+                params += [key, address, headers, attachments, connection.ops.adapt_datetimefield_value(send_at)]
+                params.append(message_id)
+            cursor.execute(
+                f"INSERT INTO {qn(Delivery._meta.db_table)} ({columns}) SELECT {select} "  # noqa: S608 (names)
+                f"FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))}) v "
+                f"JOIN {qn(Notification._meta.db_table)} n ON n.{qn('key')} = v.column1 "
+                f"WHERE 1 = 1 ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('key')}, {qn('id')}",
+                params,
+            )
+            new.update(cursor.fetchall())
+    return new
 
 
 def _payload(message: Message, title: str, body: str) -> dict:
@@ -303,46 +451,6 @@ def _payload(message: Message, title: str, body: str) -> dict:
         "reference": message.reference,
         "urgent": message.urgent,
     }
-
-
-def _post(webhook: Webhook, key: str, message: Message, send_at, title: str, body: str, recipient=None) -> None:
-    if not webhook.wants(message.reason):
-        return
-    _deliver(
-        key=f"{key}:webhook:{webhook.pk}",
-        send_at=send_at,
-        urgent=message.urgent,
-        recipient=recipient,
-        channel=Delivery.Channel.WEBHOOK,
-        webhook=webhook,
-        address=webhook.url,
-        subject=title,
-        body=body,
-        payload=_payload(message, title, body),
-    )
-
-
-def _create_once(model, *, key: str, defaults: dict):
-    """``get_or_create`` by the unique ``key`` for a row that is new nearly every time: the insert
-    first (in a savepoint), the look-up only when the key exists (saves a query per row)."""
-    try:
-        with transaction.atomic():
-            return model.objects.create(key=key, **defaults), True
-    except IntegrityError as error:
-        try:
-            return model.objects.get(key=key), False
-        except model.DoesNotExist:
-            raise error from None
-
-
-def _deliver(*, key: str, send_at: datetime.datetime, urgent: bool = False, **fields) -> bool:
-    """Write the delivery once (True when it is new); send it after commit if it is due."""
-    if fields.get("channel", Delivery.Channel.EMAIL) == Delivery.Channel.EMAIL:
-        fields["message_id"] = channels.new_message_id(key)
-    delivery, created = _create_once(Delivery, key=key, defaults={**fields, "next_attempt_at": send_at})
-    if created and send_at <= timezone.now():
-        transaction.on_commit(lambda pk=delivery.pk: sending.delivery_enqueue(pk, urgent=urgent))
-    return created
 
 
 def preference_for(user: User) -> Preference:

@@ -8,7 +8,6 @@ import re
 import threading
 
 import pytest
-from django.core import signing
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -69,11 +68,23 @@ def test_a_burst_writes_what_the_per_clock_path_writes_each_once_in_a_few_querie
     assert Delivery.objects.filter(recipient=world.leader).count() == 41
     leader = Notification.objects.filter(recipient=world.leader, ticket_id=burst[0].pk).get()
     assert leader.urgent and "Pump 0 down" in leader.title
-    # one body rendered per clock and language, each reader's acknowledgement link their own
+    # one text rendered per reason and language for all clocks, each reader's acknowledgement
+    # link their own: the notification's random token, which names its reader and ticket
+    tokens = set()
     for notification in Notification.objects.filter(ticket_id=burst[0].pk).exclude(reason="ticket_created"):
         token = re.search(r"/acknowledge/([^/\s]+)/", notification.body).group(1)
-        assert signing.loads(token, salt=escalation.ACK_SALT) == {"t": burst[0].pk, "u": notification.recipient_id}
-        assert "Pump 0 down" in notification.body
+        assert token == notification.token and token not in tokens
+        tokens.add(token)
+        with travel(T0 + 62 * MINUTE):
+            assert escalation.acknowledge_reader(token) == (burst[0], notification.recipient)
+        assert "Pump 0 down" in notification.body and burst[0].reference in notification.body
+        assert notification.body.rstrip().endswith(f"/tickets/{burst[0].pk}/")  # its ticket's link, not another's
+        assert Delivery.objects.filter(key=notification.key).get().body == notification.body
+    by_ticket = {t.pk: t for t in burst}
+    for notification in Notification.objects.filter(ticket_id__in=by_ticket).exclude(reason="ticket_created"):
+        ticket = by_ticket[notification.ticket_id]  # each clock's own parts in the text rendered once
+        assert notification.body.rstrip().endswith(f"/tickets/{ticket.pk}/") and ticket.title in notification.body
+        assert notification.title.startswith(f"[{ticket.reference}]")
     clock = SLAClock.objects.get(ticket=burst[0], metric="first_response")
     assert clock.breached_at == clock.due_at and clock.escalation_next_at is None
     # once: a second pass, a per-clock task, a sweep find nothing
@@ -124,7 +135,9 @@ def test_urgent_deliveries_take_their_own_queue(
     from notifications import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.deliver_batch, "apply_async", lambda args, queue=None: sent.append((queue, args[0])))
+    monkeypatch.setattr(
+        tasks.deliver_batch, "apply_async", lambda args, queue=None, **options: sent.append((queue, args[0]))
+    )
     urgent_tickets(3, customer_a, project_a)
     with travel(T0 + 61 * MINUTE), django_capture_on_commit_callbacks(execute=True):
         deadlines.breach_due()
