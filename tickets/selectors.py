@@ -26,6 +26,8 @@ from tickets.models import (
 from tickets.worktime import WorkSchedule
 
 _clocks = SLAClock.objects.select_related("calendar", "escalation_policy", "acknowledged_by").order_by("metric")
+# what a list shows of a clock: its state (the calendar for a paused one's time left)
+_listed_clocks = SLAClock.objects.select_related("calendar").order_by("metric")
 
 
 def ticket_list(*, user: User) -> QuerySet[Ticket]:
@@ -33,6 +35,14 @@ def ticket_list(*, user: User) -> QuerySet[Ticket]:
         "organisation", "project", "reporter", "assignee", "team"
     ).prefetch_related(Prefetch("clocks", queryset=_clocks))
     return scope_to_user(queryset, user)
+
+
+def listed(queryset: QuerySet[Ticket], *, related: tuple[str, ...]) -> QuerySet[Ticket]:
+    """``ticket_list``'s tickets for a list (the queue page, the API's list): only the related
+    rows the list shows (``related``, for ``select_related``), and the clocks without their
+    escalation policy and who acknowledged it, which only the ticket's own page names."""
+    queryset = queryset.select_related(None).select_related(*related)
+    return queryset.prefetch_related(None).prefetch_related(Prefetch("clocks", queryset=_listed_clocks))
 
 
 def ticket_get(*, user: User, pk: int) -> Ticket:
@@ -71,6 +81,29 @@ def ticket_filter(queryset: QuerySet[Ticket], *, user: User, params: Mapping[str
 def queue_order(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Nearest due moment first; tickets without a running clock after them, newest first."""
     return queryset.order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-pk")
+
+
+class PagedByIds:
+    """``queryset`` for a paginator (Django's or DRF's: ``count()`` and slicing), a page read as a
+    deferred join: the page's ids are found by the ordered, filtered query on the ticket table
+    alone, in a subquery, and only those rows are joined to their organisation, project, people
+    and clocks. The plain slice joins every row the sort has to look at before the limit: on the
+    queue's index ties of ``next_due_at`` (tickets received in the same second) that was 1,400
+    rows joined for 50 shown. The same rows in the same order where the order is total (the
+    queue's ends on the id); tickets tied on a partial order (``?ordering=priority``) may come in
+    another order within their page, as the database may give them anyway. As many queries."""
+
+    def __init__(self, queryset: QuerySet[Ticket]) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, window: slice) -> list[Ticket]:
+        if not isinstance(window, slice):
+            raise TypeError("a page is read by slice")
+        ids = self.queryset.values("pk")[window]
+        return list(self.queryset.filter(pk__in=ids))
 
 
 def ticket_timeline(*, ticket: Ticket, user: User) -> list[TicketEvent]:

@@ -4,17 +4,17 @@ role sees and may do differs inside them."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
 from core.files import stored_file_response
 from tickets import escalation, panels, selectors, services, sla
@@ -33,6 +33,35 @@ from tickets.forms import (
 )
 from tickets.models import Ticket
 from tickets.services import CUSTOMER_TRANSITIONS, TRANSITIONS
+
+# The queue's filter and bulk-assign fields as HTML, per process, under everything they are
+# made of (see _queue_fields); past _FIELDS_KEPT kinds they are all built again.
+_fields_html: dict[tuple, tuple[str, str]] = {}
+_FIELDS_KEPT = 256
+
+
+def _queue_fields(form: QueueFilterForm, assign_form: AssignForm) -> tuple[str, str]:
+    """The filter fields and the bulk-assign fields, rendered. Rendering their selects (Django
+    renders a template per option: the organisations, the engineers, the teams) was 7 ms of a
+    queue page, so the HTML is kept, under its language, what was asked (the form's data) and
+    the choices as they are now, read on every request (the three queries the rendering ran
+    anyway): a renamed organisation or a new engineer makes another key, never a stale page."""
+    fields = (form.fields["organisation"], assign_form.fields["assignee"], assign_form.fields["team"])
+    choices = tuple(tuple((item.pk, field.label_from_instance(item)) for item in field.queryset) for field in fields)
+    asked = tuple((name, tuple(form.data.getlist(name))) for name in form.fields) if form.is_bound else None
+    key = (translation.get_language(), asked, choices)
+    html = _fields_html.get(key)
+    if html is None:
+        for field, pairs in zip(fields, choices, strict=True):  # rendered from what was read, not read again
+            field.choices = [("", field.empty_label), *pairs] if field.empty_label is not None else list(pairs)
+        html = (
+            render_to_string("tickets/_queue_filters.html", {"form": form}),
+            render_to_string("tickets/_queue_assign.html", {"assign_form": assign_form}),
+        )
+        if len(_fields_html) >= _FIELDS_KEPT:
+            _fields_html.clear()  # not one by one: no iterating while another thread adds
+        _fields_html[key] = html
+    return html
 
 
 def _with_clocks(tickets, now):
@@ -65,11 +94,14 @@ def ticket_list(request):
         elif show == "done":
             tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
         tickets = tickets.order_by("-received_at", "-pk")
-    page = Paginator(tickets, 50).get_page(request.GET.get("page"))
+    tickets = selectors.listed(tickets, related=("organisation", "assignee"))  # what a row shows
+    page = Paginator(selectors.PagedByIds(tickets), 50).get_page(request.GET.get("page"))
     _with_clocks(page, timezone.now())
     context = {"page": page, "form": form, "show": request.GET.get("show", "open")}
     if user.is_staff_member:
         context["assign_form"] = AssignForm()
+        filter_fields, assign_fields = _queue_fields(form, context["assign_form"])
+        context.update(filter_fields=mark_safe(filter_fields), assign_fields=mark_safe(assign_fields))  # noqa: S308
     return render(request, "tickets/ticket_list.html", context)
 
 
@@ -302,12 +334,10 @@ def ticket_acknowledge(request, pk: int):
 def acknowledge_link(request, token: str):
     """The link in an escalation message: whoever got it can take the escalation from a phone
     without signing in. GET asks (so that mail scanners opening links change nothing), POST does."""
-    try:
-        data = signing.loads(token, salt=escalation.ACK_SALT, max_age=escalation.ACK_MAX_AGE)
-        user = User.objects.get(pk=data["u"], is_active=True)
-        ticket = Ticket.objects.get(pk=data["t"])
-    except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist, Ticket.DoesNotExist):
+    reader = escalation.acknowledge_reader(token)
+    if reader is None:
         return render(request, "tickets/acknowledge.html", {"invalid": True}, status=400)
+    ticket, user = reader
     done = False
     if request.method == "POST":
         try:

@@ -174,6 +174,7 @@ def test_the_list_pages_and_its_queries_do_not_grow_with_the_rows(client, engine
     def queries_for(count: int) -> int:
         for n in range(count - InboundMessage.objects.count()):
             ingest(sender="Alice <alice@org-a.example>", subject=f"Fault {n}")
+        client.get(reverse("mail:list"))  # what every page keeps for a minute (the liaison on duty) is kept
         with CaptureQueriesContext(connection) as captured:
             response = client.get(reverse("mail:list"), {"status": "all"})
         assert len(listed(response)) == count

@@ -287,6 +287,7 @@ def test_pages_of_fifty_with_queries_not_growing_with_the_entries(
 ):
     client.force_login(engineer)
     path = url("reports:archive-organisation", org_a.pk)
+    client.get(path, MARCH)  # what every page keeps for a minute (the liaison on duty) is kept
     few, _html = _count_queries(client, path, MARCH)
     made = [make_ticket(project_a, sh(2026, 3, day, hour, 0)) for day in range(1, 29) for hour in (8, 16)]
     with django_assert_max_num_queries(MAX_QUERIES):
