@@ -61,7 +61,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # the reader's own link (``Message.reader_link``): a random token, made with the row, that
     # lets its recipient act on what it says (acknowledge an escalation) without signing in
-    token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    token = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("notification")

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='token',
-            field=models.CharField(blank=True, default='', editable=False, max_length=32),
+            field=models.CharField(blank=True, default='', db_default='', editable=False, max_length=32),
         ),
         migrations.AddConstraint(
             model_name='notification',
