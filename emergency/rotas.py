@@ -8,6 +8,7 @@ later-created wins.
 
 import datetime
 import itertools
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -24,6 +25,8 @@ from accounts.models import User
 from core import feeds
 from core.errors import ServiceDeskError
 from emergency.models import Rota, RotaMember, RotaOverride
+
+logger = logging.getLogger(__name__)
 
 # the feeds of ``accounts.CalendarLink``: a rota's shifts, and the link's own person's shifts
 FEED_ROTA = "emergency.rota"
@@ -128,17 +131,25 @@ def on_duty_now() -> list[Shift]:
     hand-over or for ``DUTY_KEPT``, whichever comes first, and dropped when a rota or an
     override is saved (``_duty_changed``). A renamed or deactivated person shows within it."""
     now = timezone.now()
-    kept = cache.get(DUTY_KEY)
+    try:
+        kept = cache.get(DUTY_KEY)
+    except Exception:  # the cache (Redis) is down: every page still shows who is on duty
+        logger.warning("on-duty look-up not cached: the cache is unavailable", exc_info=True)
+        return on_duty(now)
     if kept is not None and now < kept[0]:
         return kept[1]
     duties = on_duty(now)
     until = min([shift.ends_at for shift in duties] + [now + DUTY_KEPT])
-    cache.set(DUTY_KEY, (until, duties), timeout=DUTY_KEPT.total_seconds())
+    try:
+        cache.set(DUTY_KEY, (until, duties), timeout=DUTY_KEPT.total_seconds())
+    except Exception:
+        logger.warning("on-duty look-up not cached: the cache is unavailable", exc_info=True)
     return duties
 
 
 def _duty_changed() -> None:
-    transaction.on_commit(lambda: cache.delete(DUTY_KEY))
+    # robust: a cache that is down fails no rota write (what it kept went with it, or ends within DUTY_KEPT)
+    transaction.on_commit(lambda: cache.delete(DUTY_KEY), robust=True)
 
 
 def on_duty_users(now: datetime.datetime) -> QuerySet[User]:

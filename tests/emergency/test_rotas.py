@@ -1,6 +1,7 @@
 """The liaison rota: turns and hand-overs on the wall clock, overrides, who is on duty, the feeds."""
 
 import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -248,6 +249,25 @@ def test_the_bars_on_duty_is_kept_until_the_hand_over_and_dropped_by_a_rota_writ
         assert [d.user.first_name for d in rotas.on_duty_now()] == [groups.tech.first_name]
     with time_machine.travel(at(SHANGHAI, 2026, 1, 14, 10, 1), tick=False):
         assert [d.user.first_name for d in rotas.on_duty_now()] == ["Renamed"]
+
+
+def test_the_bars_on_duty_is_read_from_the_database_while_the_cache_is_down(
+    groups, manager, django_capture_on_commit_callbacks
+):
+    rota = make_rota([groups.liaison, groups.tech])
+    down = ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with (
+        time_machine.travel(at(SHANGHAI, 2026, 1, 8, 15), tick=False),
+        mock.patch.object(rotas.cache, "get", side_effect=down),
+        mock.patch.object(rotas.cache, "set", side_effect=down),
+        mock.patch.object(rotas.cache, "delete", side_effect=down),
+    ):
+        assert [d.user for d in rotas.on_duty_now()] == [groups.liaison]
+        # a rota write commits whatever the cache does
+        with django_capture_on_commit_callbacks(execute=True):
+            override(rota, groups.eng2, at(SHANGHAI, 2026, 1, 8, 12), at(SHANGHAI, 2026, 1, 8, 20), manager)
+        assert RotaOverride.objects.filter(rota=rota, user=groups.eng2).exists()
+        assert [d.user for d in rotas.on_duty_now()] == [groups.eng2]
 
 
 # --- iCalendar feeds ------------------------------------------------------------------------
