@@ -262,6 +262,7 @@ def drain(titles: set[str], timeout: float = 120) -> dict:
         .strip()
         .splitlines()[-1]
     )
+    filed = [title for title in filed if title in titles]  # an earlier run's tickets stay in the database
     # a copy sent again after a lost "sent" record carries the same Message-ID: one message
     by_title: dict[str, set[str]] = defaultdict(set)
     copies = 0
