@@ -281,6 +281,26 @@ def _leave(locked: list[int], left: list | None) -> None:
         queue_clock(clock_id)
 
 
+def _clock_events(clocks: list[SLAClock], kind: str, *, public: bool) -> None:
+    """One history line per clock (its metric and due moment), written as one INSERT."""
+    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
+    escalation.rows_insert(
+        TicketEvent,
+        escalation.EVENT_COLUMNS,
+        [
+            (
+                clock.ticket_id,
+                None,
+                kind,
+                public,
+                {"metric": clock.metric, "due_at": clock.due_at.isoformat()},
+                recorded,
+            )
+            for clock in clocks
+        ],
+    )
+
+
 def _breach_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
     chains: dict[tuple, tuple | None] = {}  # (project, priority, metric, open) -> chain_first
     policies = escalation.Policies()
@@ -308,22 +328,7 @@ def _breach_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
                 acknowledged_by=None,
             )
         SLAClock.objects.filter(pk__in=[c.pk for c in members]).update(**fields)
-    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
-    escalation.rows_insert(
-        TicketEvent,
-        escalation.EVENT_COLUMNS,
-        [
-            (
-                clock.ticket_id,
-                None,
-                TicketEvent.Kind.BREACHED,
-                True,
-                {"metric": clock.metric, "due_at": clock.due_at.isoformat()},
-                recorded,
-            )
-            for clock in clocks
-        ],
-    )
+    _clock_events(clocks, TicketEvent.Kind.BREACHED, public=True)
     first_line, notices = FirstLine(), []
     # the steps due at the breach (the default chain's first two) in the same transaction
     escalation.chains_advance([(c.ticket, c) for c in clocks if c.escalation_next_at], now, notices)
@@ -345,22 +350,7 @@ def warn_due(*, now: datetime.datetime | None = None, limit: int | None = None, 
 
 def _warn_batch(clocks: list[SLAClock], now: datetime.datetime) -> int:
     SLAClock.objects.filter(pk__in=[c.pk for c in clocks]).update(warned_at=now)
-    recorded = timezone.now()  # the history's time of writing, as ``auto_now_add`` gives it
-    escalation.rows_insert(
-        TicketEvent,
-        escalation.EVENT_COLUMNS,
-        [
-            (
-                clock.ticket_id,
-                None,
-                TicketEvent.Kind.WARNED,
-                False,
-                {"metric": clock.metric, "due_at": clock.due_at.isoformat()},
-                recorded,
-            )
-            for clock in clocks
-        ],
-    )
+    _clock_events(clocks, TicketEvent.Kind.WARNED, public=False)
     first_line = FirstLine()
     notify_many([_warning_notice(clock.ticket, clock, first_line(clock.ticket)) for clock in clocks])
     for clock in clocks:
