@@ -70,6 +70,16 @@ class Project(TimeStampedModel):
         verbose_name=_("SLA policy"),
         help_text=_("Empty: the default policy applies."),
     )
+    emergency_response_minutes = models.PositiveIntegerField(
+        _("emergency response target (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10_080)],
+        help_text=_(
+            "Round-the-clock minutes from the first report of an emergency to the start of handling. "
+            "Empty: the desk's default applies."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(verbose_name=_("historical project"))
@@ -107,6 +117,11 @@ class InstalledProduct(TimeStampedModel):
         _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100_000)]
     )
     notes = models.TextField(_("notes"), blank=True)
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("Where it stands: building, room, rack.")
+    )
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
 
     history = HistoricalRecords(verbose_name=_("historical installed product"))
 
@@ -114,6 +129,34 @@ class InstalledProduct(TimeStampedModel):
         verbose_name = _("installed product")
         verbose_name_plural = _("installed products")
         ordering = ["name", "version"]
+        indexes = [models.Index(fields=["serial_number"], name="asset_serial")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}".strip()
+
+
+class HotlineNumber(TimeStampedModel):
+    """A service hotline: the desk's own (no organisation) or one organisation's."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="hotlines",
+        verbose_name=_("organisation"),
+        help_text=_("Empty: the desk's hotline, shown to everyone without one of their own."),
+    )
+    label = models.CharField(_("label"), max_length=120, help_text=_("What the number is for, e.g. 24-hour hotline."))
+    number = models.CharField(_("number"), max_length=40)
+    hours = models.CharField(_("hours"), max_length=120, help_text=_("When it is answered, e.g. 24 x 7."))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("hotline number")
+        verbose_name_plural = _("hotline numbers")
+        ordering = ["organisation_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.number}"

@@ -169,6 +169,15 @@ class Incident(TimeStampedModel):
         related_name="incidents",
         verbose_name=_("ticket"),
     )
+    asset = models.ForeignKey(
+        "customers.InstalledProduct",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("asset"),
+        help_text=_("The installed product the emergency is about, when known."),
+    )
     title = models.CharField(_("title"), max_length=200)
     symptoms = models.TextField(_("symptoms"))
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
@@ -348,6 +357,8 @@ class ReviewAction(models.Model):
     )
     due_date = models.DateField(_("due date"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("owner reminded at"), null=True, blank=True)
+    overdue_reported_at = models.DateTimeField(_("overdue reported at"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -372,6 +383,13 @@ class Rota(TimeStampedModel):
     )
     starts_on = models.DateField(_("first shift starts on"))
     is_active = models.BooleanField(_("active"), default=True)
+    projects = models.ManyToManyField(
+        "customers.Project",
+        blank=True,
+        related_name="liaison_rotas",
+        verbose_name=_("projects covered"),
+        help_text=_("The projects whose customers see this rota's liaison on duty. Empty: every project."),
+    )
 
     history = HistoricalRecords(verbose_name=_("historical rota"))
 

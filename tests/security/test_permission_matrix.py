@@ -8,8 +8,6 @@ A new URL fails ``test_every_url_is_in_the_matrix`` until it has its row here.
 """
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,11 +26,19 @@ from notifications.models import Notification
 from tests.accounts.factories import CustomerFactory, UserFactory, feed_key
 from tests.customers.factories import InstalledProductFactory, OrganisationFactory, ProjectFactory
 from tests.emergency.conftest import create_emergency_defaults
+from tests.security import (
+    matrix_assets,
+    matrix_hotline,
+    matrix_incidents,
+    matrix_loops,
+    matrix_parts,
+    matrix_sla,
+)
+from tests.security.matrix_rows import ROLES, Row, everyone, signed_in
 from tickets.calendars import calendar_save
 from tickets.policies import escalation_policy_save, policy_save
 from tickets.services import ticket_create
 
-ROLES = ["anonymous", "customer_a", "customer_b", "engineer", "manager", "admin"]
 # Strings that exist only in organisation A's data: customer B must never receive them.
 MARKERS_OF_A = [
     "Zephyr-Org-A",
@@ -51,17 +57,6 @@ MARKERS_OF_A = [
 ]
 
 
-@dataclass
-class Row:
-    name: str
-    method: str
-    expected: dict[str, int]
-    args: list[str] = field(default_factory=list)  # names of objects in the world, resolved per run
-    data: dict[str, Any] | Callable[[dict], dict] | None = None  # a callable gets the world
-    api: bool = False
-    query: Callable[[dict], dict] | None = None  # the URL's query string, from the world
-
-
 def calendar_link_of(user, project) -> CalendarLink:
     """``user``'s link to the feed of ``project``'s visits."""
     from maintenance import visit_feeds
@@ -73,14 +68,6 @@ def calendar_link_of(user, project) -> CalendarLink:
 def review_request(world) -> dict[str, Any]:
     """Write organisation A's review of March 2026 (the page's form and the API)."""
     return {"organisation": world["org_a"].pk, "period": "month", "day": "2026-03-15"}
-
-
-def everyone(code: int, **overrides: int) -> dict[str, int]:
-    return {role: overrides.get(role, code) for role in ROLES}
-
-
-def signed_in(code: int, anonymous: int, **overrides: int) -> dict[str, int]:
-    return everyone(code, anonymous=anonymous, **overrides)
 
 
 MATRIX = [
@@ -1343,6 +1330,10 @@ MATRIX = [
     Row("inbound-email-retry", "post", MAIL_API_ACTION.expected, args=["inbound_q_a"], data={}, api=True),
 ]
 
+# each capability of issue 22 keeps its rows and its part of the world in its own module
+CAPABILITIES = [matrix_assets, matrix_hotline, matrix_incidents, matrix_loops, matrix_parts, matrix_sla]
+MATRIX += [row for capability in CAPABILITIES for row in capability.ROWS]
+
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by
 # Django's own is_staff check, and asserted for every role through admin:index), and
 # javascript-catalog style helpers.
@@ -1370,6 +1361,13 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def world(db):
+    world = _base_world()
+    for capability in CAPABILITIES:
+        world.update(capability.world(world))
+    return world
+
+
+def _base_world() -> dict[str, Any]:
     org_a = OrganisationFactory(name="Zephyr-Org-A", code="zephyr-org-a")
     org_b = OrganisationFactory(name="Org B", code="org-b")
     project_a = ProjectFactory(organisation=org_a, name="Zephyr project A", code="zephyr-prj-a")

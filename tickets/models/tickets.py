@@ -59,6 +59,15 @@ class Ticket(TimeStampedModel):
     project = models.ForeignKey(
         "customers.Project", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("delivered project")
     )
+    asset = models.ForeignKey(
+        "customers.InstalledProduct",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("asset"),
+        help_text=_("The installed product the report is about, when known."),
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_tickets", verbose_name=_("reporter")
     )
