@@ -4,9 +4,9 @@ checks and messages, and the records' history)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, fields_of
+from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, ServiceSavedMixin, fields_of
 from customers import services
-from customers.models import InstalledProduct, Organisation, Project
+from customers.models import HotlineNumber, InstalledProduct, Organisation, Project
 
 
 class ProjectInline(ReadOnlyInline):
@@ -35,8 +35,33 @@ class OrganisationAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
 
 class InstalledProductInline(admin.TabularInline):
     model = InstalledProduct
-    fields = ["name", "version", "serial_number", "quantity", "notes"]
+    fields = ["name", "version", "serial_number", "quantity", "location", "installed_on", "accepted_on", "notes"]
     extra = 1
+
+
+@admin.register(InstalledProduct)
+class InstalledProductAdmin(ServiceSavedMixin, SimpleHistoryAdmin):
+    """Assets, found by serial number; saved by ``services.asset_create`` / ``asset_update`` (a
+    serial number names one asset of a project). Removed with the project's products list."""
+
+    list_display = ["name", "version", "serial_number", "project", "location", "installed_on", "accepted_on"]
+    list_filter = ["project__organisation"]
+    list_select_related = ["project__organisation"]
+    search_fields = ["serial_number", "name", "project__name", "project__code"]
+    autocomplete_fields = ["project"]
+    fields = ["project", *sorted(services.ASSET_FIELDS, key=InstalledProductInline.fields.index)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["project"] if obj is not None and obj.pk else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def service_save(self, request, obj, data):
+        fields = fields_of(data, services.ASSET_FIELDS)
+        if obj.pk is None:
+            return services.asset_create(actor=request.user, project=data["project"], **fields)
+        return services.asset_update(actor=request.user, asset=obj, **fields)
 
 
 @admin.register(Project)
@@ -59,6 +84,7 @@ class ProjectAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
         "final_acceptance_date",
         "customer_liaison",
         "sla_policy",
+        "emergency_response_minutes",
         "is_active",
     ]
     inlines = [InstalledProductInline]
@@ -69,3 +95,30 @@ class ProjectAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
         if obj.pk is None:
             return services.project_create(actor=request.user, products=products, **fields)
         return services.project_update(actor=request.user, project=obj, products=products, **fields)
+
+
+@admin.register(HotlineNumber)
+class HotlineNumberAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """The desk's hotline numbers (no organisation) and an organisation's own, saved by
+    ``services.hotline_number_save``: pages and emails show them from the next request on."""
+
+    list_display = ["number", "label", "hours", "organisation", "position", "is_active"]
+    list_filter = ["is_active", ("organisation", admin.EmptyFieldListFilter), "organisation"]
+    list_select_related = ["organisation"]
+    search_fields = ["number", "label", "organisation__name"]
+    autocomplete_fields = ["organisation"]
+    fields = ["organisation", "label", "number", "hours", "position", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("organisation__name", "position", "id")
+
+    def service_save(self, request, obj, data):
+        fields = fields_of(data, services.HOTLINE_FIELDS)
+        return services.hotline_number_save(actor=request.user, hotline=obj if obj.pk else None, **fields)
+
+    def delete_model(self, request, obj):
+        services.hotline_number_delete(actor=request.user, hotline=obj)
+
+    def delete_queryset(self, request, queryset):
+        for hotline in queryset:
+            services.hotline_number_delete(actor=request.user, hotline=hotline)

@@ -46,9 +46,22 @@ class OrganisationInput(InputSerializer):
 
 
 class InstalledProductSerializer(InputSerializer):
+    """A product of the project: an asset (``/api/v1/assets/<id>/``), its id read-only."""
+
     class Meta:
         model = InstalledProduct
-        fields = ["name", "version", "serial_number", "quantity", "notes"]
+        fields = [
+            "id",
+            "name",
+            "version",
+            "serial_number",
+            "quantity",
+            "location",
+            "installed_on",
+            "accepted_on",
+            "notes",
+        ]
+        read_only_fields = ["id"]
 
 
 class ProjectOutput(serializers.ModelSerializer):
@@ -70,6 +83,7 @@ class ProjectOutput(serializers.ModelSerializer):
             "customer_liaison",
             "customer_liaison_name",
             "sla_policy",
+            "emergency_response_minutes",
             "products",
             "is_active",
             "created_at",
@@ -98,6 +112,7 @@ class ProjectInput(InputSerializer):
             "final_acceptance_date",
             "customer_liaison",
             "sla_policy",
+            "emergency_response_minutes",
             "products",
             "is_active",
         ]

@@ -1,10 +1,12 @@
 """Administrators configure the grading matrix, the response plans, the rotas and the risks
 here; incidents are read here and worked on in the pages and the API."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, ServiceSavedMixin, fields_of
+from core.errors import ServiceDeskError
 from emergency import rotas, services
 from emergency.models import (
     GradingRule,
@@ -12,6 +14,7 @@ from emergency.models import (
     IncidentEntry,
     PlanResource,
     ResponsePlan,
+    ReviewAction,
     Risk,
     Rota,
     RotaMember,
@@ -38,7 +41,7 @@ class GradingRuleAdmin(ServiceSavedMixin, admin.ModelAdmin):
 
 class PlanResourceInline(admin.TabularInline):
     model = PlanResource
-    fields = ["position", "kind", "description", "quantity"]
+    fields = ["position", "kind", "description", "quantity", "part"]
     extra = 0
 
 
@@ -46,7 +49,7 @@ class PlanResourceInline(admin.TabularInline):
 class ResponsePlanAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
     """Saved by ``services.response_plan_save`` with its resources in the order of their position."""
 
-    list_display = ["name", "grade", "response_minutes", "recovery_minutes", "calendar"]
+    list_display = ["name", "grade", "response_minutes", "recovery_minutes", "onsite_minutes", "calendar"]
     fields = list(services.PLAN_FIELDS)
     inlines = [PlanResourceInline]
 
@@ -74,7 +77,8 @@ class RotaAdmin(InlinesSavedThroughServiceMixin, SimpleHistoryAdmin):
     time zone, a first shift within the supported years, staff only."""
 
     list_display = ["name", "shift_days", "handover", "timezone", "starts_on", "is_active"]
-    fields = ["name", "description", "timezone", "handover", "shift_days", "starts_on", "is_active"]
+    fields = ["name", "description", "timezone", "handover", "shift_days", "starts_on", "is_active", "projects"]
+    filter_horizontal = ["projects"]
     inlines = [RotaMemberInline, RotaOverrideInline]
 
     def service_save(self, request, obj, data, inlines):
@@ -126,3 +130,45 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReviewAction)
+class ReviewActionAdmin(ServiceSavedMixin, admin.ModelAdmin):
+    """Improvement actions of incident reviews, saved by ``services.review_action_create`` and
+    ``review_action_update`` (a line on the incident's timeline each); done and reopened by the
+    actions of the list. Nothing is deleted."""
+
+    list_display = ["description", "incident", "owner", "due_date", "done_at", "reminded_at", "overdue_reported_at"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter), "owner"]
+    search_fields = ["description", "incident__reference"]
+    raw_id_fields = ["incident"]
+    fields = ["incident", "description", "owner", "due_date", "done_at", "reminded_at", "overdue_reported_at"]
+    readonly_fields = ["done_at", "reminded_at", "overdue_reported_at"]
+    actions = ["mark_done", "reopen"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "incident"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, obj, data):
+        fields = {name: data[name] for name in ("description", "owner", "due_date")}
+        if obj.pk:
+            return services.review_action_update(action_id=obj.pk, actor=request.user, **fields)
+        return services.review_action_create(incident_id=data["incident"].pk, actor=request.user, **fields)
+
+    def _each(self, request, queryset, service) -> None:
+        for action in queryset:
+            try:
+                service(action_id=action.pk, actor=request.user)
+            except ServiceDeskError as error:
+                self.message_user(request, f"{action}: {error.message}", messages.WARNING)
+
+    @admin.action(description=_("Mark done"))
+    def mark_done(self, request, queryset):
+        self._each(request, queryset.filter(done_at=None), services.review_action_done)
+
+    @admin.action(description=_("Reopen"))
+    def reopen(self, request, queryset):
+        self._each(request, queryset.exclude(done_at=None), services.review_action_reopen)

@@ -14,3 +14,5 @@ class EmergencyConfig(AppConfig):
 
         escalation.register_action("open_incident", services.incident_from_escalation)
         escalation.register_on_duty(rotas.on_duty_users)
+        # the escalation policies the response plans name run incidents' chains, not tickets'
+        escalation.register_reserved_policies(services.reserved_escalation_policies)

@@ -56,6 +56,9 @@ PLANS = [
     ),
 ]
 
+# the on-site arrival target of each grade's plan (minutes from the dispatch, round the clock)
+ONSITE_MINUTES = {"general": 1440, "important": 720, "urgent": 240, "critical": 120}
+
 
 def grade_for(total: int) -> str:
     return "general" if total <= 1 else "important" if total <= 3 else "urgent" if total == 4 else "critical"
@@ -73,18 +76,18 @@ def grading_defaults_ensure(grading_rule: type[Model], response_plan: type[Model
                 )
                 created += made
     for grade, name, response, recovery, leadership, technical, liaisons, managers, resources in PLANS:
-        plan, made = response_plan.objects.get_or_create(
-            grade=grade,
-            defaults={
-                "name": name,
-                "response_minutes": response,
-                "recovery_minutes": recovery,
-                "notify_leadership": leadership,
-                "notify_technical": technical,
-                "notify_liaisons": liaisons,
-                "notify_managers": managers,
-            },
-        )
+        defaults = {
+            "name": name,
+            "response_minutes": response,
+            "recovery_minutes": recovery,
+            "notify_leadership": leadership,
+            "notify_technical": technical,
+            "notify_liaisons": liaisons,
+            "notify_managers": managers,
+        }
+        if any(field.name == "onsite_minutes" for field in response_plan._meta.get_fields()):
+            defaults["onsite_minutes"] = ONSITE_MINUTES[grade]  # not in the plans of migration 0002
+        plan, made = response_plan.objects.get_or_create(grade=grade, defaults=defaults)
         if made:
             created += 1
             for position, (kind, description, quantity) in enumerate(resources):

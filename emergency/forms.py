@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.text import validate_one_line
-from core.widgets import DateTimeLocalInput
-from customers.selectors import project_list
+from core.widgets import AssetSelect, DateTimeLocalInput
+from customers.models import InstalledProduct
+from customers.selectors import asset_by_serial, asset_list, project_list
 from emergency.models import Grade, Incident, Level, Risk
 
 Status = Incident.Status
@@ -24,6 +25,7 @@ class IncidentForm(forms.ModelForm):
         model = Incident
         fields = [
             "project",
+            "asset",
             "title",
             "symptoms",
             "occurred_at",
@@ -34,20 +36,59 @@ class IncidentForm(forms.ModelForm):
             "reporter_phone",
         ]
         widgets = {
+            "asset": AssetSelect(),
             "occurred_at": DateTimeLocalInput(),
             "symptoms": forms.Textarea(attrs={"rows": 3}),
             "scope": forms.Textarea(attrs={"rows": 2}),
             "measures_taken": forms.Textarea(attrs={"rows": 2}),
         }
 
+    asset_serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=120,
+        required=False,
+        help_text=_("Or type the serial number on the device's label: it finds the asset of the project."),
+    )
+    field_order = ["project", "asset", "asset_serial"]
+
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = project_list(user=user).filter(is_active=True)
+        assets = asset_list(user=user).filter(project__is_active=True)
+        self.fields["asset"].queryset = assets.order_by("project__name", "name", "serial_number")
+        self.fields["asset"].label_from_instance = _asset_label
+        self.fields["asset"].help_text = _("The installed product the emergency is about, if you know it.")
         self.fields["title"].validators.append(validate_one_line)
         if user.is_customer:
             del self.fields["reporter_name"], self.fields["reporter_phone"]
         else:
             self.fields["reporter_name"].help_text = _("The caller, and the organisation if it is not obvious.")
+
+    def clean(self):
+        """A serial number typed names the project's asset with it; one that is not there, or an
+        asset of another project, is an error."""
+        data = super().clean()
+        project, asset = data.get("project"), data.get("asset")
+        serial = data.pop("asset_serial", "").strip()
+        if project is None:
+            return data
+        if serial:
+            found = asset_by_serial(project=project, serial=serial)
+            if found is None:
+                message = _("No asset of this project has serial number %(serial)s.") % {"serial": serial}
+                self.add_error("asset_serial", message)
+            elif asset is not None and asset != found:
+                self.add_error("asset_serial", _("This serial number is another asset than the one chosen."))
+            else:
+                data["asset"] = found
+        elif asset is not None and asset.project_id != project.pk:
+            self.add_error("asset", _("Choose an asset of the incident's project."))
+        return data
+
+
+def _asset_label(asset: InstalledProduct) -> str:
+    serial = f" · {asset.serial_number}" if asset.serial_number else ""
+    return f"{asset.project.name}: {asset}{serial}"
 
 
 class StepForm(forms.Form):
@@ -201,4 +242,16 @@ class RiskForm(forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = project_list(user=user).filter(is_active=True)
+        self.fields["owner"].queryset = _staff()
+
+
+class ReviewActionForm(forms.Form):
+    """An improvement action of the review: added or changed on the incident page."""
+
+    description = forms.CharField(label=_("Improvement action"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _staff()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from emergency.models import Grade, Incident, IncidentEntry
@@ -24,6 +25,8 @@ INTERNAL_FIELDS: dict[str, Any] = {
     "responders": [],
     "resources": [],
     "review_actions": [],
+    "escalating": False,
+    "acknowledged_at": None,
 }
 # what an entry's data holds that a customer never sees
 INTERNAL_DATA = {"reason", "suggested", "people", "owner"}
@@ -61,6 +64,15 @@ def actor_name(actor: User | None, reader: User | None) -> str | None:
     return str(actor) if _named(actor, reader) else _("Service desk")
 
 
+# what happened to an improvement action (emergency.services.review_actions); an action added
+# says nothing more
+REVIEW_ACTION_CHANGES = {
+    "changed": gettext_lazy("changed"),
+    "done": gettext_lazy("done"),
+    "reopened": gettext_lazy("reopened"),
+}
+
+
 def describe(kind: str, data: dict[str, Any]) -> str:
     """What an entry's data says, in words of the active language (the step reached, the grade,
     the people)."""
@@ -69,13 +81,18 @@ def describe(kind: str, data: dict[str, Any]) -> str:
     if kind == IncidentEntry.Kind.GRADED and data.get("grade") in Grade.values:
         return str(Grade(data["grade"]).label)
     if kind == IncidentEntry.Kind.BREACH:
+        if data.get("target") == "arrival":
+            return _("On-site arrival")
         return _("Response") if data.get("target") == "response" else _("Recovery")
+    if kind == IncidentEntry.Kind.ESCALATED:
+        return ", ".join(data.get("recipients", []))
     if kind == IncidentEntry.Kind.ASSIGNED:
         return ", ".join(data.get("people", []))
     if kind in (IncidentEntry.Kind.DISPATCH, IncidentEntry.Kind.ARRIVAL):
         return data.get("engineer", "")
     if kind == IncidentEntry.Kind.REVIEW_ACTION:
-        return ", ".join(str(part) for part in (data.get("owner"), data.get("due_date")) if part)
+        change = REVIEW_ACTION_CHANGES.get(data.get("change", ""), "")
+        return ", ".join(str(part) for part in (change, data.get("owner"), data.get("due_date")) if part)
     return ""
 
 

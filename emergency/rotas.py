@@ -152,6 +152,44 @@ def _duty_changed() -> None:
     transaction.on_commit(lambda: cache.delete(DUTY_KEY), robust=True)
 
 
+@dataclass(frozen=True)
+class Duty:
+    """A liaison on duty now, and the projects their rota covers that the viewer may see
+    (``None``: the rota covers every project)."""
+
+    shift: Shift
+    projects: list[tuple[int, str]] | None
+
+
+def on_duty_for(*, user: User, project_id: int | None = None) -> list[Duty]:
+    """The liaisons on duty now whom ``user`` may call: a customer those of the rotas covering
+    one of its organisation's projects (``Rota.projects``; none named: every project), staff
+    every one; ``project_id`` keeps those covering that project. Reuses ``on_duty_now()``
+    (cached) and reads the rotas' projects in one query."""
+    duties = on_duty_now()
+    if not duties or not getattr(user, "is_authenticated", False):
+        return []
+    covered: dict[int, list[tuple[int, str, int]]] = {}
+    rows = Rota.projects.through.objects.filter(rota_id__in={shift.rota.pk for shift in duties})
+    for rota_id, pk, name, organisation_id in rows.values_list(
+        "rota_id", "project_id", "project__name", "project__organisation_id"
+    ).order_by("project__name", "project_id"):
+        covered.setdefault(rota_id, []).append((pk, name, organisation_id))
+    found = []
+    for shift in duties:
+        projects = covered.get(shift.rota.pk)
+        if projects is None:  # every project
+            found.append(Duty(shift, None))
+            continue
+        if user.is_customer:
+            projects = [p for p in projects if p[2] == user.organisation_id]
+        if project_id is not None:
+            projects = [p for p in projects if p[0] == project_id]
+        if projects or (user.is_staff_member and project_id is None):
+            found.append(Duty(shift, [(pk, name) for pk, name, _org in projects]))
+    return found
+
+
 def on_duty_users(now: datetime.datetime) -> QuerySet[User]:
     """The liaison(s) on duty: registered with the escalation engine as the on-duty finder."""
     return User.objects.filter(pk__in=[shift.user.pk for shift in on_duty(now)], is_active=True)
@@ -161,7 +199,12 @@ def on_duty_users(now: datetime.datetime) -> QuerySet[User]:
 
 
 @transaction.atomic
-def rota_save(*, rota: Rota | None = None, members: list[User] | None = None, **fields) -> Rota:
+def rota_save(
+    *, rota: Rota | None = None, members: list[User] | None = None, projects: Iterable | None = None, **fields
+) -> Rota:
+    """Create or change a rota; ``members`` in turn order, ``projects`` the projects whose
+    customers see its liaison on duty (empty: every project), each replacing what was there
+    when given."""
     rota = rota or Rota()
     if "timezone" in fields:
         try:
@@ -185,6 +228,8 @@ def rota_save(*, rota: Rota | None = None, members: list[User] | None = None, **
         RotaMember.objects.bulk_create(
             RotaMember(rota=rota, position=index, user=user) for index, user in enumerate(members)
         )
+    if projects is not None:
+        rota.projects.set(projects)
     _duty_changed()
     return rota
 

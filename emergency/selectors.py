@@ -7,7 +7,16 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
-from emergency.models import GRADE_ORDER, GradingRule, Incident, IncidentEntry, ResponsePlan, Risk
+from emergency.models import (
+    GRADE_ORDER,
+    GradingRule,
+    Incident,
+    IncidentDispatch,
+    IncidentEntry,
+    ResponsePlan,
+    ReviewAction,
+    Risk,
+)
 
 Status = Incident.Status
 
@@ -62,6 +71,21 @@ def clock_state(due: datetime.datetime | None, done: datetime.datetime | None, n
     return {"state": "breached" if now > due else "running", "due_at": due, "remaining": due - now}
 
 
+def escalating(incident: Incident) -> bool:
+    """The response went unanswered past its target and nobody acknowledged it: the escalation
+    chain runs (or would, with a policy)."""
+    running = incident.response_breached_at and not incident.responded_at
+    return bool(running and not incident.acknowledged_at and incident.is_open)
+
+
+def dispatches_with_targets(*, incident: Incident, now: datetime.datetime) -> list[IncidentDispatch]:
+    """The incident's dispatches, each with its on-site arrival target's state (``arrival_state``)."""
+    dispatches = list(incident.dispatches.select_related("engineer"))
+    for dispatch in dispatches:
+        dispatch.arrival_state = clock_state(dispatch.arrival_due_at, dispatch.arrived_at, now)
+    return dispatches
+
+
 def grading_matrix() -> QuerySet[GradingRule]:
     return GradingRule.objects.all()
 
@@ -73,3 +97,10 @@ def plans() -> QuerySet[ResponsePlan]:
 def risk_list(*, user: User) -> QuerySet[Risk]:
     queryset = Risk.objects.select_related("project", "project__organisation", "owner")
     return scope_to_user(queryset, user, organisation_field="project__organisation")
+
+
+def review_action_list(*, user: User) -> QuerySet[ReviewAction]:
+    """Improvement actions of incident reviews: the vendor's (staff only), the earliest due first."""
+    if not (user.is_authenticated and user.is_staff_member):
+        return ReviewAction.objects.none()
+    return ReviewAction.objects.select_related("incident", "owner").order_by("due_date", "pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from emergency import views
+from emergency import escalation_views, review_views, views
 
 app_name = "emergency"
 
@@ -15,6 +15,13 @@ urlpatterns = [
     path("incidents/<int:pk>/arrive/", views.incident_arrive, name="arrive"),
     path("incidents/<int:pk>/resources/<int:resource_id>/check/", views.resource_check, name="check_resource"),
     path("incidents/<int:pk>/report.pdf", views.incident_pdf, name="pdf"),
+    path("incidents/<int:pk>/acknowledge/", escalation_views.incident_acknowledge, name="acknowledge"),
+    path("acknowledge/<str:token>/", escalation_views.acknowledge_link, name="acknowledge_link"),
+    path("incidents/<int:pk>/actions/", review_views.review_action_add, name="review_action_add"),
+    path("incidents/<int:pk>/actions/<int:action_pk>/", review_views.review_action_edit, name="review_action_edit"),
+    path(
+        "incidents/<int:pk>/actions/<int:action_pk>/done/", review_views.review_action_done, name="review_action_done"
+    ),
     path("groups/", views.groups, name="groups"),
     path("rotas/", views.rota_list, name="rotas"),
     path("rotas/<int:pk>/overrides/", views.rota_override, name="rota_override"),

@@ -99,6 +99,8 @@ def _detail_context(request, incident: Incident) -> dict:
         "internal": presenters.sees_internal(user),
         "response": selectors.clock_state(incident.response_due_at, incident.responded_at, now),
         "recovery": selectors.clock_state(incident.recovery_due_at, incident.recovered_at, now),
+        "escalating": selectors.escalating(incident),
+        "dispatches": selectors.dispatches_with_targets(incident=incident, now=now),
         "steps": Incident.Status.choices,
         "reached": [value for value, _label in Incident.Status.choices][
             : [value for value, _label in Incident.Status.choices].index(incident.status) + 1
@@ -114,7 +116,11 @@ def _detail_context(request, incident: Incident) -> dict:
             arrive_form=ArriveForm() if incident.dispatches.filter(arrived_at=None).exists() else None,
             matrix={(r.severity, r.scope, r.urgency): r.get_grade_display() for r in GradingRule.objects.all()},
         )
-    elif user.is_customer and incident.status == Incident.Status.RECOVERED:
+    if user.is_staff_member:
+        from emergency.review_views import review_actions_context
+
+        context.update(review_actions_context(user, incident))
+    if user.is_customer and incident.status == Incident.Status.RECOVERED:
         context["step_forms"] = [
             (Incident.Status.VERIFIED, _("Confirm the recovery"), step_form(Incident.Status.VERIFIED))
         ]
@@ -252,7 +258,7 @@ def groups(request):
 def rota_list(request):
     _staff_only(request.user)
     now = timezone.now()
-    active = list(rotas.active_rotas())
+    active = list(rotas.active_rotas().prefetch_related("projects"))
     feed_urls = rotas.rota_feed_urls(viewer=request.user, rotas=active)
     items = []
     for rota in active:

@@ -35,6 +35,7 @@ from maintenance.models import (
     Product,
     Release,
     ReturnVisit,
+    ReturnVisitSchedule,
     Service,
     ServiceContract,
     UpgradeNotice,
@@ -251,12 +252,24 @@ class InspectionAdmin(admin.ModelAdmin):
     """Read-only: visits are planned by their schedule or created as health checks, and done
     in the pages and the API, which keep the rules."""
 
-    list_display = ["title", "project", "kind", "due_date", "engineer", "status", "overdue_at", "completed_at"]
+    list_display = [
+        "title",
+        "project",
+        "kind",
+        "due_date",
+        "engineer",
+        "status",
+        "overdue_at",
+        "completed_at",
+        "signed_off_on",
+    ]
     list_filter = ["status", "kind", OverdueFilter, "project__organisation"]
     list_select_related = ["project", "engineer"]
     search_fields = ["title", "project__name", "project__code"]
     date_hierarchy = "due_date"
     inlines = [AnswerInline, PhotoInline]
+    # the customer's sign-off, given in the portal or the API
+    readonly_fields = ["signed_off_name", "signed_off_on", "sign_off_remarks", "signed_off_at", "signed_off_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -303,6 +316,23 @@ class ReturnVisitAdmin(StaffChoiceMixin, ServiceSavedMixin, admin.ModelAdmin):
 
     def service_save(self, request: HttpRequest, obj: ReturnVisit, data: dict[str, Any]) -> None:
         services.return_visit_save(visit=obj, actor=request.user, **data)
+
+
+@admin.register(ReturnVisitSchedule)
+class ReturnVisitScheduleAdmin(StaffChoiceMixin, ServiceSavedMixin, SimpleHistoryAdmin):
+    """Recurring return visits of a project (as inspection schedules), saved by
+    ``services.return_visit_schedule_save``; the visits are created by beat."""
+
+    list_display = ["name", "project", "rule", "first_date", "staff", "lead_days", "remind_days", "is_active"]
+    list_filter = ["is_active", "project__organisation"]
+    list_select_related = ["project", "staff"]
+    search_fields = ["name", "project__name", "project__code"]
+    autocomplete_fields = ["project"]
+    staff_fields = ("staff",)
+    fields = ["project", "name", "rule", "first_date", "staff", "lead_days", "remind_days", "is_active"]
+
+    def service_save(self, request: HttpRequest, obj: ReturnVisitSchedule, data: dict[str, Any]) -> ReturnVisitSchedule:
+        return services.return_visit_schedule_save(schedule=obj, actor=request.user, **data)
 
 
 # --- products, releases and upgrades ------------------------------------------------------

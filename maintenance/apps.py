@@ -15,3 +15,8 @@ class MaintenanceConfig(AppConfig):
 
         register_panel(panels.coverage_panel)
         register_event_line(TicketEvent.Kind.COVERAGE, panels.coverage_line)
+        # parts never imports maintenance: it learns at start-up that issued parts may be billed
+        from maintenance.parts_billing import bill_issued_part
+        from parts.services import register_issued
+
+        register_issued(bill_issued_part)

@@ -101,16 +101,24 @@ def _in_force(queryset: QuerySet, *, project_id: int, asset_id: int | None, on: 
 def verdict(
     *, project_id: int, on: datetime.date, asset_id: int | None = None, cause: str | None = None, service: str
 ) -> Verdict:
-    """Free or billable: the warranty in force on ``on`` decides, then a service contract; a
-    cause the terms do not cover, or a service they exclude, is billable."""
+    """Free or billable: the warranty and the service contract in force on ``on`` are asked in
+    turn, the first whose terms cover the cause and include the service makes it free; a cause
+    none covers, or a service they exclude, is billable.
+
+    With an asset, the asset's own records come first: its warranty replaces the project's for
+    it (and its contract the project's contract), and a record of the asset is asked before a
+    record of the whole project (the asset's contract before the project's warranty)."""
     warranty = _in_force(Warranty.objects.select_related("terms"), project_id=project_id, asset_id=asset_id, on=on)
     contract = _in_force(ServiceContract.objects.all(), project_id=project_id, asset_id=asset_id, on=on)
     day = _day(on)
     refusals = []
-    for record, terms, label in (
+    candidates = [
         (warranty, warranty.terms if warranty else None, _("the warranty")),
         (contract, contract, _("service contract %(number)s") % {"number": contract.number} if contract else ""),
-    ):
+    ]
+    # the asset's records first; sorted() is stable, so a warranty stays before a contract of its level
+    candidates.sort(key=lambda candidate: candidate[0] is None or candidate[0].asset_id is None)
+    for record, terms, label in candidates:
         if record is None:
             continue
         names = {"record": label, "end": _day(record.end_date)}
@@ -146,3 +154,63 @@ def verdict(
 
 
 RELEASE_SERVICES = {"patch": Service.PATCH, "minor": Service.MINOR_UPGRADE, "major": Service.MAJOR_UPGRADE}
+
+
+@dataclass(frozen=True)
+class AssetWarranty:
+    """The warranty that speaks for an asset today: ``status`` one of Status's values, or
+    ``none`` when neither the asset nor its project has a warranty."""
+
+    status: str
+    warranty: Warranty | None = None
+
+    @property
+    def end_date(self) -> datetime.date | None:
+        return self.warranty.end_date if self.warranty else None
+
+    @property
+    def scope(self) -> str | None:
+        if self.warranty is None:
+            return None
+        return "asset" if self.warranty.asset_id else "project"
+
+
+NO_WARRANTY = "none"
+
+
+def _warranty_rank(warranty: Warranty, today: datetime.date) -> tuple:
+    """Lower is better: in force (the asset's own before the project's, then the longest), then
+    the next to start, then the last to have ended."""
+    if warranty.start_date <= today <= warranty.end_date:
+        return (0, warranty.asset_id is None, -warranty.end_date.toordinal(), warranty.pk)
+    if today < warranty.start_date:
+        return (1, warranty.asset_id is None, warranty.start_date.toordinal(), warranty.pk)
+    return (2, warranty.asset_id is None, -warranty.end_date.toordinal(), warranty.pk)
+
+
+def asset_warranties(assets, today: datetime.date) -> dict[int, AssetWarranty]:
+    """Each asset's warranty status on ``today``, keyed by asset id, in one query: its own
+    warranty in force before its project's, as the coverage verdict takes them."""
+    assets = list(assets)
+    if not assets:
+        return {}
+    rows = Warranty.objects.filter(
+        Q(asset=None) | Q(asset_id__in=[asset.pk for asset in assets]),
+        project_id__in={asset.project_id for asset in assets},
+    ).select_related("terms")
+    by_project: dict[int, list[Warranty]] = {}
+    by_asset: dict[int, list[Warranty]] = {}
+    for warranty in rows:
+        if warranty.asset_id:
+            by_asset.setdefault(warranty.asset_id, []).append(warranty)
+        else:
+            by_project.setdefault(warranty.project_id, []).append(warranty)
+    answer = {}
+    for asset in assets:
+        candidates = by_asset.get(asset.pk, []) + by_project.get(asset.project_id, [])
+        if not candidates:
+            answer[asset.pk] = AssetWarranty(NO_WARRANTY)
+            continue
+        best = min(candidates, key=lambda warranty: _warranty_rank(warranty, today))
+        answer[asset.pk] = AssetWarranty(warranty_status(best, today), best)
+    return answer

@@ -20,6 +20,7 @@ from maintenance.models import (
     InspectionAnswer,
     InspectionSchedule,
     ReturnVisit,
+    ReturnVisitSchedule,
     Service,
     ServiceContract,
     UpgradeNotice,
@@ -349,3 +350,38 @@ class SurveyForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ReturnVisitScheduleForm(forms.ModelForm):
+    class Meta:
+        model = ReturnVisitSchedule
+        fields = ["project", "name", "rule", "first_date", "staff", "lead_days", "remind_days", "is_active"]
+        widgets = {"first_date": forms.DateInput(attrs=DATE)}
+        help_texts = {
+            "rule": _(
+                "RFC 5545 recurrence rule. Quarterly: FREQ=MONTHLY;INTERVAL=3. Half-yearly: FREQ=MONTHLY;INTERVAL=6. "
+                "Yearly in March: FREQ=YEARLY;BYMONTH=3."
+            )
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = project_list(user=user).filter(is_active=True)
+        self.fields["staff"].queryset = _staff()
+        self.fields["rule"].widget.attrs["placeholder"] = "FREQ=MONTHLY;INTERVAL=3"
+
+    def _post_clean(self) -> None:
+        pass  # the service checks the rule and validates the row
+
+
+class InspectionSignOffForm(forms.Form):
+    """The customer's sign-off of a completed inspection report."""
+
+    name = forms.CharField(label=_("Signed off by"), max_length=120)
+    signed_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        help_text=_("Default: today."),
+    )
+    remarks = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

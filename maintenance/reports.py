@@ -36,6 +36,7 @@ def inspection_pdf(inspection: Inspection, *, language: str) -> bytes:
         _checklist(pdf, list(inspection.answers.all()))
         _conclusions(pdf, inspection)
         _photos(pdf, list(inspection.photos.all()))
+        _sign_off(pdf, inspection)
         return pdf.render()
 
 
@@ -122,3 +123,21 @@ def _photos(pdf: Report, photos: Iterable[InspectionPhoto]) -> None:
     pdf.heading(_("Photos"))
     for photo, image in images:
         pdf.picture(image, photo.caption)
+
+
+def _sign_off(pdf: Report, inspection: Inspection) -> None:
+    """The customer's sign-off block: who signed, the date and the remarks (or that it awaits)."""
+    if inspection.status != Inspection.Status.COMPLETED:
+        return
+    pdf.heading(_("Customer sign-off"))
+    if inspection.signed_off_at is None:
+        pdf.note(_("Not signed off by the customer yet."))
+        return
+    pdf.facts(
+        [
+            (_("Signed off by"), inspection.signed_off_name),
+            (_("Date"), inspection.signed_off_on.isoformat() if inspection.signed_off_on else ""),
+        ]
+    )
+    if inspection.sign_off_remarks.strip():
+        pdf.paragraph(_("Remarks"), inspection.sign_off_remarks)

@@ -17,6 +17,7 @@ from maintenance.models import (
     InspectionSchedule,
     Release,
     ReturnVisit,
+    ReturnVisitSchedule,
     ServiceContract,
     UpgradeNotice,
     Warranty,
@@ -89,6 +90,11 @@ def inspection_get(*, user: User, pk: int) -> Inspection:
 
 def return_visit_list(*, user: User) -> QuerySet[ReturnVisit]:
     queryset = ReturnVisit.objects.select_related("project__organisation", "staff", "ticket")
+    return scope_to_user(queryset, user, organisation_field=ORG)
+
+
+def return_visit_schedule_list(*, user: User) -> QuerySet[ReturnVisitSchedule]:
+    queryset = ReturnVisitSchedule.objects.select_related("project__organisation", "staff")
     return scope_to_user(queryset, user, organisation_field=ORG)
 
 

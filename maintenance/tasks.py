@@ -30,3 +30,18 @@ def send_surveys() -> int:
     from maintenance.services import surveys_send
 
     return surveys_send()
+
+
+@shared_task(name="maintenance.tasks.plan_return_visits")
+def plan_return_visits() -> int:
+    from maintenance.services import return_visits_plan
+
+    return return_visits_plan()
+
+
+@shared_task(name="maintenance.tasks.follow_up_return_visits")
+def follow_up_return_visits() -> int:
+    """Remind who makes each coming return visit and flag the overdue ones; how many in all."""
+    from maintenance.services import return_visits_follow_up
+
+    return sum(return_visits_follow_up().values())

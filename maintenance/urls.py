@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maintenance.views import inspections, releases, warranties
+from maintenance.views import assets, inspections, loops, releases, warranties
 
 app_name = "maintenance"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("warranties/new/", warranties.warranty_edit, name="warranty_create"),
     path("warranties/<int:pk>/", warranties.warranty_detail, name="warranty_detail"),
     path("warranties/<int:pk>/edit/", warranties.warranty_edit, name="warranty_edit"),
+    path("assets/", assets.asset_list_page, name="assets"),
+    path("assets/<int:pk>/", assets.asset_detail, name="asset_detail"),
     path("contracts/", warranties.contract_list, name="contracts"),
     path("contracts/new/", warranties.contract_edit, name="contract_create"),
     path("contracts/<int:pk>/edit/", warranties.contract_edit, name="contract_edit"),
@@ -28,10 +30,14 @@ urlpatterns = [
     path("inspections/<int:pk>/photos/", inspections.photo_add, name="photo_add"),
     path("inspections/<int:pk>/photos/<int:photo_pk>/", inspections.photo_view, name="photo"),
     path("inspections/<int:pk>/report.pdf", inspections.inspection_pdf, name="inspection_pdf"),
+    path("inspections/<int:pk>/sign-off/", loops.inspection_sign_off, name="inspection_sign_off"),
     path("calendar/<str:token>.ics", inspections.calendar_feed, name="calendar_feed"),
     path("return-visits/", inspections.return_visit_list, name="return_visits"),
     path("return-visits/new/", inspections.return_visit_edit, name="return_visit_create"),
     path("return-visits/<int:pk>/", inspections.return_visit_done, name="return_visit_done"),
+    path("return-visits/schedules/", loops.return_schedule_list, name="return_schedules"),
+    path("return-visits/schedules/new/", loops.return_schedule_edit, name="return_schedule_create"),
+    path("return-visits/schedules/<int:pk>/edit/", loops.return_schedule_edit, name="return_schedule_edit"),
     path("releases/", releases.release_list, name="releases"),
     path("releases/<int:pk>/", releases.release_detail, name="release_detail"),
     path("releases/<int:pk>/publish/", releases.release_publish, name="release_publish"),

@@ -10,6 +10,9 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from reports.asset_history import register_providers
         from reports.sql import register_sqlite_functions
+
+        register_providers()
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="reports-sqlite-functions")

@@ -47,7 +47,7 @@ _GROUP_COLUMNS = {
     "engineer": ("ticket__assignee_id", "ticket__assignee__username"),  # the label: the full name, if any
     "month": ("month", None),
 }
-METRICS = (Metric.FIRST_RESPONSE, Metric.ONSITE_ARRIVAL, Metric.RESOLUTION)
+METRICS = (Metric.FIRST_RESPONSE, Metric.ONSITE_ARRIVAL, Metric.UPDATE, Metric.RESOLUTION)
 OPEN_INCIDENT_STEPS = [value for value in Incident.Status.values if value != Incident.Status.CLOSED]
 AGE_BUCKETS = (  # (key, lower bound in days, upper bound in days)
     ("under_1d", 0, 1),
@@ -141,6 +141,61 @@ def attainment_live(
         .order_by(*columns, "metric")
     )
     return [_attainment_row(row, group_by) for row in rows]
+
+
+def _group_value(group_by: str | None, value: Any) -> Any:
+    if group_by == "month" and value is not None:
+        return timezone.localtime(value, desk_zone()).date().replace(day=1)
+    return value
+
+
+def _earlier_breaches(report: ReportFilter, group_by: str | None, now: datetime.datetime) -> dict[tuple, int]:
+    """Per (group, metric), and per (None, metric) over the whole filter: the clocks that breached
+    in an earlier run (an earlier update interval or cycle, ``SLAClock.earlier_breaches``) and are
+    not breached in their current one. One query over the partial index of those few clocks."""
+    queryset = clocks(report).filter(earlier_breaches__gt=0)
+    columns: list[str] = []
+    if group_by:
+        columns = [_GROUP_COLUMNS[group_by][0]]
+        if group_by == "month":
+            queryset = queryset.annotate(month=TruncMonth("ticket__received_at", tzinfo=desk_zone()))
+    rows = (
+        queryset.values(*columns, "metric")
+        .annotate(total=Count("pk"), breached_now=Count("pk", filter=_outcomes(now)["breached"]))
+        .order_by()
+    )
+    extra: dict[tuple, int] = {}
+    for row in rows:
+        count = row["total"] - row["breached_now"]
+        if group_by:
+            key = (_group_value(group_by, row[columns[0]]), row["metric"])
+            extra[key] = extra.get(key, 0) + count
+        extra[(None, row["metric"])] = extra.get((None, row["metric"]), 0) + count
+    return extra
+
+
+def _ever(rows: list[dict], group_by: str | None, extra: dict[tuple, int]) -> list[dict]:
+    for row in rows:
+        row["ever_breached"] = row["breached"] + extra.get((row["group"] if group_by else None, row["metric"]), 0)
+    return rows
+
+
+def ever_breached_add(
+    report: ReportFilter,
+    group_by: str | None,
+    rows: list[dict],
+    *,
+    now: datetime.datetime | None = None,
+    overall: list[dict] | None = None,
+) -> list[dict]:
+    """``ever_breached`` on each attainment row (``rows``, grouped by ``group_by``, and the rows
+    per metric ``overall`` if given) beside ``breached`` (the last cycle, the current interval):
+    the clocks that breached in any cycle or update interval. One query more than the
+    attainment's: the roll-up keeps no clock's earlier breaches (docs/sla.md)."""
+    extra = _earlier_breaches(report, group_by, now or timezone.now())
+    if overall is not None:
+        _ever(overall, None, extra)
+    return _ever(rows, group_by, extra)
 
 
 def _label_columns(group_by: str) -> dict[str, str]:

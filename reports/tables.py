@@ -45,6 +45,7 @@ METRIC_COLOURS = {
     Metric.FIRST_RESPONSE: "#0d6efd",
     Metric.ONSITE_ARRIVAL: "#6f42c1",
     Metric.RESOLUTION: "#198754",
+    Metric.UPDATE: "#fd7e14",
 }
 PRIORITY_COLOURS = {
     Priority.URGENT: "#dc3545",
@@ -278,6 +279,29 @@ def warranties_table(cut: Cut) -> Table:
     )
 
 
+def review_actions_table(cut: Cut) -> Table:
+    """Improvement actions from incident reviews not done yet, the earliest due first (the one
+    selector the quality reviews read too): the list empties as they are done."""
+    today = cut.today
+    return Table(
+        name=cut.file_name("review_actions"),
+        title=str(_("Open improvement actions")),
+        columns=[
+            Col(
+                "incident",
+                _("Incident"),
+                lambda action: action.incident.reference,
+                href=lambda action: reverse("emergency:detail", args=[action.incident_id]),
+            ),
+            Col("description", _("Improvement action"), lambda action: action.description, wrap=True),
+            Col("owner", _("Owner"), lambda action: str(action.owner)),
+            Col("due_date", _("Due date"), lambda action: action.due_date),
+            Col("overdue_days", _("Days overdue"), lambda action: max((today - action.due_date).days, 0), numeric=True),
+        ],
+        rows=selectors.open_review_actions(cut.report),
+    )
+
+
 def satisfaction_table(cut: Cut) -> Table:
     """Per month: the mean ratings (1–5) of tickets, return visits and trainings, with counts."""
     return Table(
@@ -319,9 +343,14 @@ TABLES: dict[str, Callable[[Cut], Table]] = {
     "incidents": incidents_table,
     "inspections": inspections_table,
     "warranties": warranties_table,
+    "review_actions": review_actions_table,
     "satisfaction": satisfaction_table,
     "deflection": deflection_table,
 }
+
+
+# tables of the vendor's own working notes: shown and exported to staff only
+STAFF_TABLES = {"review_actions"}
 
 
 def build(name: str, cut: Cut) -> Table:

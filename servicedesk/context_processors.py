@@ -2,11 +2,26 @@
 (for staff) who is on duty."""
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from emergency.rotas import on_duty_now
+from customers.selectors import hotlines_for
+from emergency.rotas import on_duty_for, on_duty_now
 from mail.selectors import triage_count
 from notifications.selectors import unread_count
+
+
+def _support(user) -> dict:
+    """The hotline numbers the user (or a visitor) may call and, for a customer, the liaisons on
+    emergency duty for its projects (``templates/_hotline.html``): read only where a page shows
+    them (the numbers from the cache)."""
+    return {
+        "hotlines": SimpleLazyObject(lambda: hotlines_for(user=user)),
+        # every page's footer: the numbers the cache holds, never a query of its own (the
+        # numbers are read by the pages that show them, the login page first)
+        "footer_hotlines": SimpleLazyObject(lambda: hotlines_for(user=user, kept_only=True)),
+        "duty_liaisons": SimpleLazyObject(lambda: on_duty_for(user=user) if user.is_customer else []),
+    }
 
 
 def navigation(request) -> dict:
@@ -14,7 +29,12 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         # the public knowledge base is open to visitors
         kb = reverse("training:kb")
-        return {"nav_items": [{"label": _("Knowledge base"), "url": kb, "active": request.path.startswith(kb)}]}
+        return {
+            "nav_items": [{"label": _("Knowledge base"), "url": kb, "active": request.path.startswith(kb)}],
+            "hotlines": SimpleLazyObject(lambda: hotlines_for(user=None)),
+            "footer_hotlines": SimpleLazyObject(lambda: hotlines_for(user=None, kept_only=True)),
+            "duty_liaisons": [],
+        }
     # The bar holds what people work in every day and stays on one line on a 1280 px laptop
     # screen, beside the language switcher, the liaison on duty (staff), the bell and the
     # user menu; the rest sits in the user menu. Staff reach home through the brand.
@@ -33,6 +53,7 @@ def navigation(request) -> dict:
         menu = [
             (_("Organisations"), reverse("customers:organisation_list")),
             (_("Projects"), reverse("customers:project_list")),
+            (_("Spare parts"), reverse("parts:catalogue")),
         ]
     badges = {}
     if user.is_staff_member:
@@ -54,4 +75,5 @@ def navigation(request) -> dict:
         "nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items],
         "menu_items": [{"label": label, "url": url, "badge": badges.get(url, 0)} for label, url in menu],
         "triage_waiting": sum(badges.values()),
+        **_support(user),
     }

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     # the domain
     "tickets",
+    "parts",
     "emergency",
     "maintenance",
     "training",
@@ -301,6 +302,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.*": {"queue": "default"},
     "emergency.tasks.*": {"queue": "emergency"},
     "maintenance.tasks.*": {"queue": "default"},
+    "parts.tasks.*": {"queue": "default"},
     "training.tasks.*": {"queue": "default"},
     "reports.tasks.*": {"queue": "default"},
     "mail.tasks.*": {"queue": "default"},
@@ -319,6 +321,9 @@ OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # task missed. The horizon stays far below the broker's visibility timeout.
 SLA_WATCHDOG_SECONDS = env.float("SLA_WATCHDOG_SECONDS", default=60.0)
 SLA_HORIZON_SECONDS = env.int("SLA_HORIZON_SECONDS", default=300)
+# The emergency response target of a project that sets none (docs/emergency.md): round-the-clock
+# minutes from the report. 0: the shortest response target of the response plans (120 without any).
+EMERGENCY_RESPONSE_MINUTES = env.int("EMERGENCY_RESPONSE_MINUTES", default=0)
 # The queues the workers must consume between them (docs/production.md); beat sends a heartbeat
 # to each, and /healthz reports each.
 WORKER_QUEUES = ("urgent", "emergency", "default")
@@ -346,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 300.0},
     "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 300.0},
     "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
+    "return-visits-plan": {"task": "maintenance.tasks.plan_return_visits", "schedule": 300.0},
+    "return-visits-follow-up": {"task": "maintenance.tasks.follow_up_return_visits", "schedule": 300.0},
+    # improvement actions of incident reviews: the owner reminded, the managers told when overdue
+    "review-actions": {"task": "emergency.tasks.review_actions", "schedule": 300.0},
+    # spare parts: what closed tickets and incidents still hold goes back to stock
+    "parts-release-reservations": {"task": "parts.tasks.release_closed_reservations", "schedule": 300.0},
     "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
     # quality reviews of the month and quarter that ended: once per organisation and period
     "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
@@ -377,6 +388,8 @@ PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microh
 # this many days.
 WARRANTY_EXPIRING_DAYS = env.int("WARRANTY_EXPIRING_DAYS", default=60)
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)
+# emergency: the owner of a review's improvement action is reminded this many days before its due date
+REVIEW_ACTION_REMINDER_DAYS = env.int("REVIEW_ACTION_REMINDER_DAYS", default=2)
 # training: how long before a session its participants are reminded
 TRAINING_REMINDER_HOURS = env.int("TRAINING_REMINDER_HOURS", default=24)
 # knowledge base: "this solved it" clicks of anonymous visitors taken per client address and hour
@@ -429,6 +442,7 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "tickets.models.Ticket.Category",
         "ChannelEnum": "tickets.models.Ticket.Channel",
         "StatusEnum": "tickets.models.Ticket.Status",
+        "StateEnum": "emergency.api.incidents.TARGET_STATES",
         "IncidentGradeEnum": "emergency.models.Grade",
         "InboundEmailStatusEnum": "mail.models.InboundMessage.Status",
         "LevelEnum": "emergency.models.Level",
@@ -462,6 +476,9 @@ SPECTACULAR_SETTINGS = {
         "ReportGroupByEnum": "reports.api.dashboard.GROUP_CHOICES",
         "ArchiveKindEnum": "reports.api.archive.KIND_CHOICES",
         "QualityReviewPeriodEnum": "reports.models.QualityReview.Period",
+        "PartMovementKindEnum": "parts.models.Movement.Kind",
+        "RmaStateEnum": "parts.models.Rma.State",
+        "StockLocationKindEnum": "parts.models.StockLocation.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -16,9 +16,13 @@ from emergency.api import (
     RiskViewSet,
     RotaViewSet,
 )
+from emergency.api.contacts import SupportContactsView
+from emergency.api.review_actions import ReviewActionViewSet
 from mail.api import InboundEmailViewSet
+from maintenance.api.assets import AssetViewSet
 from maintenance.api.inspections import InspectionScheduleViewSet, InspectionViewSet, ReturnVisitViewSet
 from maintenance.api.releases import ProductViewSet, ReleaseViewSet, UpgradeNoticeViewSet
+from maintenance.api.visits import ReturnVisitScheduleViewSet
 from maintenance.api.warranties import (
     BillableItemViewSet,
     ContractViewSet,
@@ -27,6 +31,14 @@ from maintenance.api.warranties import (
     WarrantyViewSet,
 )
 from notifications.api import NotificationViewSet, PreferenceView
+from parts.api import (
+    MovementViewSet,
+    PartViewSet,
+    RmaViewSet,
+    StockLocationViewSet,
+    StockViewSet,
+    TicketPartsView,
+)
 from reports.api.archive import ArchiveView
 from reports.api.dashboard import DashboardReportView, SLAReportView
 from reports.api.reviews import QualityReviewViewSet
@@ -44,6 +56,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("assets", AssetViewSet, basename="asset")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
@@ -53,6 +66,7 @@ router.register("incidents", IncidentViewSet, basename="incident")
 router.register("grading-matrix", GradingMatrixViewSet, basename="grading-rule")
 router.register("response-plans", ResponsePlanViewSet, basename="response-plan")
 router.register("risks", RiskViewSet, basename="risk")
+router.register("review-actions", ReviewActionViewSet, basename="review-action")
 router.register("rotas", RotaViewSet, basename="rota")
 router.register("warranty-terms", WarrantyTermsViewSet, basename="warranty-terms")
 router.register("warranties", WarrantyViewSet, basename="warranty")
@@ -61,6 +75,7 @@ router.register(r"tickets/(?P<ticket_id>[0-9]+)/billable-items", BillableItemVie
 router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("return-visits", ReturnVisitViewSet, basename="return-visit")
+router.register("return-visit-schedules", ReturnVisitScheduleViewSet, basename="return-visit-schedule")
 router.register("products", ProductViewSet, basename="product")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("upgrade-notices", UpgradeNoticeViewSet, basename="upgrade-notice")
@@ -71,6 +86,11 @@ router.register("articles", ArticleViewSet, basename="article")
 router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
 router.register("quality-reviews", QualityReviewViewSet, basename="quality-review")
 router.register("inbound-emails", InboundEmailViewSet, basename="inbound-email")
+router.register("parts", PartViewSet, basename="part")
+router.register("stock-locations", StockLocationViewSet, basename="stock-location")
+router.register("stock", StockViewSet, basename="stock")
+router.register("part-movements", MovementViewSet, basename="part-movement")
+router.register("rmas", RmaViewSet, basename="rma")
 router.register("me/tokens", MyTokenViewSet, basename="my-token")
 
 api_v1 = [
@@ -79,7 +99,9 @@ api_v1 = [
     path("me/", MeView.as_view(), name="api-me"),
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
+    path("support-contacts/", SupportContactsView.as_view(), name="api-support-contacts"),
     path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
+    path("tickets/<int:ticket_id>/parts/", TicketPartsView.as_view(), name="api-ticket-parts"),
     # the heavy read-only reports read the replica when there is one (core/db.py)
     path("reports/sla/", replica_view(SLAReportView.as_view()), name="api-report-sla"),
     path("reports/dashboard/", replica_view(DashboardReportView.as_view()), name="api-report-dashboard"),
@@ -95,6 +117,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("emergency/", include("emergency.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("parts/", include("parts.urls")),
     path("training/", include("training.urls")),
     path("reports/", include("reports.urls")),
     path("mail/", include("mail.urls")),

@@ -34,6 +34,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Reports",
         "Organisations",
         "Projects",
+        "Spare parts",
         "Email",
         "API",
     ]
@@ -46,6 +47,7 @@ def test_the_navigation_changes_with_the_role(client, customer_a, engineer, admi
         "Reports",
         "Organisations",
         "Projects",
+        "Spare parts",
         "Email",
         "API",
         "Administration",

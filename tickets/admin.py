@@ -14,6 +14,7 @@ from tickets.models import (
     EscalationStep,
     OnsiteVisit,
     SLAClock,
+    SLACycle,
     SLAPolicy,
     SLATarget,
     Ticket,
@@ -87,8 +88,8 @@ class SLATargetInline(admin.TabularInline):
 class SLAPolicyAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
     """Saved by ``policies.policy_save`` with its targets (one per priority and metric)."""
 
-    list_display = ["name", "is_default", "warn_at_percent", "updated_at"]
-    fields = ["name", "description", "is_default", "warn_at_percent"]
+    list_display = ["name", "is_default", "warn_at_percent", "acknowledgement_stops_first_response", "updated_at"]
+    fields = ["name", "description", "is_default", "warn_at_percent", "acknowledgement_stops_first_response"]
     inlines = [SLATargetInline]
 
     def service_save(self, request, obj, data, inlines):
@@ -98,6 +99,7 @@ class SLAPolicyAdmin(InlinesSavedThroughServiceMixin, admin.ModelAdmin):
             description=data.get("description", ""),
             is_default=data.get("is_default", False),
             warn_at_percent=data.get("warn_at_percent"),
+            acknowledgement_stops_first_response=data.get("acknowledgement_stops_first_response", False),
             targets=[_pick(row, "priority", "metric", "minutes", "calendar") for row in inlines["slatarget"]],
         )
 
@@ -176,6 +178,8 @@ class ClockInline(ReadOnlyInline):
         "paused_at",
         "stopped_at",
         "breached_at",
+        "cycle",
+        "earlier_breaches",
         "escalation_policy",
         "escalation_next_at",
         "acknowledged_by",
@@ -191,6 +195,13 @@ class EventInline(ReadOnlyInline):
 class CommentInline(ReadOnlyInline):
     model = Comment
     fields = ["created_at", "author", "public", "body"]
+
+
+class CycleInline(ReadOnlyInline):
+    """The finished SLA cycles (a reopening starts a new one)."""
+
+    model = SLACycle
+    fields = ["number", "metric", "target_minutes", "started_at", "due_at", "stopped_at", "breached_at", "breaches"]
 
 
 class VisitInline(ReadOnlyInline):
@@ -216,7 +227,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "assignee"]
     search_fields = ["reference", "title"]
     date_hierarchy = "received_at"
-    inlines = [ClockInline, VisitInline, CommentInline, EventInline]
+    inlines = [ClockInline, CycleInline, VisitInline, CommentInline, EventInline]
 
     def has_add_permission(self, request):
         return False

@@ -43,6 +43,7 @@ ACK_MAX_AGE = 7 * 24 * 3600
 
 _ACTIONS: dict[str, Callable[..., None]] = {}
 _on_duty: list[Callable[[datetime.datetime], QuerySet[User]]] = []
+_reserved: list[Callable[[], QuerySet]] = []
 OPTIONAL_ACTIONS = {Action.OPEN_INCIDENT}
 LEAD_POSITIONS = [TeamMembership.Position.PROJECT_LEAD, TeamMembership.Position.TECHNICAL_LEAD]
 URGENT_GROUPS = {Team.Kind.LEADERSHIP, Team.Kind.TECHNICAL, Team.Kind.LIAISON}
@@ -55,6 +56,12 @@ def register_action(action: str, handler: Callable[..., None]) -> None:
 
 def register_on_duty(finder: Callable[[datetime.datetime], QuerySet[User]]) -> None:
     _on_duty[:] = [finder]
+
+
+def register_reserved_policies(finder: Callable[[], QuerySet]) -> None:
+    """``finder()``: a query of the ids of policies a higher module keeps for its own chains
+    (the emergency response plans'); a ticket's breach never picks them."""
+    _reserved[:] = [finder]
 
 
 def action_offered(action: str) -> bool:
@@ -70,7 +77,10 @@ class Policies:
     each distinct (project, priority, metric) would otherwise cost its own queries."""
 
     def __init__(self) -> None:
-        self._active = list(EscalationPolicy.objects.filter(is_active=True).order_by("name"))
+        active = EscalationPolicy.objects.filter(is_active=True)
+        if _reserved:
+            active = active.exclude(pk__in=_reserved[0]())  # a subquery: still one query
+        self._active = list(active.order_by("name"))
         self._steps: dict[int, list[EscalationStep]] = {}
 
     def for_breach(self, project_id: int, priority: str, metric: str) -> EscalationPolicy | None:

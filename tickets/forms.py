@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from core import uploads
 from core.text import validate_one_line
-from core.widgets import DateTimeLocalInput
-from customers.models import Project
+from core.widgets import AssetSelect, DateTimeLocalInput
+from customers.models import InstalledProduct, Project
+from customers.selectors import asset_by_serial
 from tickets.models import Priority, Ticket
 
 
@@ -40,6 +41,7 @@ class TicketForm(forms.ModelForm):
         model = Ticket
         fields = [
             "project",
+            "asset",
             "title",
             "priority",
             "category",
@@ -53,6 +55,7 @@ class TicketForm(forms.ModelForm):
             "received_at",
         ]
         widgets = {
+            "asset": AssetSelect(),
             "occurred_at": DateTimeLocalInput(),
             "received_at": DateTimeLocalInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -60,6 +63,14 @@ class TicketForm(forms.ModelForm):
             "measures_taken": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {"priority": _("Urgent: a fault that stops main functions or the business.")}
+
+    asset_serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=120,
+        required=False,
+        help_text=_("Or type the serial number on the device's label: it finds the asset of the project."),
+    )
+    field_order = ["project", "asset", "asset_serial"]
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +90,36 @@ class TicketForm(forms.ModelForm):
         self.fields["project"].queryset = projects
         if projects.count() == 1:
             self.fields["project"].initial = projects.first()
+        assets = InstalledProduct.objects.filter(project__in=projects).select_related("project")
+        self.fields["asset"].queryset = assets.order_by("project__name", "name", "serial_number")
+        self.fields["asset"].label_from_instance = _asset_label
+        self.fields["asset"].help_text = _("The installed product the fault is about, if you know it.")
+
+    def clean(self):
+        """A serial number typed names the project's asset with it; one that is not there, or an
+        asset of another project, is an error."""
+        data = super().clean()
+        project, asset = data.get("project"), data.get("asset")
+        serial = data.pop("asset_serial", "").strip()
+        if project is None:
+            return data
+        if serial:
+            found = asset_by_serial(project=project, serial=serial)
+            if found is None:
+                message = _("No asset of this project has serial number %(serial)s.") % {"serial": serial}
+                self.add_error("asset_serial", message)
+            elif asset is not None and asset != found:
+                self.add_error("asset_serial", _("This serial number is another asset than the one chosen."))
+            else:
+                data["asset"] = found
+        elif asset is not None and asset.project_id != project.pk:
+            self.add_error("asset", _("Choose an asset of the ticket's project."))
+        return data
+
+
+def _asset_label(asset: InstalledProduct) -> str:
+    serial = f" · {asset.serial_number}" if asset.serial_number else ""
+    return f"{asset.project.name}: {asset}{serial}"
 
 
 class ReplyForm(forms.Form):

@@ -20,6 +20,7 @@ def policy_save(
     description: str = "",
     is_default: bool = False,
     warn_at_percent: int | None = 75,
+    acknowledgement_stops_first_response: bool = False,
 ) -> SLAPolicy:
     """Create a policy or replace an existing one's fields and targets. Making a policy the
     default takes the mark from the previous default. Running clocks keep their targets until
@@ -31,6 +32,7 @@ def policy_save(
     policy = policy or SLAPolicy()
     policy.name, policy.description, policy.is_default = name, description, is_default
     policy.warn_at_percent = warn_at_percent
+    policy.acknowledgement_stops_first_response = acknowledgement_stops_first_response
     if is_default:
         SLAPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).update(is_default=False)
     policy.full_clean()

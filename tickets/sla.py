@@ -6,8 +6,12 @@ The rules (user-facing version in docs/sla.md):
 - resolution pauses while the ticket waits on the customer; on resume the due moment moves by
   the working time that passed during the pause;
 - a priority change applies the new target from the original start; a recorded breach stays;
-- reopening runs the resolution clock again from where it stopped (the time it stood still
-  counts as paused);
+- the update clock starts with the first response and restarts with every public update (a
+  staff reply, a logged call, an arrival on site); a breach of one interval stays counted
+  (``earlier_breaches``) when it restarts;
+- reopening a resolved ticket ends its SLA cycle: the cycle's clocks are kept as ``SLACycle``
+  rows, and the resolution (and update) clock starts again at the reopening with the full target,
+  in the next cycle;
 - a clock stopped after its due moment is breached at its due moment;
 - a stopped clock keeps the working time it ran (``working_seconds``, pauses left out) for the
   reports' mean and 90th percentile.
@@ -17,9 +21,10 @@ These functions run inside the ticket services' transactions, on a ticket row al
 
 import datetime
 
-from django.db.models import F, Min
+from django.db.models import F, Max, Min, Sum
+from django.utils import timezone
 
-from tickets.models import Metric, SLAClock, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.models import Metric, SLAClock, SLACycle, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.selectors import schedule_for
 
 
@@ -80,14 +85,31 @@ def _new_clock(ticket: Ticket, metric: str, target: SLATarget, at: datetime.date
     return clock
 
 
-def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClock | None:
-    """Start (or restart) the metric's clock at ``at`` if the ticket's policy targets it."""
+def current_cycle(ticket: Ticket) -> int:
+    """The ticket's SLA cycle: 1, and one more at each reopening."""
+    return SLAClock.objects.filter(ticket=ticket).aggregate(cycle=Max("cycle"))["cycle"] or 1
+
+
+def cycle_of(clocks) -> int:
+    """``current_cycle`` of clocks already read (the API's and the page's, prefetched)."""
+    return max((clock.cycle for clock in clocks), default=1)
+
+
+def clock_start(
+    *, ticket: Ticket, metric: str, at: datetime.datetime, cycle: int | None = None, paused: bool = False
+) -> SLAClock | None:
+    """Start (or restart) the metric's clock at ``at`` if the ticket's policy targets it, in the
+    ticket's current cycle (or ``cycle``); ``paused``: it starts paused (the ticket waits on the
+    customer). The breaches of the run it replaces stay counted in ``earlier_breaches``."""
     target = _targets(ticket).get(metric)
     if target is None:
         return None
-    clock = SLAClock.objects.filter(ticket=ticket, metric=metric).first() or SLAClock(
-        ticket=ticket, metric=metric, version=0
-    )
+    clock = SLAClock.objects.filter(ticket=ticket, metric=metric).first()
+    if clock is None:
+        clock = SLAClock(ticket=ticket, metric=metric, version=0, earlier_breaches=0)
+    else:
+        clock.earlier_breaches = clock.breaches
+    clock.cycle = cycle or current_cycle(ticket)
     clock.target_minutes, clock.calendar = target.minutes, target.calendar
     clock.warn_percent = target.warn_at_percent
     clock.started_at, clock.paused_at, clock.paused_seconds, clock.stopped_at = at, None, 0, None
@@ -96,8 +118,61 @@ def clock_start(*, ticket: Ticket, metric: str, at: datetime.datetime) -> SLAClo
     clock.escalation_policy, clock.escalation_position = None, 0
     clock.acknowledged_at = clock.acknowledged_by = None
     _recompute(clock)
+    if paused:
+        clock.paused_at = at
     _save(clock)
     return clock
+
+
+def clock_restart(*, ticket: Ticket, metric: str, at: datetime.datetime, paused: bool = False) -> SLAClock | None:
+    """A public update: the update clock's interval ends at ``at`` (breached if it ended late)
+    and the next one starts there, with the full target."""
+    clock = _clock(ticket, metric)
+    if clock is not None and clock.stopped_at is None:
+        if clock.breached_at is None:
+            _record_late_breach(clock, clock.paused_at or at)
+            if clock.breached_at is not None:
+                clock.save(update_fields=["breached_at"])
+    elif clock is not None and clock.cycle < current_cycle(ticket):
+        clock = None  # an earlier cycle's, already kept in its SLACycle row
+    return clock_start(ticket=ticket, metric=metric, at=at, cycle=clock.cycle if clock else None, paused=paused)
+
+
+def cycle_next(*, ticket: Ticket, at: datetime.datetime) -> int:
+    """Reopening a resolved ticket: its current cycle ends. Each clock of the cycle is kept as
+    an ``SLACycle`` row with the breaches of that cycle; the resolution and update clocks start
+    again at ``at`` with their full targets, in the next cycle. Returns the new cycle's number."""
+    clocks = list(SLAClock.objects.filter(ticket=ticket))
+    number = cycle_of(clocks)
+    before = dict(
+        SLACycle.objects.filter(ticket=ticket)
+        .order_by()
+        .values("metric")
+        .annotate(total=Sum("breaches"))
+        .values_list("metric", "total")
+    )
+    SLACycle.objects.bulk_create(
+        [
+            SLACycle(
+                ticket=ticket,
+                number=number,
+                metric=clock.metric,
+                target_minutes=clock.target_minutes,
+                started_at=clock.started_at,
+                due_at=clock.due_at,
+                stopped_at=clock.stopped_at,
+                breached_at=clock.breached_at,
+                breaches=max(0, clock.breaches - (before.get(clock.metric) or 0)),
+                working_seconds=clock.working_seconds,
+                ended_at=at,
+            )
+            for clock in clocks
+            if clock.cycle == number
+        ]
+    )
+    for metric in (Metric.RESOLUTION, Metric.UPDATE):
+        clock_start(ticket=ticket, metric=metric, at=at, cycle=number + 1)
+    return number + 1
 
 
 def clocks_plan(*, ticket: Ticket) -> list[SLAClock]:
@@ -184,17 +259,6 @@ def clock_resume(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
     _save(clock)
 
 
-def clock_reopen(*, ticket: Ticket, metric: str, at: datetime.datetime) -> None:
-    """Run a stopped clock again from where it stopped; the time it stood still is paused time."""
-    clock = _clock(ticket, metric)
-    if clock is None or clock.stopped_at is None:
-        return
-    clock.paused_seconds += _working_seconds(clock, clock.stopped_at, at)
-    clock.stopped_at = clock.working_seconds = None
-    _recompute(clock)
-    _save(clock)
-
-
 def clocks_retarget(*, ticket: Ticket) -> None:
     """After a priority change: each clock takes the new priority's target from its original start.
 
@@ -208,6 +272,12 @@ def clocks_retarget(*, ticket: Ticket) -> None:
         if clock is None:
             if metric == Metric.ONSITE_ARRIVAL:
                 continue  # starts with a dispatch
+            if metric == Metric.UPDATE:
+                # runs from the first response on: from now, if the ticket was answered and is open
+                if ticket.first_response_at is not None and ticket.is_open:
+                    waiting = ticket.status == Ticket.Status.WAITING_ON_CUSTOMER
+                    clock_start(ticket=ticket, metric=metric, at=timezone.now(), paused=waiting)
+                continue
             clock = clock_start(ticket=ticket, metric=metric, at=ticket.received_at)
             stop_at = ticket.first_response_at if metric == Metric.FIRST_RESPONSE else ticket.resolved_at
             if stop_at is not None and clock is not None:
@@ -252,4 +322,6 @@ def clock_state(clock: SLAClock, now: datetime.datetime) -> dict:
         "remaining_seconds": int(remaining.total_seconds()),
         "escalating": clock.escalation_policy_id is not None and clock.acknowledged_at is None,
         "acknowledged_at": clock.acknowledged_at,
+        "cycle": clock.cycle,
+        "breaches": clock.earlier_breaches + (1 if breached else 0),
     }

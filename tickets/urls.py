@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import views, views_calls
 
 app_name = "tickets"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/dispatch/", views.ticket_dispatch, name="dispatch"),
     path("<int:pk>/arrive/", views.ticket_arrive, name="arrive"),
     path("<int:pk>/leave-site/", views.ticket_leave_site, name="leave_site"),
+    path("<int:pk>/log-call/", views_calls.ticket_log_call, name="log_call"),
     path("<int:pk>/rate/", views.ticket_rate, name="rate"),
     path("<int:pk>/acknowledge/", views.ticket_acknowledge, name="acknowledge"),
     path("acknowledge/<str:token>/", views.acknowledge_link, name="acknowledge_link"),

@@ -47,10 +47,27 @@ class ResourceOutput(serializers.ModelSerializer):
 
 class DispatchOutput(serializers.ModelSerializer):
     engineer_name = serializers.CharField(source="engineer.__str__", read_only=True)
+    arrival_breached = serializers.SerializerMethodField(
+        help_text="The on-site arrival target (the plan's, from the dispatch) passed before the engineer arrived."
+    )
 
     class Meta:
         model = IncidentDispatch
-        fields = ["id", "engineer", "engineer_name", "dispatched_at", "expected_arrival_at", "arrived_at", "work_done"]
+        fields = [
+            "id",
+            "engineer",
+            "engineer_name",
+            "dispatched_at",
+            "expected_arrival_at",
+            "arrival_due_at",
+            "arrived_at",
+            "arrival_breached",
+            "work_done",
+        ]
+
+    def get_arrival_breached(self, dispatch) -> bool:
+        state = selectors.clock_state(dispatch.arrival_due_at, dispatch.arrived_at, timezone.now())
+        return state["state"] == "breached"
 
 
 class ReviewActionOutput(serializers.ModelSerializer):
@@ -67,8 +84,12 @@ class PersonOutput(serializers.Serializer):
     phone = serializers.CharField()
 
 
+# a target's state, named "StateEnum" in the schema (servicedesk.settings' ENUM_NAME_OVERRIDES)
+TARGET_STATES = ["none", "running", "met", "breached"]
+
+
 class TargetOutput(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["none", "running", "met", "breached"])
+    state = serializers.ChoiceField(choices=TARGET_STATES)
     due_at = serializers.DateTimeField(required=False)
     done_at = serializers.DateTimeField(required=False)
 
@@ -84,6 +105,12 @@ class IncidentOutput(serializers.ModelSerializer):
     ticket_reference = serializers.SerializerMethodField()
     plan_name = serializers.SerializerMethodField()
     responders = PersonOutput(many=True, read_only=True)
+    response_breached = serializers.SerializerMethodField(
+        help_text="The response target passed before handling started (or is passing unanswered now)."
+    )
+    escalating = serializers.SerializerMethodField(
+        help_text="The response went unanswered and nobody has acknowledged the escalation yet."
+    )
     response = serializers.SerializerMethodField()
     recovery = serializers.SerializerMethodField()
     next_steps = serializers.SerializerMethodField()
@@ -102,6 +129,7 @@ class IncidentOutput(serializers.ModelSerializer):
             "project_name",
             "ticket",
             "ticket_reference",
+            "asset",
             "title",
             "symptoms",
             "occurred_at",
@@ -124,6 +152,10 @@ class IncidentOutput(serializers.ModelSerializer):
             "assessment",
             "plan_name",
             "responders",
+            "response_due_at",
+            "response_breached",
+            "escalating",
+            "acknowledged_at",
             "response",
             "recovery",
             "resources",
@@ -153,6 +185,12 @@ class IncidentOutput(serializers.ModelSerializer):
     def get_plan_name(self, incident) -> str | None:
         return incident.plan.name if incident.plan_id else None
 
+    def get_response_breached(self, incident) -> bool:
+        return _target(incident.response_due_at, incident.responded_at)["state"] == "breached"
+
+    def get_escalating(self, incident) -> bool:
+        return selectors.escalating(incident)
+
     @extend_schema_field(TargetOutput)
     def get_response(self, incident) -> dict:
         return _target(incident.response_due_at, incident.responded_at)
@@ -173,6 +211,13 @@ class IncidentCreateInput(serializers.Serializer):
         allow_null=True,
         help_text="Promote this ticket: the two are linked both ways, empty fields are taken from it.",
     )
+    asset = ScopedPrimaryKeyField(
+        scope=lambda user: _assets(user),
+        required=False,
+        allow_null=True,
+        help_text="The installed product the emergency is about (an asset of the project; the promoted "
+        "ticket's when empty).",
+    )
     title = StrictCharField(
         max_length=200, required=False, allow_blank=True, default="", validators=[validate_one_line]
     )
@@ -189,6 +234,12 @@ def _projects(user):
     from customers.selectors import project_list
 
     return project_list(user=user).filter(is_active=True)
+
+
+def _assets(user):
+    from customers.selectors import asset_list
+
+    return asset_list(user=user)
 
 
 class ReviewActionInput(serializers.Serializer):
@@ -376,6 +427,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             incident_id=incident.pk, resource_id=int(resource_id), actor=request.user, **self._input(ResourceCheckInput)
         )
         return Response(ResourceOutput(resource).data)
+
+    @extend_schema(request=None, responses={200: IncidentOutput})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Take the escalation of an unanswered incident (staff): no further steps are taken."""
+        incident = self.get_object()
+        services.incident_acknowledge(incident_id=incident.pk, actor=request.user)
+        return self._answer(incident)
 
     @extend_schema(request=IncidentArriveInput, responses={200: DispatchOutput})
     @action(detail=True, methods=["post"])

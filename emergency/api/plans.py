@@ -21,7 +21,7 @@ class GradingRuleOutput(serializers.ModelSerializer):
 class PlanResourceOutput(serializers.ModelSerializer):
     class Meta:
         model = PlanResource
-        fields = ["kind", "description", "quantity"]
+        fields = ["kind", "description", "quantity", "part"]
 
 
 class ResponsePlanOutput(serializers.ModelSerializer):
@@ -40,6 +40,8 @@ class ResponsePlanOutput(serializers.ModelSerializer):
             "notify_managers",
             "response_minutes",
             "recovery_minutes",
+            "onsite_minutes",
+            "escalation_policy",
             "calendar",
             "resources",
         ]

@@ -68,10 +68,16 @@ class RotaSerializer(InputSerializer):
             "starts_on",
             "is_active",
             "members",
+            "projects",
             "feed_url",
         ]
         read_only_fields = ["id"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs = {
+            "name": {"validators": []},
+            "projects": {
+                "help_text": "The projects whose customers see the liaison on duty (ids); empty: every project."
+            },
+        }
 
     def to_representation(self, rota):
         data = super().to_representation(rota)
@@ -109,7 +115,7 @@ class RotaViewSet(
     pagination_class = None
 
     def get_queryset(self):
-        return Rota.objects.prefetch_related("members")
+        return Rota.objects.prefetch_related("members", "projects")
 
     def service_create(self, *, actor, **fields):
         return rotas.rota_save(**fields)

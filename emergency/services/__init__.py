@@ -26,8 +26,15 @@ from emergency.services.common import (
     _start_clocks,
     can_grade,
     grade_by_matrix,
+    response_minutes,
 )
 from emergency.services.deadlines import _breach, incident_deadlines
+from emergency.services.escalation import (
+    acknowledge_reader,
+    escalation_policy_for,
+    incident_acknowledge,
+    reserved_escalation_policies,
+)
 from emergency.services.handling import (
     _open_for_staff,
     incident_arrive,
@@ -55,12 +62,23 @@ from emergency.services.process import (
     _verified,
     incident_transition,
 )
+from emergency.services.review_actions import (
+    REVIEWED_STEPS,
+    review_action_create,
+    review_action_done,
+    review_action_reopen,
+    review_action_update,
+    review_actions_remind,
+    review_actions_report_overdue,
+    review_actions_sweep,
+)
 
 __all__ = [
     "GROUP_KINDS",
     "NEXT",
     "PLAN_FIELDS",
     "RESOURCE_FIELDS",
+    "REVIEWED_STEPS",
     "STEPS",
     "TELL_THEMSELVES",
     "URGENT_GRADES",
@@ -90,9 +108,12 @@ __all__ = [
     "_start_clocks",
     "_tell_step",
     "_verified",
+    "acknowledge_reader",
     "can_grade",
+    "escalation_policy_for",
     "grade_by_matrix",
     "grading_rule_save",
+    "incident_acknowledge",
     "incident_arrive",
     "incident_assign",
     "incident_create",
@@ -101,7 +122,16 @@ __all__ = [
     "incident_log",
     "incident_regrade",
     "incident_transition",
+    "reserved_escalation_policies",
     "resource_check",
+    "response_minutes",
     "response_plan_save",
+    "review_action_create",
+    "review_action_done",
+    "review_action_reopen",
+    "review_action_update",
+    "review_actions_remind",
+    "review_actions_report_overdue",
+    "review_actions_sweep",
     "risk_save",
 ]

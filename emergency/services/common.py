@@ -3,6 +3,8 @@ the matrix, messages, the plan's clocks, resources and recipients."""
 
 import datetime
 
+from django.conf import settings
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from core.errors import ServiceDeskError
 from core.references import counter_take
+from customers.models import Project
 from emergency.models import (
     Grade,
     GradingRule,
@@ -80,9 +83,11 @@ def grade_by_matrix(*, severity: str, scope: str, urgency: str) -> str:
     return rule.grade if rule else ""
 
 
-def _message(incident: Incident, subject: str, *, urgent: bool, **context) -> Message:
+def _message(
+    incident: Incident, subject: str, *, urgent: bool, reason: str = Reason.INCIDENT, reader_link: str = "", **context
+) -> Message:
     return Message(
-        reason=Reason.INCIDENT,
+        reason=reason,
         subject=subject,
         template="emergency/email/incident.txt",
         context={
@@ -97,6 +102,7 @@ def _message(incident: Incident, subject: str, *, urgent: bool, **context) -> Me
         reference=incident.reference,
         urgent=urgent,
         headers={"X-Service-Desk-Incident": incident.reference},
+        reader_link=reader_link,
     )
 
 
@@ -115,11 +121,45 @@ def _clock_due(plan: ResponsePlan, start: datetime.datetime, minutes: int) -> da
     return schedule_for(plan.calendar).add(start, duration) if plan.calendar_id else start + duration
 
 
+FALLBACK_RESPONSE_MINUTES = 120
+
+
+def response_minutes(project: Project) -> int:
+    """The emergency response target of the project: its own, else the desk's setting, else the
+    shortest response target of the response plans (120 minutes without any)."""
+    if project.emergency_response_minutes:
+        return project.emergency_response_minutes
+    if settings.EMERGENCY_RESPONSE_MINUTES > 0:
+        return settings.EMERGENCY_RESPONSE_MINUTES
+    strictest = ResponsePlan.objects.aggregate(minutes=Min("response_minutes"))["minutes"]
+    return strictest or FALLBACK_RESPONSE_MINUTES
+
+
+def _first_response_due(project: Project, reported_at: datetime.datetime) -> datetime.datetime:
+    """The response clock starts at the report and counts round the clock."""
+    return reported_at + datetime.timedelta(minutes=response_minutes(project))
+
+
+def _tighten_response(incident: Incident, plan: ResponsePlan | None) -> None:
+    """A plan's response target may bring the due moment forward, never push it back."""
+    if plan is None:
+        return
+    due = _clock_due(plan, incident.reported_at, plan.response_minutes)
+    if incident.response_due_at is None or due < incident.response_due_at:
+        incident.response_due_at = due
+
+
 def _start_clocks(incident: Incident, plan: ResponsePlan) -> None:
-    """The plan's targets count from the moment of the report, on the plan's calendar."""
+    """The plan's targets count from the moment of the report, on the plan's calendar; its
+    response target only tightens the one running since the report."""
     incident.plan = plan
-    incident.response_due_at = _clock_due(plan, incident.reported_at, plan.response_minutes)
+    _tighten_response(incident, plan)
     incident.recovery_due_at = _clock_due(plan, incident.reported_at, plan.recovery_minutes)
+
+
+def _grade_plan(grade: str) -> ResponsePlan | None:
+    """The grade's response plan, or None (no grade yet, or no plan for it)."""
+    return ResponsePlan.objects.select_related("calendar").filter(grade=grade).first() if grade else None
 
 
 def _plan_for(grade: str) -> ResponsePlan:

@@ -25,11 +25,13 @@ from emergency.services.common import (
     Kind,
     _allocate,
     _entry,
+    _grade_plan,
     _is_urgent,
     _lock,
     _message,
     _plan_for,
     _start_clocks,
+    _tighten_response,
     can_grade,
 )
 from emergency.services.process import _assign, _grade
@@ -55,14 +57,19 @@ def incident_regrade(*, incident_id: int, actor: User, **data: Any) -> Incident:
         raise ServiceDeskError(_("Assess the incident first: grading is part of the assessment."), field="grade")
     old = incident.grade
     _grade(incident, data, first=False)
+    # the response target only tightens (it ran from the report): a breach marked stays marked,
+    # a response already given is judged against the new due moment
+    _tighten_response(incident, _grade_plan(incident.grade))
+    due = incident.response_due_at
+    if due and incident.responded_at and incident.responded_at > due:
+        incident.response_breached_at = incident.response_breached_at or incident.responded_at
     if incident.plan_id:
         plan = _plan_for(incident.grade)
         _start_clocks(incident, plan)
-        # new targets: a target already met is judged against its new due moment; one still
-        # running is left to the sweep
-        for target, done in (("response", incident.responded_at), ("recovery", incident.recovered_at)):
-            due = getattr(incident, f"{target}_due_at")
-            setattr(incident, f"{target}_breached_at", done if done and done > due else None)
+        # the new recovery target: one already met is judged against its new due moment; one
+        # still running is left to the sweep
+        done = incident.recovered_at
+        incident.recovery_breached_at = done if done and done > incident.recovery_due_at else None
         _allocate(incident, plan)
     incident.save()
     entry = _entry(

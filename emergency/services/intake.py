@@ -12,11 +12,19 @@ from django.utils.translation import gettext_noop
 from accounts.models import Team, User
 from core.errors import ServiceDeskError
 from core.text import one_line
-from customers.models import Project
+from customers.models import InstalledProduct, Project
 from emergency.models import (
     Incident,
 )
-from emergency.services.common import GROUP_KINDS, Kind, Status, _entry, _message, _next_reference
+from emergency.services.common import (
+    GROUP_KINDS,
+    Kind,
+    Status,
+    _entry,
+    _first_response_due,
+    _message,
+    _next_reference,
+)
 from notifications.services import notify
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
@@ -37,9 +45,11 @@ def incident_create(
     reporter_phone: str = "",
     ticket: Ticket | None = None,
     channel: str | None = None,
+    asset: InstalledProduct | None = None,
 ) -> Incident:
     """Record an emergency (a phone call to the liaison, a customer in the portal, a promoted
-    ticket or an escalation step) and tell the three groups at once."""
+    ticket or an escalation step) and tell the three groups at once. The response target runs
+    from now: the project's emergency response target (``common.response_minutes``)."""
     if actor is not None and actor.is_customer and project.organisation_id != actor.organisation_id:
         raise ServiceDeskError(_("No such project."), field="project")
     if ticket is not None:
@@ -59,9 +69,12 @@ def incident_create(
         scope = scope or ticket.impact
         measures_taken = measures_taken or ticket.measures_taken
         reporter_name = reporter_name or str(ticket.reporter)
+        asset = asset or ticket.asset
     if actor is not None and actor.is_customer:
         reporter_name = reporter_name or str(actor)
         reporter_phone = reporter_phone or actor.phone
+    if asset is not None and asset.project_id != project.pk:
+        raise ServiceDeskError(_("Choose an asset of the incident's project."), field="asset")
     if not title.strip():
         raise ServiceDeskError(_("Give the incident a title."), field="title")
     if not symptoms.strip():
@@ -83,6 +96,7 @@ def incident_create(
         organisation_id=project.organisation_id,
         project=project,
         ticket=ticket,
+        asset=asset,
         title=one_line(title).strip(),  # a ticket's title stored with line breaks is folded
         symptoms=symptoms,
         occurred_at=occurred_at,
@@ -96,6 +110,8 @@ def incident_create(
         reported_by=actor,
         status=Status.REPORTED,
         status_changed_at=now,
+        # the response clock runs from the first call, graded or not (docs/emergency.md)
+        response_due_at=_first_response_due(project, now),
     )
     incident.full_clean()
     incident.save()

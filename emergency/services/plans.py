@@ -18,8 +18,10 @@ PLAN_FIELDS = (
     "response_minutes",
     "recovery_minutes",
     "calendar",
+    "onsite_minutes",
+    "escalation_policy",
 )
-RESOURCE_FIELDS = ("kind", "description", "quantity")
+RESOURCE_FIELDS = ("kind", "description", "quantity", "part")
 
 
 @transaction.atomic

@@ -26,15 +26,19 @@ from emergency.services.common import (
     _allocate,
     _customers,
     _entry,
+    _grade_plan,
     _is_urgent,
     _lock,
     _message,
     _plan_for,
     _plan_recipients,
     _start_clocks,
+    _tighten_response,
     can_grade,
     grade_by_matrix,
 )
+from emergency.services.parts import _reserve_parts
+from emergency.services.review_actions import _line
 from notifications.services import notify
 
 
@@ -85,6 +89,7 @@ def _tell_step(incident: Incident, actor: User, entry: IncidentEntry) -> None:
 
 def _assess(incident: Incident, actor: User, now, data: Mapping[str, Any]) -> dict:
     _grade(incident, data, first=True)
+    _tighten_response(incident, _grade_plan(incident.grade))
     incident.assessment = data.get("assessment", "") or incident.assessment
     _entry(
         incident,
@@ -140,6 +145,7 @@ def _activate(incident: Incident, actor: User, now, data: Mapping[str, Any]) -> 
     incident.save()
     entry = _assign(incident, actor, data.get("responders") or [])
     _allocate(incident, plan)
+    _reserve_parts(incident, plan, actor)
     users, teams = _plan_recipients(incident, plan)
     notify(
         users=[u for u in users if u.pk != actor.pk],
@@ -182,8 +188,14 @@ def _onsite(incident: Incident, actor: User, now, data) -> dict:
     if expected is not None and expected < now - datetime.timedelta(minutes=1):
         raise ServiceDeskError(_("The expected arrival cannot be in the past."), field="expected_arrival_at")
     incident.responded_at = incident.responded_at or now
+    plan = incident.plan or _grade_plan(incident.grade)
+    arrival_due = now + datetime.timedelta(minutes=plan.onsite_minutes) if plan and plan.onsite_minutes else None
     IncidentDispatch.objects.create(
-        incident=incident, engineer=engineer, dispatched_at=now, expected_arrival_at=expected
+        incident=incident,
+        engineer=engineer,
+        dispatched_at=now,
+        expected_arrival_at=expected,
+        arrival_due_at=arrival_due,
     )
     incident.responders.add(engineer)
     _entry(
@@ -193,6 +205,7 @@ def _onsite(incident: Incident, actor: User, now, data) -> dict:
         public=True,
         engineer=str(engineer),
         expected_arrival_at=expected.isoformat() if expected else None,
+        arrival_due_at=arrival_due.isoformat() if arrival_due else None,
     )
     return {"engineer": str(engineer)}
 
@@ -225,14 +238,7 @@ def _reviewed(incident: Incident, actor: User, now, data) -> dict:
         if not action["owner"].is_staff_member:
             raise ServiceDeskError(_("An action's owner must be staff."), field="actions")
         created = ReviewAction.objects.create(incident=incident, **action)
-        _entry(
-            incident,
-            actor,
-            Kind.REVIEW_ACTION,
-            text=created.description,
-            owner=str(created.owner),
-            due_date=created.due_date.isoformat(),
-        )
+        _line(created, actor, "created")
     return {}
 
 

@@ -1,5 +1,5 @@
-"""API: /api/v1/inspection-schedules/, /api/v1/inspections/ (record, complete, cancel) and
-/api/v1/return-visits/ (done)."""
+"""API: /api/v1/inspection-schedules/, /api/v1/inspections/ (record, complete, cancel, the
+customer's sign-off) and /api/v1/return-visits/ (done)."""
 
 import django_filters
 from django.urls import reverse
@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import ReadAnyWriteManagers, ReadAnyWriteStaff
@@ -135,6 +136,9 @@ class InspectionOutput(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField(help_text="Still open after its due date.")
     overdue_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was flagged overdue.")
     report_url = serializers.SerializerMethodField(help_text="The PDF report, once the visit is completed.")
+    signed_off = serializers.BooleanField(
+        source="is_signed_off", read_only=True, help_text="The customer signed the completed report off."
+    )
 
     class Meta:
         model = Inspection
@@ -156,6 +160,11 @@ class InspectionOutput(serializers.ModelSerializer):
             "findings",
             "recommendations",
             "report_url",
+            "signed_off",
+            "signed_off_at",
+            "signed_off_name",
+            "signed_off_on",
+            "sign_off_remarks",
             "created_at",
             "updated_at",
         ]
@@ -226,6 +235,12 @@ class InspectionCancelInput(serializers.Serializer):
     reason = StrictCharField()
 
 
+class InspectionSignOffInput(serializers.Serializer):
+    name = StrictCharField(max_length=120, help_text="Who signs, as written on the report.")
+    signed_on = StrictDateField(required=False, help_text="The date of the signature; default: today.")
+    remarks = StrictCharField(required=False, allow_blank=True, default="")
+
+
 class InspectionFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Inspection.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Inspection.Kind.choices)
@@ -294,6 +309,17 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         services.inspection_complete(inspection_id=inspection.pk, actor=request.user)
         return self._answer(inspection)
 
+    @extend_schema(request=InspectionSignOffInput, responses={200: InspectionDetailOutput})
+    @action(detail=True, methods=["post"], url_path="sign-off", permission_classes=[IsAuthenticated])
+    def sign_off(self, request, pk=None):
+        """The customer signs the completed report off (name, date, remarks), once; a user of
+        another organisation gets 404, staff 403."""
+        inspection = self.get_object()
+        services.inspection_sign_off(
+            inspection_id=inspection.pk, actor=request.user, **self._input(InspectionSignOffInput)
+        )
+        return self._answer(inspection)
+
     @extend_schema(request=InspectionCancelInput, responses={200: InspectionDetailOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -312,6 +338,7 @@ class ReturnVisitOutput(serializers.ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     ticket_reference = serializers.SerializerMethodField()
     staff_name = serializers.CharField(source="staff.__str__", read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True, help_text="Still planned after its date.")
 
     class Meta:
         model = ReturnVisit
@@ -319,9 +346,12 @@ class ReturnVisitOutput(serializers.ModelSerializer):
             "id",
             "project",
             "project_name",
+            "schedule",
             "ticket",
             "ticket_reference",
             "scheduled_for",
+            "overdue",
+            "overdue_at",
             "staff",
             "staff_name",
             "contact_name",
@@ -361,10 +391,14 @@ class ReturnVisitDoneInput(serializers.Serializer):
 
 class ReturnVisitFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReturnVisit.Status.choices)
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text="true: still planned after its date.")
 
     class Meta:
         model = ReturnVisit
-        fields = ["status", "project", "ticket", "staff"]
+        fields = ["status", "project", "ticket", "staff", "schedule", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(ReturnVisit.overdue_q()) if value else queryset.exclude(ReturnVisit.overdue_q())
 
 
 @extend_schema(tags=["return-visits"])

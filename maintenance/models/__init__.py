@@ -18,7 +18,7 @@ from maintenance.models.inspections import (
     photo_path,
 )
 from maintenance.models.releases import Product, Release, UpgradeNotice
-from maintenance.models.visits import ReturnVisit, SurveyInvitation
+from maintenance.models.visits import ReturnVisit, ReturnVisitQuerySet, ReturnVisitSchedule, SurveyInvitation
 from maintenance.models.warranties import (
     BillableItem,
     Cause,
@@ -49,6 +49,8 @@ __all__ = [
     "Product",
     "Release",
     "ReturnVisit",
+    "ReturnVisitQuerySet",
+    "ReturnVisitSchedule",
     "Section",
     "Service",
     "ServiceContract",

@@ -141,6 +141,20 @@ class Inspection(TimeStampedModel):
     findings = models.TextField(_("findings"), blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
     overdue_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True, editable=False)
+    # the customer's sign-off of the completed report (in the portal or the API), once
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True, editable=False)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("signed off by (account)"),
+    )
+    signed_off_name = models.CharField(_("signed off by"), max_length=120, blank=True, editable=False)
+    signed_off_on = models.DateField(_("sign-off date"), null=True, blank=True, editable=False)
+    sign_off_remarks = models.TextField(_("customer's remarks"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("inspection")
@@ -168,6 +182,10 @@ class Inspection(TimeStampedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date < desk_today()
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
 
     def __str__(self) -> str:
         return f"{self.title} ({self.due_date})"

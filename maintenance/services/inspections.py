@@ -357,3 +357,51 @@ def inspections_flag_overdue(*, today: datetime.date | None = None) -> int:
         )
         count += 1
     return count
+
+
+@transaction.atomic
+def inspection_sign_off(
+    *, inspection_id: int, actor: User, name: str, signed_on: datetime.date | None = None, remarks: str = ""
+) -> Inspection:
+    """The customer signs the completed report off: a name, a date (today unless given; not
+    before the visit was completed, not in the future) and remarks. Once, by a user of the
+    project's organisation; the engineer and the managers are told."""
+    inspection = _lock_inspection(inspection_id)
+    project = Project.objects.select_related("organisation").get(pk=inspection.project_id)
+    if not actor.is_customer or actor.organisation_id != project.organisation_id:
+        raise NotAllowed(_("The customer of the project signs its inspection reports off."))
+    if inspection.status != Inspection.Status.COMPLETED:
+        raise ServiceDeskError(_("Only a completed report can be signed off."))
+    if inspection.signed_off_at is not None:
+        raise ServiceDeskError(_("This report is signed off already."))
+    name = (name or "").strip()
+    if not name:
+        raise ServiceDeskError(_("Give the name of who signs."), field="name")
+    if len(name) > 120:
+        raise ServiceDeskError(_("At most 120 characters."), field="name")
+    today = desk_today()
+    signed_on = signed_on or today
+    if signed_on > today:
+        raise ServiceDeskError(_("The sign-off date cannot be in the future."), field="signed_on")
+    completed_on = timezone.localtime(inspection.completed_at).date() if inspection.completed_at else None
+    if completed_on and signed_on < completed_on:
+        raise ServiceDeskError(_("The sign-off date cannot be before the visit was completed."), field="signed_on")
+    inspection.signed_off_at = timezone.now()
+    inspection.signed_off_by = actor
+    inspection.signed_off_name = name
+    inspection.signed_off_on = signed_on
+    inspection.sign_off_remarks = (remarks or "").strip()
+    inspection.save()
+    engineer = User.objects.get(pk=inspection.engineer_id)
+    notify(
+        users=[engineer, *managers()],
+        key=f"inspection:{inspection.pk}:signed-off",
+        message=Message(
+            reason=Reason.MAINTENANCE,
+            subject=gettext_noop("Inspection report signed off by the customer: %(title)s"),
+            template="maintenance/email/inspection.txt",
+            context={"inspection": inspection, "title": inspection.title, "due": inspection.due_date.isoformat()},
+            url=reverse("maintenance:inspection_detail", args=[inspection.pk]),
+        ),
+    )
+    return inspection

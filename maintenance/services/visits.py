@@ -13,11 +13,15 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import ServiceDeskError
+from core.time import desk_today
 from core.writes import assign, require_staff, validated_save
 from maintenance.models import (
     ReturnVisit,
+    ReturnVisitSchedule,
     SurveyInvitation,
 )
+from maintenance.services.common import managers
+from maintenance.services.inspections import PLAN_BACK_DAYS, occurrences, parse_rule
 from notifications.models import Reason
 from notifications.services import Message, notify
 from tickets import services as ticket_services
@@ -32,7 +36,10 @@ def return_visit_save(*, visit: ReturnVisit | None = None, actor: User, **fields
     visit = visit or ReturnVisit()
     if visit.pk and visit.status != ReturnVisit.Status.PLANNED:
         raise ServiceDeskError(_("The return visit is no longer planned."))
+    before = (visit.scheduled_for, visit.staff_id) if visit.pk else None
     assign(visit, fields)
+    if before is not None and before != (visit.scheduled_for, visit.staff_id):
+        visit.reminded_at = visit.overdue_at = None  # a new date or person: reminded and flagged anew
     if visit.ticket_id and visit.ticket.project_id != visit.project_id:
         raise ServiceDeskError(_("The ticket belongs to another project."), field="ticket")
     if not visit.staff.is_staff_member:
@@ -57,6 +64,124 @@ def return_visit_done(
     visit.contact_name = contact_name or visit.contact_name
     validated_save(visit)
     return visit
+
+
+# --- return visits on a schedule ---------------------------------------------------------------
+
+
+@transaction.atomic
+def return_visit_schedule_save(
+    *, schedule: ReturnVisitSchedule | None = None, actor: User, **fields: Any
+) -> ReturnVisitSchedule:
+    """Create or change a project's return-visit schedule (an RFC 5545 rule, as inspections)."""
+    require_staff(actor)
+    schedule = schedule or ReturnVisitSchedule()
+    assign(schedule, fields)
+    if not schedule.staff.is_staff_member:
+        raise ServiceDeskError(_("Return visits are made by staff."), field="staff")
+    parse_rule(schedule.rule, schedule.first_date)
+    validated_save(schedule)
+    return schedule
+
+
+def _visit_message(visit: ReturnVisit, subject: str, *, urgent: bool = False) -> Message:
+    return Message(
+        reason=Reason.MAINTENANCE,
+        subject=subject,
+        template="maintenance/email/return_visit.txt",
+        context={"visit": visit, "project": str(visit.project), "date": visit.scheduled_for.isoformat()},
+        url=reverse("maintenance:return_visit_done", args=[visit.pk]),
+        urgent=urgent,
+    )
+
+
+def return_visits_plan(*, today: datetime.date | None = None) -> int:
+    """Create the visits of every active return-visit schedule that fall within its lead time
+    (each once, whoever runs this and how often). Returns how many were created."""
+    today = today or desk_today()
+    created = 0
+    for schedule in ReturnVisitSchedule.objects.filter(is_active=True).select_related("project", "staff"):
+        end = today + datetime.timedelta(days=schedule.lead_days)
+        try:
+            since = max(today - datetime.timedelta(days=PLAN_BACK_DAYS), schedule.first_date)
+            dates = occurrences(schedule, since, end)
+        except ServiceDeskError:
+            continue  # a rule that no longer parses creates nothing
+        existing = set(schedule.visits.filter(scheduled_for__in=dates).values_list("scheduled_for", flat=True))
+        for day in dates:
+            if day in existing:
+                continue
+            try:
+                with transaction.atomic():
+                    ReturnVisit.objects.create(
+                        project=schedule.project, schedule=schedule, scheduled_for=day, staff=schedule.staff
+                    )
+            except IntegrityError:
+                continue  # another run made it first
+            created += 1
+    return created
+
+
+@transaction.atomic
+def return_visits_remind(*, today: datetime.date | None = None) -> int:
+    """Remind who makes each planned visit of a schedule, ``remind_days`` before its date (a
+    visit without a schedule: 2 days), once. Returns how many were reminded."""
+    today = today or desk_today()
+    horizon = today + datetime.timedelta(days=60)
+    due = (
+        ReturnVisit.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("project", "staff", "schedule")
+        .filter(status=ReturnVisit.Status.PLANNED, reminded_at=None, scheduled_for__gte=today)
+        .filter(scheduled_for__lte=horizon)
+    )
+    count = 0
+    for visit in due:
+        days = visit.schedule.remind_days if visit.schedule_id else 2
+        if (visit.scheduled_for - today).days > days:
+            continue
+        visit.reminded_at = timezone.now()
+        visit.save(update_fields=["reminded_at", "updated_at"])
+        notify(
+            users=[visit.staff],
+            key=f"return-visit:{visit.pk}:reminder:{visit.staff_id}",
+            message=_visit_message(visit, gettext_noop("Return visit on %(date)s: %(project)s")),
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def return_visits_flag_overdue(*, today: datetime.date | None = None) -> int:
+    """Flag each visit still planned after its date, once: who makes it and the managers are
+    told. Returns how many were flagged."""
+    today = today or desk_today()
+    late = (
+        ReturnVisit.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("project", "staff")
+        .filter(ReturnVisit.overdue_q(today), overdue_at=None)
+    )
+    staff = managers()
+    count = 0
+    for visit in late:
+        visit.overdue_at = timezone.now()
+        visit.save(update_fields=["overdue_at", "updated_at"])
+        notify(
+            users=[visit.staff, *staff],
+            key=f"return-visit:{visit.pk}:overdue",
+            message=_visit_message(
+                visit, gettext_noop("Return visit overdue since %(date)s: %(project)s"), urgent=True
+            ),
+        )
+        count += 1
+    return count
+
+
+def return_visits_follow_up(*, today: datetime.date | None = None) -> dict[str, int]:
+    """What beat runs: the reminders, then the overdue flags."""
+    return {
+        "reminded": return_visits_remind(today=today),
+        "overdue": return_visits_flag_overdue(today=today),
+    }
 
 
 def survey_token(ticket_id: int) -> str:

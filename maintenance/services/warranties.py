@@ -127,9 +127,14 @@ def _ticket(ticket_id: int) -> Ticket:
 
 
 def ticket_verdict(ticket: Ticket, cause: str | None) -> coverage.Verdict:
-    """The verdict for a ticket: on the local date it was received, for a repair."""
+    """The verdict for a ticket: on the local date it was received, for a repair of the ticket's
+    asset (its own warranty and contract first) or of the project."""
     return coverage.verdict(
-        project_id=ticket.project_id, on=desk_date(ticket.received_at), cause=cause, service=Service.REPAIR
+        project_id=ticket.project_id,
+        asset_id=ticket.asset_id,
+        on=desk_date(ticket.received_at),
+        cause=cause,
+        service=Service.REPAIR,
     )
 
 

@@ -222,6 +222,9 @@ def _inspection_context(request: HttpRequest, inspection: Inspection, **forms: A
         if user.can_manage:
             context["cancel_form"] = CancelForm()
         context.update(shown)
+    from maintenance.views.loops import sign_off_form
+
+    context["sign_off_form"] = sign_off_form(request, inspection)
     for name, form in forms.items():
         if name not in shown:  # a form the page does not show (the visit closed meanwhile): its errors as messages
             form_messages(request, form)

@@ -14,7 +14,8 @@ sends nothing twice, without a savepoint or a look-up first.
 Texts are rendered once per message (or ``share``), language, time zone and kind of reader,
 never per row: a shared message's per-event parts are markers (``mark("reference")``) filled
 from ``Message.fill``, and its reader's own link (``READER_LINK``) is ``Message.reader_link``
-plus the notification's random ``token``.
+plus the notification's random ``token``. The footer's hotline numbers (``footer.HOTLINE``)
+are filled in the same way, per language and reader's organisation.
 """
 
 import datetime
@@ -35,6 +36,7 @@ from core.text import one_line
 from notifications import channels
 from notifications.models import Delivery, Notification, Preference, Webhook
 from notifications.services import sending
+from notifications.services.footer import HOTLINE, HOTLINE_LINES, hotline_texts
 
 logger = logging.getLogger(__name__)
 
@@ -125,24 +127,35 @@ class _Texts:
         self.fills: dict[tuple, list[tuple[str, str]]] = {}
         self.rendered: dict[tuple, tuple[str, str]] = {}
         self.bodies: dict[tuple, tuple[str, str]] = {}
+        self.hotlines: dict[tuple, dict[str, str]] = {}
 
     def get(self, message: Message, language: str, recipient: User | str | None) -> tuple[str, str]:
         language = language or settings.LANGUAGE_CODE
         zone = getattr(recipient, "time_zone", "") or settings.TIME_ZONE
         reader = type(recipient) if message.share else getattr(recipient, "pk", recipient)
-        key = (id(message), language, zone, reader)
+        # a customer's footer shows its organisation's hotline (the desk's for everyone else)
+        organisation = recipient.organisation_id if isinstance(recipient, User) and recipient.is_customer else None
+        key = (id(message), language, zone, reader, organisation)
         if key not in self.bodies:
             fills = self._fills(message, language, zone)
             shared = (message.template, message.subject, message.share or id(message), language, zone, reader)
             if shared not in self.rendered:
                 context = {**message.context, "recipient": recipient, "link": message.link}
+                context |= {"hotline": HOTLINE, "hotline_lines": HOTLINE_LINES}
                 if message.share:  # what differs between the messages of a share is filled later
                     context |= {"recipient": None, "link": mark("link")}
                 with translation.override(language), timezone.override(zone):
                     subject = translation.gettext(message.subject) % message.context
                     self.rendered[shared] = (subject, render_to_string(message.template, context))
             subject, body = self.rendered[shared]
-            self.bodies[key] = (one_line(_filled(subject, fills))[:255], _filled(body, fills))  # a header: one line
+            body = _filled(body, fills)
+            if HOTLINE in body or HOTLINE_LINES in body:
+                if (organisation, language) not in self.hotlines:
+                    with translation.override(language):
+                        self.hotlines[organisation, language] = hotline_texts(organisation)
+                for marker, text in self.hotlines[organisation, language].items():
+                    body = body.replace(marker, text)
+            self.bodies[key] = (one_line(_filled(subject, fills))[:255], body)  # a header: one line
         return self.bodies[key]
 
     def _fills(self, message: Message, language: str, zone: str) -> list[tuple[str, str]]:

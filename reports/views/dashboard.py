@@ -19,7 +19,7 @@ from reports import tables
 from reports.exports import Table, csv_response, xlsx_response
 from reports.filters import ReportFilterForm
 from reports.rollup import staleness
-from reports.selectors import AGE_BUCKETS, METRICS, attainment_sets
+from reports.selectors import AGE_BUCKETS, METRICS, attainment_sets, ever_breached_add
 from tickets.models import Metric
 
 FORMATS = ("csv", "xlsx")
@@ -84,6 +84,8 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """``/reports/export/<table>.<csv|xlsx>?<filters>``: one table, all its rows."""
     if table not in tables.TABLES or fmt not in FORMATS:
         raise Http404
+    if table in tables.STAFF_TABLES and not request.user.is_staff_member:
+        raise Http404
     form = DashboardForm(request.GET, user=request.user)
     if not form.is_valid():
         errors = [
@@ -113,6 +115,7 @@ def _figures(request: HttpRequest, form: DashboardForm, cut: tables.Cut) -> dict
     query = _query(cut)
     # the tiles and the chart from one attainment query; its breached clocks count the breaches
     overall, grouped = attainment_sets(cut.report, cut.group_by, now=cut.now)
+    ever_breached_add(cut.report, None, overall, now=cut.now)  # the tiles' "breached in any cycle"
     summary = tables.materialised(tables.summary_table(cut, overall))
     attainment = tables.materialised(tables.attainment_table(cut, grouped))
     breaches = tables.breaches_table(cut)
@@ -122,6 +125,9 @@ def _figures(request: HttpRequest, form: DashboardForm, cut: tables.Cut) -> dict
     incidents = tables.materialised(tables.incidents_table(cut))
     inspections = tables.materialised(tables.inspections_table(cut))
     warranties, warranty_count = tables.limited(tables.warranties_table(cut))
+    staff = user.is_staff_member
+    # the improvement actions of incident reviews are the vendor's working notes: staff only
+    review_actions, review_action_count = tables.limited(tables.review_actions_table(cut)) if staff else (None, 0)
     satisfaction = tables.materialised(tables.satisfaction_table(cut))
     deflection = tables.materialised(tables.deflection_table(cut))
     params = request.GET.copy()
@@ -203,6 +209,20 @@ def _figures(request: HttpRequest, form: DashboardForm, cut: tables.Cut) -> dict
             note=_("Problems solved by an article without a ticket ÷ (those + tickets filed)."),
         ),
     ]
+    if staff:  # before satisfaction
+        sections.insert(
+            -2,
+            _section(
+                "review_actions",
+                _("Open improvement actions"),
+                review_actions,
+                query,
+                total=review_action_count,
+                note=_("From the reviews of emergency incidents; an action leaves the list once it is done."),
+                empty=_("No improvement action is open."),
+                wide=True,
+            ),
+        )
     solved = sum(row["solved_count"] for row in deflection.rows)
     filed = sum(row["filed_count"] for row in deflection.rows)
     by_metric = {row["metric"]: row for row in summary.rows}
@@ -228,6 +248,11 @@ def _figures(request: HttpRequest, form: DashboardForm, cut: tables.Cut) -> dict
                 "alert": True,
             },
             {"id": "warranties", "label": _("Warranties expiring"), "value": warranty_count},
+            *(
+                [{"id": "review_actions", "label": _("Open improvement actions"), "value": review_action_count}]
+                if staff
+                else []
+            ),
             {
                 "id": "deflection",
                 "label": _("Deflection rate"),

@@ -63,10 +63,20 @@ class TestWrites:
         body = response.json()
         assert body["organisation_name"] == "Organisation A"
         assert body["customer_liaison_name"] == str(customer_a)
-        assert body["products"] == [
-            {"name": "Gateway", "version": "3.1", "serial_number": "GW-1", "quantity": 2, "notes": ""}
-        ]
         project = Project.objects.get(code="new-prj")
+        assert body["products"] == [
+            {
+                "id": project.products.get().pk,
+                "name": "Gateway",
+                "version": "3.1",
+                "serial_number": "GW-1",
+                "quantity": 2,
+                "location": "",
+                "installed_on": None,
+                "accepted_on": None,
+                "notes": "",
+            }
+        ]
         assert project.history.first().history_user == manager
 
     def test_engineer_may_not_create(self, api, engineer, org_a):

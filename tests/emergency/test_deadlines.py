@@ -139,13 +139,26 @@ def test_a_closed_incident_is_ignored(incident):
     assert breaches(incident) == []
 
 
-def test_an_incident_without_a_plan_has_no_deadlines(groups, project_a):
-    services.incident_create(actor=groups.liaison, project=project_a, title="T", symptoms="S", reporter_name="R")
+def test_an_incident_never_assessed_breaches_its_response_target_from_the_report(groups, project_a):
+    # given: reported at 03:00 and never assessed (the strictest plan's 30 minutes: due 03:30)
+    with time_machine.travel(sh(2026, 11, 25, 3), tick=False):
+        reported = services.incident_create(
+            actor=groups.liaison, project=project_a, title="T", symptoms="S", reporter_name="R"
+        )
+    assert reported.response_due_at == sh(2026, 11, 25, 3, 30)
+    assert services.incident_deadlines(sh(2026, 11, 25, 3, 29)) == 0
+    # when: nobody answers by then
+    assert services.incident_deadlines(sh(2026, 11, 25, 3, 31)) == 1
+    # then: marked, and the leadership group told at once; the recovery target has no due moment yet
+    reported.refresh_from_db()
+    assert (reported.response_breached_at, reported.recovery_breached_at) == (sh(2026, 11, 25, 3, 31), None)
+    assert told("response") == {(groups.leader.username, True)}
     assert services.incident_deadlines(datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)) == 0
 
 
-def test_the_sweep_takes_two_queries_when_nothing_is_due(incident, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+def test_the_sweep_takes_four_queries_when_nothing_is_due(incident, django_assert_max_num_queries):
+    # response, recovery, on-site arrivals and escalation steps: one indexed query each
+    with django_assert_max_num_queries(4):
         assert services.incident_deadlines(sh(2026, 11, 25, 10, 29)) == 0
 
 

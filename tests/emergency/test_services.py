@@ -224,8 +224,10 @@ def test_regrading_needs_a_reason_and_is_recorded_with_old_and_new(groups, proje
     entry = incident.entries.filter(kind=IncidentEntry.Kind.GRADED).last()
     assert entry.data == {"grade": "urgent", "old": "general", "suggested": "", "reason": "Two more sites affected"}
     assert entry.actor == groups.tech and entry.public
-    # before activation the grade changes and nothing else
-    assert (incident.status, incident.plan, incident.response_due_at) == (Status.ASSESSED, None, None)
+    # before activation the grade changes and nothing else: the response clock runs from the
+    # report (the strictest plan's 30 minutes), no plan
+    due = incident.reported_at + datetime.timedelta(minutes=30)
+    assert (incident.status, incident.plan, incident.response_due_at) == (Status.ASSESSED, None, due)
 
 
 def test_regrading_is_refused_before_assessment_after_closure_and_outside_the_groups(groups, project_a, engineer):
@@ -264,11 +266,12 @@ def test_regrading_an_active_plan_moves_the_clocks_from_the_report_and_adds_reso
     # when: it is re-graded urgent at 10:40 (60 / 480 minutes)
     with time_machine.travel(sh(2026, 11, 25, 10, 40), tick=False):
         incident = regrade(incident, groups.tech, "urgent", reason="Failover worked for most wards")
-    # then: the targets count from the report, not from the re-grading, and breaches are decided afresh
+    # then: the recovery target counts from the report, not from the re-grading; the response
+    # target is never loosened, so its breach stands
     incident.refresh_from_db()
     assert incident.plan.grade == "urgent"
-    assert (incident.response_due_at, incident.recovery_due_at) == (sh(2026, 11, 25, 11), sh(2026, 11, 25, 18))
-    assert incident.response_breached_at is None
+    assert (incident.response_due_at, incident.recovery_due_at) == (sh(2026, 11, 25, 10, 30), sh(2026, 11, 25, 18))
+    assert incident.response_breached_at == sh(2026, 11, 25, 10, 31)
     # and the urgent plan's resources are added to those already allocated
     assert len(resources(incident)) == 7 and set(critical) <= set(resources(incident))
 
@@ -282,6 +285,9 @@ def test_regrading_an_active_plan_moves_the_clocks_from_the_report_and_adds_reso
 
 def test_a_plan_on_the_business_calendar_counts_working_time(groups, project_a, sla_setup):
     ResponsePlan.objects.filter(grade="urgent").update(calendar=sla_setup.business)
+    # the project's own response target is a week, so the plans' targets are the stricter ones
+    project_a.emergency_response_minutes = 7 * 24 * 60
+    project_a.save()
     # given: reported on Friday 17:30 Shanghai, half an hour before the end of the working day
     with time_machine.travel(sh(2026, 11, 27, 17, 30), tick=False):
         incident = report(groups, project_a)
@@ -417,19 +423,32 @@ def test_the_escalation_step_leaves_a_promoted_tickets_open_incident_alone(group
 
 
 def test_regrading_keeps_the_assessed_levels_and_judges_a_met_target_against_its_new_due(groups, project_a):
-    # given: assessed high/high/high (critical by the matrix) at 10:00, handling started at 10:45
+    # given: the project's response target is two hours; assessed high/high/high (critical by
+    # the matrix) but graded urgent (60 minutes: due 11:00) at 10:00, handling started at 10:45
+    project_a.emergency_response_minutes = 120
+    project_a.save()
     with time_machine.travel(sh(2026, 11, 25, 10, 0), tick=False):
         incident = report(groups, project_a)
-        move(incident, groups.tech, "assessed", grade="critical", severity="high", scope_level="high", urgency="high")
+        move(
+            incident,
+            groups.tech,
+            "assessed",
+            grade="urgent",
+            grade_reason="Failover in place",
+            severity="high",
+            scope_level="high",
+            urgency="high",
+        )
         move(incident, groups.tech, "plan_activated")
     with time_machine.travel(sh(2026, 11, 25, 10, 45), tick=False):
         move(incident, groups.tech, "remote_handling")
-        # when: re-graded urgent without new levels (the page's form sends none)
-        incident = regrade(incident, groups.tech, "urgent")
+        # when: re-graded important without new levels (the page's form sends none)
+        incident = regrade(incident, groups.tech, "important")
     # then: the matrix's grade stands beside the chosen one
-    assert (incident.severity, incident.suggested_grade, incident.grade) == ("high", "critical", "urgent")
-    # and: handling at 10:45 met the urgent response target (11:00); back to critical (10:30) it is late
-    assert incident.response_breached_at is None
+    assert (incident.severity, incident.suggested_grade, incident.grade) == ("high", "critical", "important")
+    # and: the response target is not loosened (11:00 stays), and handling at 10:45 met it
+    assert (incident.response_due_at, incident.response_breached_at) == (sh(2026, 11, 25, 11), None)
+    # and: re-graded critical (10:30), the response at 10:45 is late
     with time_machine.travel(sh(2026, 11, 25, 10, 50), tick=False):
         incident = regrade(incident, groups.tech, "critical", reason="Second cluster failed")
     assert incident.response_breached_at == sh(2026, 11, 25, 10, 45)

@@ -361,3 +361,73 @@ def test_services_the_terms_exclude_are_billable(warranty_a, project_a):
     major = coverage.verdict(project_id=project_a.pk, on=on, service=Service.MAJOR_UPGRADE)
     assert patch.free and "includes Patches" in patch.reason
     assert not major.free and "excludes Major-version upgrades" in major.reason
+
+
+# --- the asset's records before the project's ------------------------------------------------
+
+
+@pytest.fixture
+def switch_contract(warranty_a, project_a):
+    """A contract on one asset only (the core switch), covering misuse too, during the project's warranty."""
+    asset = InstalledProductFactory(project=project_a, name="Core switch", serial_number="SW-7")
+    contract = services.contract_save(
+        project=project_a,
+        asset=asset,
+        number="SC-SW-7",
+        start_date=D(2024, 3, 1),
+        end_date=D(2027, 2, 28),
+        service_level="7x24",
+        covered_causes=[Cause.PRODUCT_QUALITY, Cause.INSTALLATION, Cause.MISUSE],
+    )
+    return asset, contract
+
+
+def test_the_assets_contract_is_asked_before_the_projects_warranty(switch_contract, warranty_a, project_a):
+    asset, contract = switch_contract
+    # when: an installation fault of the asset, which both records cover
+    found = coverage.verdict(
+        project_id=project_a.pk, asset_id=asset.pk, on=D(2025, 1, 10), cause=Cause.INSTALLATION, service="repair"
+    )
+    # then: the asset's own contract decides, not the project's warranty
+    assert found.free and found.contract == contract and found.warranty is None
+    assert "service contract SC-SW-7" in found.reason
+    # and misuse, which the project's warranty does not cover, is free under the asset's contract
+    misuse = coverage.verdict(
+        project_id=project_a.pk, asset_id=asset.pk, on=D(2025, 1, 10), cause=Cause.MISUSE, service="repair"
+    )
+    assert misuse.free and misuse.contract == contract
+
+
+def test_without_the_asset_the_projects_warranty_decides(switch_contract, warranty_a, project_a):
+    # the same day and faults, for the project as a whole (no asset named)
+    found = coverage.verdict(project_id=project_a.pk, on=D(2025, 1, 10), cause=Cause.INSTALLATION, service="repair")
+    assert found.free and found.warranty == warranty_a and found.contract is None
+    misuse = coverage.verdict(project_id=project_a.pk, on=D(2025, 1, 10), cause=Cause.MISUSE, service="repair")
+    assert misuse.decision == Decision.BILLABLE and misuse.warranty == warranty_a
+
+
+def test_the_assets_refusal_falls_through_to_the_projects_other_record(switch_contract, warranty_a, project_a):
+    # force majeure: the asset's contract does not cover it, nor does the project's warranty
+    asset, _contract = switch_contract
+    found = coverage.verdict(
+        project_id=project_a.pk, asset_id=asset.pk, on=D(2025, 1, 10), cause=Cause.FORCE_MAJEURE, service="repair"
+    )
+    assert found.decision == Decision.BILLABLE
+    # both refusals are given, the asset's first
+    assert found.reason.index("SC-SW-7") < found.reason.index("the warranty")
+
+
+def test_a_ticket_naming_the_asset_is_decided_by_the_assets_records(switch_contract, project_a, engineer):
+    asset, contract = switch_contract
+    on_asset = ticket_create(
+        actor=engineer,
+        project=project_a,
+        title="Switch dropped",
+        description="Dropped by a contractor.",
+        received_at=sh(2025, 1, 10, 9, 0),
+        asset=asset,
+    )
+    on_project = fault(engineer, project_a, sh(2025, 1, 10, 9, 0))
+    assert decide(on_asset, engineer, Cause.MISUSE).contract == contract
+    assert decide(on_asset, engineer, Cause.MISUSE).decision == Decision.FREE
+    assert decide(on_project, engineer, Cause.MISUSE).decision == Decision.BILLABLE

@@ -18,7 +18,14 @@ from tickets.services import ticket_create, ticket_update
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TASKS = [tasks.plan_inspections, tasks.flag_overdue_inspections, tasks.remind_expiring_warranties, tasks.send_surveys]
+TASKS = [
+    tasks.plan_inspections,
+    tasks.flag_overdue_inspections,
+    tasks.remind_expiring_warranties,
+    tasks.send_surveys,
+    tasks.plan_return_visits,
+    tasks.follow_up_return_visits,
+]
 
 
 def at(*args: int):

@@ -58,6 +58,7 @@ def figures(
     make_return_visit,
     make_session,
     make_feedback,
+    make_review_action,
 ):
     """Organisation A in March 2026 (NOW is 2026-04-10 12:00 Asia/Shanghai):
 
@@ -70,6 +71,7 @@ def figures(
     t4 high, 10 Apr 06:00, new, no clocks (backlog only: outside the period)
     incidents: a critical one on site, an ungraded one just reported, a closed one
     inspections: one due 20 Apr, one overdue since 1 Apr, one done
+    improvement actions of the closed incident: one open (due 3 Apr), one done
     warranties: one ending 10 May 2026 (30 days left), one ending 2027 (not expiring)
     a return visit in March rated 5; a March training session rated 4 and 5
     two problems solved by an article in March (and one in February)
@@ -127,7 +129,9 @@ def figures(
 
     make_incident(project_a, sh(2026, 4, 1, 9, 0), grade=Grade.CRITICAL, status=Incident.Status.ONSITE)
     make_incident(project_a, sh(2026, 4, 9, 9, 0))
-    make_incident(project_a, sh(2026, 3, 9, 9, 0), grade=Grade.GENERAL, status=Incident.Status.CLOSED)
+    reviewed = make_incident(project_a, sh(2026, 3, 9, 9, 0), grade=Grade.GENERAL, status=Incident.Status.CLOSED)
+    make_review_action(reviewed, datetime.date(2026, 4, 3))
+    make_review_action(reviewed, datetime.date(2026, 3, 20), done_at=sh(2026, 3, 19, 9, 0))
     make_inspection(project_a, datetime.date(2026, 4, 20))
     make_inspection(project_a, datetime.date(2026, 4, 1))
     make_inspection(project_a, datetime.date(2026, 4, 5), status=Inspection.Status.COMPLETED)
@@ -158,7 +162,8 @@ def figures(
         stopped_at=tb.received_at + seconds(3 * 3600),
         working_seconds=10800,
     )
-    make_incident(project_b, sh(2026, 4, 2, 9, 0), title="Secret B incident", grade=Grade.GENERAL)
+    secret = make_incident(project_b, sh(2026, 4, 2, 9, 0), title="Secret B incident", grade=Grade.GENERAL)
+    make_review_action(secret, datetime.date(2026, 4, 1))
     make_inspection(project_b, datetime.date(2026, 3, 30))
     make_warranty(project_b, datetime.date(2024, 5, 1), datetime.date(2026, 5, 1))
     deflection = Deflection.objects.create(article=article, organisation=project_b.organisation)
@@ -261,7 +266,15 @@ def test_the_managers_dashboard_shows_the_hand_computed_figures(client, manager,
     tiles = {tile["id"]: tile["value"] for tile in response.context["count_tiles"]}
     # open now: t3 (36 days old) and t4; incidents: the critical and the ungraded one; overdue:
     # the visit due 1 April; warranties: the one ending 10 May; deflection: 2 / (2 + 3) = 40 %
-    assert tiles == {"backlog": 2, "incidents": 2, "inspections": 1, "warranties": 1, "deflection": "40.0 %"}
+    # open improvement actions: the one due 3 April (the other is done; B's is not A's)
+    assert tiles == {
+        "backlog": 2,
+        "incidents": 2,
+        "inspections": 1,
+        "warranties": 1,
+        "review_actions": 1,
+        "deflection": "40.0 %",
+    }
     times = {tile["row"]["metric"]: tile["times"] for tile in response.context["metric_tiles"] if tile["row"]}
     assert times == {
         Metric.FIRST_RESPONSE: {"mean_working": "0:15", "p90_working": "0:19", "mean_wall": "0:15", "p90_wall": "0:19"},
@@ -367,11 +380,15 @@ def test_a_customer_sees_its_own_organisation_only(client, manager, customer_a, 
     for secret in (*SECRETS_OF_B, figures["tb"].reference):
         assert secret not in response.text
     assert 'name="organisation"' not in response.text
-    assert page_tables(response) == page_tables(mine)
+    staff_only = set(tables.STAFF_TABLES)  # the vendor's working notes: not the customer's
+    assert page_tables(response) == {key: rows for key, rows in page_tables(mine).items() if key not in staff_only}
     assert "<title>" in response.text and "My organisation" in response.text  # its own navigation
     for table in tables.TABLES:
         for fmt in ("csv", "xlsx"):
             content = export(client, table, fmt, organisation=org_b.pk, **MARCH)
+            if table in tables.STAFF_TABLES:  # the vendor's working notes (improvement actions)
+                assert content.status_code == 404, (table, fmt)
+                continue
             assert content.status_code == 200, (table, fmt)
             text = json.dumps(csv_rows(content) if fmt == "csv" else xlsx_rows(content), default=str)
             for secret in (*SECRETS_OF_B, figures["tb"].reference):
@@ -551,8 +568,9 @@ def test_the_page_needs_the_same_queries_for_5_and_25_tickets(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url, {**MARCH, "group_by": group_by})
 
-    # the session, the user, the navigation, the form's choices and one or two per table
-    assert len(few.captured_queries) <= 20, len(few.captured_queries)
+    # the session, the user, the navigation, the form's choices and one or two per table (the
+    # open improvement actions' table included)
+    assert len(few.captured_queries) <= 22, len(few.captured_queries)
     assert int(page_tables(response)["summary"][1][1]) == 25  # the 25 first-response clocks
 
 

@@ -231,7 +231,10 @@ class TestDetail:
         assert set(first_response) == {"due_at", "breached", "paused", "stopped_at", "remaining_seconds"} | {
             "escalating",
             "acknowledged_at",
+            "cycle",
+            "breaches",
         }
+        assert body["cycle"] == 1
         assert parse(first_response["due_at"]) == sh(2026, 2, 14, 12)
         assert first_response["breached"] is False
         assert first_response["paused"] is False
@@ -483,7 +486,19 @@ class TestFirstResponse:
         assert clock(detail, "first_response")["stopped_at"] is None
         assert detail.json()["first_response_at"] is None
 
-    def test_a_staff_status_change_out_of_new_stops_the_clock(self, api, engineer, customer_a, project_a, sla_setup):
+    def test_a_bare_status_change_out_of_new_does_not_stop_the_clock(
+        self, api, engineer, customer_a, project_a, sla_setup
+    ):
+        ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))
+        with travel(sh(2026, 2, 2, 9, 30)):
+            response = api.as_user(engineer).patch(url(ticket), {"status": "acknowledged"}, format="json")
+        assert clock(response, "first_response")["stopped_at"] is None
+        assert response.json()["first_response_at"] is None
+
+    def test_acknowledging_stops_the_clock_where_the_policy_says_so(
+        self, api, engineer, customer_a, project_a, sla_setup
+    ):
+        SLAPolicy.objects.update(acknowledgement_stops_first_response=True)
         ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))
         with travel(sh(2026, 2, 2, 9, 30)):
             response = api.as_user(engineer).patch(url(ticket), {"status": "acknowledged"}, format="json")
@@ -537,7 +552,8 @@ class TestResolutionClock:
             still = api.as_user(engineer).get(url(ticket))
         assert clock(still, "resolution")["paused"] is True
         assert clock(still, "resolution")["remaining_seconds"] == 15 * 3600
-        assert still.json()["next_due_at"] is None  # no running clock: first response stopped, resolution paused
+        # resolution paused; the first response still runs: a status change is no answer
+        assert parse(still.json()["next_due_at"]) == sh(2026, 2, 2, 14)
 
         with travel(sh(2026, 2, 2, 14)):
             resumed = api.as_user(engineer).patch(url(ticket), {"status": "in_progress"}, format="json")
@@ -545,7 +561,7 @@ class TestResolutionClock:
         assert resolution["paused"] is False
         # paused 10:00-14:00 holds 3 working hours (lunch does not count): due moves to Wednesday 12:00
         assert parse(resolution["due_at"]) == sh(2026, 2, 4, 12)
-        assert parse(resumed.json()["next_due_at"]) == sh(2026, 2, 4, 12)
+        assert parse(resumed.json()["next_due_at"]) == sh(2026, 2, 2, 14)  # the first response, still due
 
     def test_a_customer_reply_ends_the_wait(self, api, engineer, customer_a, project_a, sla_setup):
         ticket = file_ticket(customer_a, project_a, at=sh(2026, 2, 2, 9))
@@ -574,10 +590,10 @@ class TestResolutionClock:
             reopened = api.as_user(customer_a).patch(url(ticket), {"status": "in_progress"}, format="json")
         resolution = clock(reopened, "resolution")
         assert resolution["stopped_at"] is None
-        # it had 7 working hours left when it stopped (Tuesday 10:00-18:00 less lunch): Wednesday 18:00
-        assert parse(resolution["due_at"]) == sh(2026, 2, 4, 18)
-        assert parse(resolution["due_at"]) > parse(clock(resolved, "resolution")["due_at"])
-        assert parse(reopened.json()["next_due_at"]) == sh(2026, 2, 4, 18)
+        assert reopened.json()["cycle"] == 2 and resolution["cycle"] == 2
+        # a new cycle: the full 16 working hours from Wednesday 10:00 (7 + 8 + 1): Friday 10:00
+        assert parse(resolution["due_at"]) == sh(2026, 2, 6, 10)
+        assert parse(reopened.json()["next_due_at"]) == sh(2026, 2, 6, 10)
 
         with travel(sh(2026, 2, 4, 11)):
             again = api.as_user(engineer).patch(url(ticket), {"status": "resolved"}, format="json")
@@ -814,6 +830,8 @@ class TestList:
 
     def test_filters(self, api, engineer, queue):
         services.ticket_assign(ticket_id=queue.late.pk, actor=engineer, assignee=engineer)
+        with travel(sh(2026, 2, 2, 9, 30)):  # answered, so its first response no longer runs
+            services.comment_add(ticket_id=queue.other_org.pk, actor=engineer, body="Looking into it.")
         move(queue.other_org, engineer, "acknowledged", at=sh(2026, 2, 2, 9, 30))
         client = api.as_user(engineer)
 

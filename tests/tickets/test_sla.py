@@ -8,7 +8,7 @@ import time_machine
 from tests.tickets.helpers import BUSINESS_HOURS, ROUND_THE_CLOCK, sh
 from tickets import services
 from tickets.calendars import calendar_save
-from tickets.models import SLAClock, Ticket
+from tickets.models import SLAClock, SLACycle, Ticket
 from tickets.policies import policy_save
 from tickets.selectors import schedule_for
 
@@ -115,7 +115,19 @@ def test_a_staff_reply_stops_first_response_and_a_note_does_not(policy, customer
     assert ticket.next_due_at == clock(ticket, "resolution").due_at
 
 
-def test_acknowledging_stops_first_response(policy, customer_a, engineer, project_a):
+def test_a_bare_acknowledgement_does_not_stop_first_response(policy, customer_a, engineer, project_a):
+    ticket = file(customer_a, project_a, at(2026, 3, 2, 9, 0))
+    with time_machine.travel(at(2026, 3, 2, 9, 30), tick=False):
+        services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="acknowledged")
+        services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="in_progress")
+    assert clock(ticket, "first_response").stopped_at is None
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None
+
+
+def test_acknowledging_stops_first_response_where_the_policy_says_so(policy, customer_a, engineer, project_a):
+    policy.acknowledgement_stops_first_response = True
+    policy.save()
     ticket = file(customer_a, project_a, at(2026, 3, 2, 9, 0))
     with time_machine.travel(at(2026, 3, 2, 9, 30), tick=False):
         services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="acknowledged")
@@ -138,7 +150,8 @@ def test_waiting_on_the_customer_pauses_resolution_and_moves_its_due(policy, cus
         services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="waiting_on_customer")
     assert clock(ticket, "resolution").paused_at == at(2026, 3, 2, 10, 0)
     ticket.refresh_from_db()
-    assert ticket.next_due_at is None  # nothing running
+    # the status change answered nobody: only the first response runs
+    assert ticket.next_due_at == clock(ticket, "first_response").due_at
     # the customer answers at 14:30: 3.5 working hours paused (10-12, 13-14:30)
     with time_machine.travel(at(2026, 3, 2, 14, 30), tick=False):
         services.comment_add(ticket_id=ticket.pk, actor=customer_a, body="here are the logs")
@@ -180,22 +193,24 @@ def test_a_recorded_breach_stays_after_a_priority_change(policy, customer_a, eng
     assert first.breached_at == at(2026, 3, 2, 10, 0)
 
 
-def test_reopening_runs_resolution_again_from_where_it_stopped(policy, customer_a, engineer, project_a):
+def test_reopening_starts_a_new_resolution_cycle_with_the_full_target(policy, customer_a, engineer, project_a):
     ticket = file(customer_a, project_a, at(2026, 3, 2, 9, 0))
     with time_machine.travel(at(2026, 3, 2, 11, 0), tick=False):
         services.ticket_update(ticket_id=ticket.pk, actor=engineer, status="resolved")
     stopped = clock(ticket, "resolution")
-    assert stopped.stopped_at == at(2026, 3, 2, 11, 0)
-    schedule = schedule_for(stopped.calendar)
-    left = schedule.between(stopped.stopped_at, stopped.due_at)  # 14 working hours
+    assert stopped.stopped_at == at(2026, 3, 2, 11, 0) and stopped.cycle == 1
     with time_machine.travel(at(2026, 3, 3, 9, 0), tick=False):  # reopened next morning by the customer
         services.ticket_update(ticket_id=ticket.pk, actor=customer_a, status="in_progress")
     reopened = clock(ticket, "resolution")
-    assert reopened.stopped_at is None
-    # 11:00-12:00, 13:00-18:00 on Monday stood still: 6 working hours moved the due
-    assert reopened.paused_seconds == 6 * 3600
-    assert reopened.due_at == at(2026, 3, 4, 16, 0)
-    assert schedule.between(at(2026, 3, 3, 9, 0), reopened.due_at) == left
+    assert (reopened.cycle, reopened.started_at, reopened.stopped_at) == (2, at(2026, 3, 3, 9, 0), None)
+    assert reopened.paused_seconds == 0
+    # the full 960 working minutes from the reopening: 16 working hours from Tuesday 09:00
+    assert reopened.due_at == at(2026, 3, 4, 18, 0)
+    assert schedule_for(reopened.calendar).between(at(2026, 3, 3, 9, 0), reopened.due_at) == datetime.timedelta(
+        minutes=960
+    )
+    kept = SLACycle.objects.get(ticket=ticket, number=1, metric="resolution")
+    assert (kept.stopped_at, kept.breached_at, kept.ended_at) == (at(2026, 3, 2, 11, 0), None, at(2026, 3, 3, 9, 0))
 
 
 def test_the_on_site_clock_runs_from_dispatch_to_arrival(policy, customer_a, engineer, project_a):

@@ -6,10 +6,7 @@ The calendars are tests/tickets/conftest.py's ``sla_setup``: normal tickets on b
 (Mon-Fri 09:00-12:00 and 13:00-18:00 Shanghai, Saturday 2026-02-14 a make-up working day),
 urgent ones round the clock. 2026-03-02 is a Monday."""
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 
 from tests.tickets.helpers import sh, travel
 from tickets import services
@@ -39,7 +36,8 @@ def clock(ticket, metric=Metric.RESOLUTION) -> SLAClock:
 def test_a_stop_keeps_the_working_time_on_the_calendar(sla_setup, customer_a, engineer, project_a):
     ticket = file(customer_a, project_a, sh(2026, 3, 2, 9, 0))
     assert clock(ticket).working_seconds is None  # running: nothing yet
-    move(ticket, engineer, sh(2026, 3, 2, 9, 30), "acknowledged")
+    with travel(sh(2026, 3, 2, 9, 30)):
+        services.comment_add(ticket_id=ticket.pk, actor=engineer, body="Looking into it.")
     assert clock(ticket, Metric.FIRST_RESPONSE).working_seconds == 30 * 60
     move(ticket, engineer, sh(2026, 3, 3, 10, 0), "resolved")
     # Monday 09:00-12:00 and 13:00-18:00 (8 h) + Tuesday 09:00-10:00 (1 h) = 9 h, though 25 h passed
@@ -85,59 +83,16 @@ def test_resolved_while_waiting_on_the_customer(sla_setup, customer_a, engineer,
     assert resolution.working_seconds == 1 * HOUR
 
 
-def test_reopening_clears_it_and_the_next_stop_counts_without_the_pauses(sla_setup, customer_a, engineer, project_a):
+def test_reopening_starts_a_new_cycle_and_the_next_stop_counts_from_the_reopening(
+    sla_setup, customer_a, engineer, project_a
+):
     ticket = file(customer_a, project_a, sh(2026, 3, 2, 9, 0))
     move(ticket, engineer, sh(2026, 3, 2, 11, 0), "resolved")
     assert clock(ticket).working_seconds == 2 * HOUR  # 09-11
     move(ticket, customer_a, sh(2026, 3, 3, 9, 0), "in_progress")  # reopened next morning
     reopened = clock(ticket)
-    assert (reopened.stopped_at, reopened.working_seconds) == (None, None)
-    assert reopened.paused_seconds == 6 * HOUR  # Monday 11-12 and 13-18 stood still
+    assert (reopened.stopped_at, reopened.working_seconds, reopened.paused_seconds) == (None, None, 0)
     move(ticket, engineer, sh(2026, 3, 3, 10, 0), "resolved")
-    # from the start: Monday 8 h + Tuesday 1 h = 9 h, less the 6 h it stood still = 3 h
-    # (the 2 h before the first stop and the 1 h after the reopening)
-    assert clock(ticket).working_seconds == 3 * HOUR
-
-
-def test_a_restart_clears_it(sla_setup, customer_a, engineer, project_a):
-    ticket = file(customer_a, project_a, sh(2026, 3, 2, 9, 0), priority="urgent")
-    with travel(sh(2026, 3, 2, 9, 30)):
-        services.ticket_dispatch(ticket_id=ticket.pk, actor=engineer, engineer=engineer)
-    with travel(sh(2026, 3, 2, 10, 10)):
-        services.ticket_arrive(ticket_id=ticket.pk, actor=engineer)
-    assert clock(ticket, Metric.ONSITE_ARRIVAL).working_seconds == 40 * 60
-    with travel(sh(2026, 3, 2, 11, 0)):  # sent again: the on-site clock starts over
-        services.ticket_dispatch(ticket_id=ticket.pk, actor=engineer, engineer=engineer)
-    restarted = clock(ticket, Metric.ONSITE_ARRIVAL)
-    assert (restarted.started_at, restarted.stopped_at, restarted.working_seconds) == (
-        sh(2026, 3, 2, 11, 0),
-        None,
-        None,
-    )
-    with travel(sh(2026, 3, 2, 11, 45)):
-        services.ticket_arrive(ticket_id=ticket.pk, actor=engineer)
-    assert clock(ticket, Metric.ONSITE_ARRIVAL).working_seconds == 45 * 60
-
-
-def test_the_migration_fills_in_the_clocks_stopped_before(sla_setup, customer_a, engineer, project_a):
-    stopped = file(customer_a, project_a, sh(2026, 3, 2, 9, 0))
-    move(stopped, engineer, sh(2026, 3, 3, 10, 0), "resolved")
-    kept = file(customer_a, project_a, sh(2026, 3, 2, 9, 0))
-    move(kept, engineer, sh(2026, 3, 2, 10, 0), "resolved")
-    running = file(customer_a, project_a, sh(2026, 3, 2, 9, 0))
-    weekend = file(customer_a, project_a, sh(2026, 2, 13, 17, 0), priority="urgent")
-    move(weekend, engineer, sh(2026, 2, 15, 17, 0), "resolved")
-    # as before the field existed: nothing stored; one clock had paused an hour
-    SLAClock.objects.update(working_seconds=None)
-    SLAClock.objects.filter(ticket=stopped, metric=Metric.RESOLUTION).update(paused_seconds=HOUR)
-    SLAClock.objects.filter(ticket=kept, metric=Metric.RESOLUTION).update(working_seconds=5)  # already set
-    migration = importlib.import_module("tickets.migrations.0006_clock_working_seconds")
-    migration.backfill(django_apps, None)
-    # business hours Monday 09:00 -> Tuesday 10:00 = 9 h, less the paused hour = 8 h
-    assert clock(stopped).working_seconds == 8 * HOUR
-    assert clock(stopped, Metric.FIRST_RESPONSE).working_seconds == 9 * HOUR  # stopped with the resolution
-    assert clock(kept).working_seconds == 5  # a stored value stays
-    assert clock(running).working_seconds is None  # still running
-    assert clock(running, Metric.FIRST_RESPONSE).working_seconds is None
-    # round the clock: Friday 17:00 -> Sunday 17:00 = 48 h
-    assert clock(weekend).working_seconds == 48 * HOUR
+    # the new cycle's clock: Tuesday 09-10 = 1 h; the first cycle's 2 h are kept with that cycle
+    assert clock(ticket).working_seconds == 1 * HOUR
+    assert ticket.sla_cycles.get(metric=Metric.RESOLUTION).working_seconds == 2 * HOUR

@@ -117,7 +117,17 @@ class SLAPolicySerializer(InputSerializer):
 
     class Meta:
         model = SLAPolicy
-        fields = ["id", "name", "description", "is_default", "warn_at_percent", "targets", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_default",
+            "warn_at_percent",
+            "acknowledgement_stops_first_response",
+            "targets",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -146,6 +156,7 @@ class SLAPolicyViewSet(
             "description": policy.description,
             "is_default": policy.is_default,
             "warn_at_percent": policy.warn_at_percent,
+            "acknowledgement_stops_first_response": policy.acknowledgement_stops_first_response,
             "targets": [
                 {"priority": t.priority, "metric": t.metric, "minutes": t.minutes, "calendar": t.calendar}
                 for t in policy.targets.select_related("calendar")

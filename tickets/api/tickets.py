@@ -10,19 +10,28 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Team, User
-from core.api_input import InputSerializer, StrictBooleanField, StrictCharField, StrictPrimaryKeyRelatedField
+from core.api_input import (
+    InputSerializer,
+    ScopedPrimaryKeyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictPrimaryKeyRelatedField,
+)
 from core.filters import StrictBooleanFilter, StrictFilterSet
 from core.representation import RepresentationPlanned
 from core.serializer_cache import FieldsBuiltOnce
 from core.text import validate_one_line
+from customers import selectors as customer_selectors
 from customers.models import Organisation, Project
 from tickets import escalation, selectors, services, sla
+from tickets.api.cycles import CycleOutput, LogCallInput
 from tickets.models import (
     Comment,
     OnsiteVisit,
     Priority,
     Ticket,
 )
+from tickets.sla_history import sla_history
 
 
 class ClockOutput(RepresentationPlanned, serializers.Serializer):
@@ -35,6 +44,10 @@ class ClockOutput(RepresentationPlanned, serializers.Serializer):
     )
     escalating = serializers.BooleanField(help_text="Breached, its escalation chain started and not acknowledged.")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    cycle = serializers.IntegerField(help_text="The SLA cycle of the clock's current run.")
+    breaches = serializers.IntegerField(
+        help_text="How many times this target was breached on the ticket, earlier update intervals and cycles included."
+    )
 
 
 class VisitOutput(serializers.ModelSerializer):
@@ -68,6 +81,7 @@ class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
     reporter_name = serializers.CharField(source="reporter.__str__", read_only=True)
     assignee_name = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
+    cycle = serializers.SerializerMethodField()
     cc = serializers.ListField(
         child=serializers.CharField(),
         help_text="Email addresses that receive the public replies, besides the reporter.",
@@ -82,6 +96,7 @@ class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
             "organisation_name",
             "project",
             "project_name",
+            "asset",
             "reporter",
             "reporter_name",
             "channel",
@@ -107,6 +122,7 @@ class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
             "cc",
             "sender_verified",
             "sla",
+            "cycle",
             "created_at",
             "updated_at",
         ]
@@ -115,16 +131,28 @@ class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
     def get_assignee_name(self, ticket) -> str | None:
         return str(ticket.assignee) if ticket.assignee_id else None
 
+    @staticmethod
+    def _clocks(ticket):
+        clocks = getattr(ticket, "started_clocks", None)  # a new ticket's, as ticket_create wrote them
+        return ticket.clocks.all() if clocks is None else clocks
+
+    @extend_schema_field(
+        serializers.IntegerField(
+            help_text="The ticket's SLA cycle: 1, and one more each time it is reopened (see sla-history)."
+        )
+    )
+    def get_cycle(self, ticket) -> int:
+        return sla.cycle_of(self._clocks(ticket))
+
     @extend_schema_field(
         serializers.DictField(
-            child=ClockOutput(), help_text="One entry per metric: first_response, resolution, onsite_arrival."
+            child=ClockOutput(),
+            help_text="One entry per metric: first_response, resolution, onsite_arrival, update.",
         )
     )
     def get_sla(self, ticket) -> dict:
         now = self.context.get("now") or timezone.now()
-        clocks = getattr(ticket, "started_clocks", None)  # a new ticket's, as ticket_create wrote them
-        if clocks is None:
-            clocks = ticket.clocks.all()
+        clocks = self._clocks(ticket)
         # one clock serializer for every clock of the list: making one per clock (its fields
         # copied each time) cost more than the rest of the ticket's fields together
         output = self.__dict__.get("_clock_output")
@@ -157,11 +185,19 @@ class TicketCreateInput(FieldsBuiltOnce, InputSerializer):
     )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
     cc = CCField(required=False)
+    asset = ScopedPrimaryKeyField(
+        scope=customer_selectors.asset_list,
+        required=False,
+        allow_null=True,
+        help_text="The installed product the fault is about (an asset of the project; find it by "
+        "GET /api/v1/assets/?serial=).",
+    )
 
     class Meta:
         model = Ticket
         fields = [
             "project",
+            "asset",
             "title",
             "description",
             "priority",
@@ -280,7 +316,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ],
     )
     def create(self, request):
-        data = TicketCreateInput(data=request.data)
+        data = TicketCreateInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         project = fields.pop("project")
@@ -367,3 +403,23 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         escalation.ticket_acknowledge(ticket_id=ticket.pk, actor=request.user)
         return self._answer(ticket)
+
+    @extend_schema(responses={200: CycleOutput(many=True)})
+    @action(detail=True, methods=["get"], url_path="sla-history", url_name="sla-history")
+    def sla_history(self, request, pk=None):
+        """The ticket's SLA cycles, the first first: reopening a resolved ticket starts a new one.
+        Each with the outcome of every metric (met, breached, how many breaches)."""
+        ticket = self.get_object()
+        clocks = list(ticket.clocks.select_related("calendar"))
+        return Response(CycleOutput(sla_history(ticket, clocks=clocks), many=True).data)
+
+    @extend_schema(request=LogCallInput, responses={201: CommentOutput})
+    @action(detail=True, methods=["post"], url_path="log-call", url_name="log-call")
+    def log_call(self, request, pk=None):
+        """Log a call with the customer (staff): a public reply marked as a call, not mailed. It
+        meets the first response and restarts the update target."""
+        ticket = self.get_object()
+        data = LogCallInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.ticket_log_call(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)

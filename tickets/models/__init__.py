@@ -3,7 +3,7 @@ policies and the SLA clocks of each ticket.
 """
 
 from tickets.models.calendars import BusinessCalendar, CalendarDay, WorkingHours
-from tickets.models.clocks import EscalationFire, SLAClock
+from tickets.models.clocks import EscalationFire, SLAClock, SLACycle
 from tickets.models.common import Metric, Priority
 from tickets.models.policies import EscalationPolicy, EscalationStep, SLAPolicy, SLATarget
 from tickets.models.tickets import (
@@ -30,6 +30,7 @@ __all__ = [
     "OnsiteVisit",
     "Priority",
     "SLAClock",
+    "SLACycle",
     "SLAPolicy",
     "SLATarget",
     "Ticket",

@@ -15,8 +15,8 @@ class SLAClock(models.Model):
     """One SLA metric of one ticket.
 
     ``due_at = calendar.add(started_at, target + paused)`` where ``paused`` is the working time
-    spent paused (waiting on the customer, or between resolution and reopening). It is always
-    stored, so "what is due next" is an index scan. ``version`` changes with every move, so a
+    spent paused (waiting on the customer). It is always stored, so "what is due next" is an
+    index scan. ``version`` changes with every move, so a
     deadline task that was queued for an older due moment can tell it is stale.
     """
 
@@ -33,6 +33,14 @@ class SLAClock(models.Model):
         null=True, blank=True, help_text="working seconds from start to stop, pauses left out; set when it stops"
     )
     breached_at = models.DateTimeField(null=True, blank=True)
+    cycle = models.PositiveSmallIntegerField(
+        default=1, help_text="the ticket's SLA cycle this run belongs to: 1, and one more at each reopening"
+    )
+    earlier_breaches = models.PositiveIntegerField(
+        default=0,
+        help_text="breaches of this metric on this ticket before the current run (earlier update intervals, "
+        "earlier cycles): a breach stays counted when the clock restarts",
+    )
     version = models.PositiveIntegerField(default=1)
     # deadline enforcement (tickets/deadlines.py)
     warn_percent = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the policy's, at the start")
@@ -84,6 +92,8 @@ class SLAClock(models.Model):
             # the dashboard's breaches, the latest due first (reports.selectors.breaches): its first
             # page walks this index instead of sorting every breached clock of the period
             models.Index(fields=["-due_at", "-id"], name="sla_latest_due"),
+            # the reports' "ever breached": the few clocks that breached in an earlier run
+            models.Index(fields=["ticket"], name="sla_earlier_breaches", condition=Q(earlier_breaches__gt=0)),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +102,39 @@ class SLAClock(models.Model):
     @property
     def is_running(self) -> bool:
         return self.stopped_at is None and self.paused_at is None
+
+    @property
+    def breaches(self) -> int:
+        """Every breach of this metric on the ticket, the current run's included."""
+        return self.earlier_breaches + (1 if self.breached_at is not None else 0)
+
+
+class SLACycle(models.Model):
+    """One metric of one finished SLA cycle of a ticket, kept when the ticket is reopened: the
+    cycle's last run of the clock as it stood (started, due, stopped, breached) and how many
+    times the metric breached in that cycle (an update target can breach once per interval).
+    The current cycle is in the clocks themselves (``SLAClock.cycle``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_cycles")
+    number = models.PositiveSmallIntegerField(_("cycle"))
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    target_minutes = models.PositiveIntegerField(_("target (minutes)"))
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breaches = models.PositiveIntegerField(_("breaches"), default=0)
+    working_seconds = models.BigIntegerField(null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), help_text=_("When the ticket was reopened."))
+
+    class Meta:
+        verbose_name = _("SLA cycle")
+        verbose_name_plural = _("SLA cycles")
+        ordering = ["ticket", "number", "metric"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "number", "metric"], name="one_cycle_row_per_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} #{self.number} {self.metric}"
 
 
 class EscalationFire(models.Model):

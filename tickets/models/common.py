@@ -15,3 +15,4 @@ class Metric(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     RESOLUTION = "resolution", _("Resolution")
     ONSITE_ARRIVAL = "onsite_arrival", _("On-site arrival")
+    UPDATE = "update", _("Update")

@@ -25,6 +25,14 @@ class SLAPolicy(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_("The assignee is warned when this share of a target's time is used; empty for no warning."),
     )
+    acknowledgement_stops_first_response = models.BooleanField(
+        _("acknowledging meets the first response"),
+        default=False,
+        help_text=_(
+            "Off: only a public reply, a logged call or an on-site arrival meets the first response target. "
+            "On: setting a new ticket to Acknowledged meets it too."
+        ),
+    )
 
     class Meta:
         verbose_name = _("SLA policy")

@@ -4,6 +4,7 @@ commit. A broken rule raises ``ServiceDeskError`` (400) or ``NotAllowed`` (403) 
 changes.
 """
 
+from tickets.services.calls import ticket_log_call
 from tickets.services.common import (
     CUSTOMER_TRANSITIONS,
     MAX_CC,
@@ -15,6 +16,7 @@ from tickets.services.common import (
     _lock,
     _next_reference,
     _notify,
+    _responded,
     _save_attachments,
     _stop_first_response,
     _subject_context,
@@ -43,6 +45,7 @@ __all__ = [
     "_lock",
     "_next_reference",
     "_notify",
+    "_responded",
     "_save_attachments",
     "_stop_first_response",
     "_subject_context",
@@ -55,6 +58,7 @@ __all__ = [
     "ticket_event_add",
     "ticket_for_update",
     "ticket_leave_site",
+    "ticket_log_call",
     "ticket_rate",
     "ticket_set_cc",
     "ticket_update",

@@ -202,6 +202,23 @@ def _stop_first_response(ticket: Ticket, actor: User, at: datetime.datetime) -> 
         sla.clock_stop(ticket=ticket, metric=Metric.FIRST_RESPONSE, at=at, actor=actor)
 
 
+def _responded(ticket: Ticket, actor: User, at: datetime.datetime) -> None:
+    """Staff spoke to the customer (a public reply, a logged call, an arrival on site): the first
+    response, if it was still due, and the next public update of an open ticket is due a full
+    update target from now (paused while the ticket waits on the customer)."""
+    if not actor.is_staff_member:
+        return
+    _stop_first_response(ticket, actor, at)
+    if ticket.is_open:
+        waiting = ticket.status == Status.WAITING_ON_CUSTOMER
+        sla.clock_restart(ticket=ticket, metric=Metric.UPDATE, at=at, paused=waiting)
+
+
+def _acknowledgement_responds(ticket: Ticket) -> bool:
+    policy = sla.policy_for(ticket)
+    return policy is not None and policy.acknowledgement_stops_first_response
+
+
 def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetime, by_reply: bool = False) -> None:
     previous = ticket.status
     if status == previous:
@@ -225,16 +242,21 @@ def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetim
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
     status_event = _event(ticket, actor, TicketEvent.Kind.STATUS, old=previous, new=status)
 
-    if previous == Status.NEW:
-        _stop_first_response(ticket, actor, at)
-    if previous == Status.WAITING_ON_CUSTOMER:
-        sla.clock_resume(ticket=ticket, metric=Metric.RESOLUTION, at=at)
-    if status == Status.WAITING_ON_CUSTOMER:
-        sla.clock_pause(ticket=ticket, metric=Metric.RESOLUTION, at=at)
+    # A bare status change is no answer: only acknowledging, and only where the policy says so,
+    # meets the first response. Resolving does (the customer is told), and stops every clock.
+    if previous == Status.NEW and status == Status.ACKNOWLEDGED and _acknowledgement_responds(ticket):
+        _responded(ticket, actor, at)
+    for metric in (Metric.RESOLUTION, Metric.UPDATE):
+        if previous == Status.WAITING_ON_CUSTOMER:
+            sla.clock_resume(ticket=ticket, metric=metric, at=at)
+        if status == Status.WAITING_ON_CUSTOMER:
+            sla.clock_pause(ticket=ticket, metric=metric, at=at)
     if status in (Status.RESOLVED, Status.CLOSED):
+        _stop_first_response(ticket, actor, at)
         sla.clock_stop(ticket=ticket, metric=Metric.RESOLUTION, at=at, actor=actor)
+        sla.clock_stop(ticket=ticket, metric=Metric.UPDATE, at=at, actor=actor)
     if reopening:
-        sla.clock_reopen(ticket=ticket, metric=Metric.RESOLUTION, at=at)
+        sla.cycle_next(ticket=ticket, at=at)
     sla.ticket_refresh_next_due(ticket)
     recipients = [ticket.reporter] if actor.is_staff_member else [ticket.assignee]
     _notify(

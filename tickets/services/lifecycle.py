@@ -15,7 +15,7 @@ from accounts.models import Team, User
 from core.errors import NotAllowed, ServiceDeskError
 from core.text import one_line
 from core.uploads import files_removed_on_failure, removed_on_failure
-from customers.models import Project
+from customers.models import InstalledProduct, Project
 from notifications.models import Reason
 from tickets import sla
 from tickets.models import Comment, Priority, Ticket, TicketEvent
@@ -28,8 +28,8 @@ from tickets.services.common import (
     _notify,
     _reference_assign,
     _reference_placeholder,
+    _responded,
     _save_attachments,
-    _stop_first_response,
     clean_cc,
 )
 
@@ -68,6 +68,7 @@ def ticket_create(
     via_email: bool = False,
     email_thread: str = "",
     sender_verified: bool | None = None,
+    asset: InstalledProduct | None = None,
 ) -> Ticket:
     """A new ticket. Customers file for their own organisation's projects, received now; staff
     logging a call may name the reporter and an earlier ``received_at`` (never a future one).
@@ -106,6 +107,7 @@ def ticket_create(
                 via_email=via_email,
                 email_thread=email_thread,
                 sender_verified=sender_verified,
+                asset=asset,
             )
     except _RequestKeyTaken as taken:
         # the same key raced in from a parallel retry, which committed first
@@ -136,6 +138,7 @@ def _ticket_file(
     via_email: bool,
     email_thread: str,
     sender_verified: bool | None,
+    asset: InstalledProduct | None = None,
 ) -> Ticket:
     """``ticket_create``'s checks and writes, in its transaction."""
     now = timezone.now()
@@ -157,6 +160,8 @@ def _ticket_file(
         raise ServiceDeskError(_("The report cannot have been received in the future."), field="received_at")
     if not project.is_active:
         raise ServiceDeskError(_("This project is no longer active."), field="project")
+    if asset is not None and asset.project_id != project.pk:
+        raise ServiceDeskError(_("Choose an asset of the ticket's project."), field="asset")
     files = _check_files(attachments)
     cc = clean_cc(cc)
     ticket = Ticket(
@@ -178,13 +183,14 @@ def _ticket_file(
         cc=cc,
         email_thread=email_thread[:998],
         sender_verified=sender_verified,
+        asset=asset,
     )
     # a placeholder, unique, never committed: the yearly number is taken last (see below)
     ticket.reference = _reference_placeholder()
     # the foreign keys are rows just read and the request key's constraint is the database's
     # (``ticket_create`` answers a duplicate): their checks would each cost a query
     ticket.full_clean(
-        exclude=["reference", "organisation", "project", "reporter", "created_by"], validate_constraints=False
+        exclude=["reference", "organisation", "project", "reporter", "created_by", "asset"], validate_constraints=False
     )
     clocks = sla.clocks_plan(ticket=ticket)
     ticket.next_due_at = sla.next_due(clocks)
@@ -286,9 +292,9 @@ def comment_add(
     via_email: bool = False,
     sender_verified: bool | None = None,
 ) -> Comment:
-    """A public reply or (staff only) an internal note. A staff reply is the first response, and
-    is mailed to the reporter and the CC list; a customer's reply to a ticket waiting on them
-    puts it back in progress. ``via_email``: it came by email (the history says so);
+    """A public reply or (staff only) an internal note. A staff reply is the first response (or
+    the next update: docs/sla.md), and is mailed to the reporter and the CC list; a customer's
+    reply to a ticket waiting on them puts it back in progress. ``via_email``: it came by email (the history says so);
     ``sender_verified``: whether that email's sender was authenticated (shown on the reply)."""
     if not body.strip():
         raise ServiceDeskError(_("Write a message."), field="body")
@@ -312,7 +318,7 @@ def comment_add(
     )
     _save_attachments(ticket, actor, files, comment=comment, public=public)
     if public and actor.is_staff_member:
-        _stop_first_response(ticket, actor, now)
+        _responded(ticket, actor, now)
         sla.ticket_refresh_next_due(ticket)
         _notify(
             ticket,

@@ -12,7 +12,7 @@ from core.errors import NotAllowed, ServiceDeskError
 from notifications.models import Reason
 from tickets import sla
 from tickets.models import Metric, OnsiteVisit, TicketEvent
-from tickets.services.common import _event, _lock, _notify
+from tickets.services.common import _event, _lock, _notify, _responded
 
 
 @transaction.atomic
@@ -84,6 +84,7 @@ def ticket_arrive(*, ticket_id: int, actor: User, arrived_at: datetime.datetime 
         ticket, actor, TicketEvent.Kind.ARRIVED, engineer_name=str(visit.engineer), arrived_at=arrived_at.isoformat()
     )
     sla.clock_stop(ticket=ticket, metric=Metric.ONSITE_ARRIVAL, at=arrived_at, actor=actor)
+    _responded(ticket, actor, arrived_at)  # someone on site answers the customer
     sla.ticket_refresh_next_due(ticket)
     return visit
 

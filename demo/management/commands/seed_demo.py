@@ -22,6 +22,12 @@ from customers.models import Organisation, Project
 from demo import history as history_demo
 from demo import mail as mail_demo
 from demo import training as training_demo
+from demo.assets import seed_assets
+from demo.hotline import seed_hotline
+from demo.incidents import seed_incidents
+from demo.loops import seed_loops
+from demo.parts import seed_parts
+from demo.sla import seed_sla
 from emergency import rotas
 from emergency import services as emergency_services
 from emergency.models import Rota
@@ -270,6 +276,12 @@ class Command(BaseCommand):
                 created += 1
         created += self._reports()
         created += self._mail()
+        created += seed_incidents()  # an unassessed incident, its response clock running (demo/incidents.py)
+        created += seed_hotline(admin)  # hotline numbers, the projects the rota covers (demo/hotline.py)
+        created += seed_parts()  # parts in two locations, a reservation, an issue, a return (demo/parts.py)
+        created += seed_assets()  # serial numbers, locations, dates; tickets and an incident naming an asset
+        created += seed_loops()  # review actions open/done/overdue, return-visit schedules, a signed-off report
+        created += seed_sla()  # update targets in the default policy; a ticket reopened once, in its second cycle
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:

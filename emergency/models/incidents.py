@@ -1,129 +1,12 @@
-"""The emergency plan: the liaison rota, the risk register, grades and their response plans,
-and incidents with their timeline, resources, dispatches and post-incident review.
-
-The groups themselves (leadership, technical, liaisons) are ``accounts.Team`` rows of a fixed
-kind, their members' roles ``TeamMembership.position``.
-"""
+"""Incidents with their timeline, resources, dispatches, escalation and post-incident review."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
-
-
-class Grade(models.TextChoices):
-    """From least to most serious; ``GRADE_ORDER`` compares them."""
-
-    GENERAL = "general", _("General")
-    IMPORTANT = "important", _("Important")
-    URGENT = "urgent", _("Urgent")
-    CRITICAL = "critical", _("Critical")
-
-
-GRADE_ORDER = {value: index for index, value in enumerate(Grade.values)}
-
-
-class Level(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-
-
-# --- grading and response plans -----------------------------------------------------------
-
-
-class GradingRule(models.Model):
-    """One cell of the grading matrix: severity x scope x urgency -> grade."""
-
-    severity = models.CharField(_("severity"), max_length=10, choices=Level.choices)
-    scope = models.CharField(
-        _("scope"),
-        max_length=10,
-        choices=Level.choices,
-        help_text=_("Low: one user or device; medium: a department or subsystem; high: the whole system or site."),
-    )
-    urgency = models.CharField(_("urgency"), max_length=10, choices=Level.choices)
-    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
-
-    class Meta:
-        verbose_name = _("grading rule")
-        verbose_name_plural = _("grading matrix")
-        ordering = ["severity", "scope", "urgency"]
-        constraints = [models.UniqueConstraint(fields=["severity", "scope", "urgency"], name="one_grade_per_cell")]
-
-    def __str__(self) -> str:
-        return f"{self.get_severity_display()} / {self.get_scope_display()} / {self.get_urgency_display()}"
-
-
-class ResponsePlan(TimeStampedModel):
-    """What a grade starts: who is told, the response and recovery targets, the resources."""
-
-    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
-    notify_leadership = models.BooleanField(_("notify the emergency leadership group"), default=True)
-    notify_technical = models.BooleanField(_("notify the emergency technical group"), default=True)
-    notify_liaisons = models.BooleanField(_("notify the emergency liaisons"), default=True)
-    notify_managers = models.BooleanField(_("notify the managers"), default=False)
-    response_minutes = models.PositiveIntegerField(
-        _("response target (minutes)"),
-        validators=[MinValueValidator(1), MaxValueValidator(525_600)],
-        help_text=_("From the report until handling starts."),
-    )
-    recovery_minutes = models.PositiveIntegerField(
-        _("recovery target (minutes)"),
-        validators=[MinValueValidator(1), MaxValueValidator(525_600)],
-        help_text=_("From the report until the system is recovered."),
-    )
-    calendar = models.ForeignKey(
-        "tickets.BusinessCalendar",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("calendar"),
-        help_text=_("Empty: the targets count round the clock."),
-    )
-
-    history = HistoricalRecords(verbose_name=_("historical response plan"))
-
-    class Meta:
-        verbose_name = _("response plan")
-        verbose_name_plural = _("response plans")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ResourceKind(models.TextChoices):
-    PEOPLE = "people", _("People")
-    SPARE_PART = "spare_part", _("Spare parts")
-    TOOL = "tool", _("Tools")
-
-
-class PlanResource(models.Model):
-    plan = models.ForeignKey(ResponsePlan, on_delete=models.CASCADE, related_name="resources")
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
-    kind = models.CharField(_("kind"), max_length=12, choices=ResourceKind.choices)
-    description = models.CharField(_("description"), max_length=200)
-    quantity = models.PositiveIntegerField(
-        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10_000)]
-    )
-
-    class Meta:
-        verbose_name = _("resource to allocate")
-        verbose_name_plural = _("resources to allocate")
-        ordering = ["position", "pk"]
-
-    def __str__(self) -> str:
-        return self.description
-
-
-# --- incidents ----------------------------------------------------------------------------
+from emergency.models.plans import Grade, Level, ResourceKind, ResponsePlan
 
 
 class IncidentCounter(models.Model):
@@ -227,6 +110,27 @@ class Incident(TimeStampedModel):
     recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
     recovery_breached_at = models.DateTimeField(_("recovery target breached at"), null=True, blank=True)
 
+    # the escalation chain of an unanswered response (``emergency.services.escalation``)
+    escalation_policy = models.ForeignKey(
+        "tickets.EscalationPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalation policy"),
+    )
+    escalation_position = models.PositiveIntegerField(default=0)
+    escalation_next_at = models.DateTimeField(_("next escalation step at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("escalation acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalation acknowledged by"),
+    )
+
     # verification, review, closure
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -261,6 +165,11 @@ class Incident(TimeStampedModel):
                 name="incident_recovery_watch",
                 condition=models.Q(recovered_at=None, recovery_breached_at=None, recovery_due_at__isnull=False),
             ),
+            models.Index(
+                fields=["escalation_next_at"],
+                name="incident_escalation_watch",
+                condition=models.Q(escalation_next_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -286,6 +195,8 @@ class IncidentEntry(models.Model):
         ARRIVAL = "arrival", _("Arrived on site")
         BREACH = "breach", _("Target breached")
         REVIEW_ACTION = "review_action", _("Improvement action")
+        ESCALATED = "escalated", _("Escalated")
+        ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="entries")
     created_at = models.DateTimeField(_("at"), db_index=True)
@@ -337,14 +248,41 @@ class IncidentDispatch(models.Model):
     )
     dispatched_at = models.DateTimeField(_("dispatched at"))
     expected_arrival_at = models.DateTimeField(_("expected arrival"), null=True, blank=True)
+    arrival_due_at = models.DateTimeField(_("arrival due"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    arrival_breached_at = models.DateTimeField(_("arrival target breached at"), null=True, blank=True)
     work_done = models.TextField(_("work done"), blank=True)
 
     class Meta:
         ordering = ["dispatched_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["arrival_due_at"],
+                name="dispatch_arrival_watch",
+                condition=models.Q(arrived_at=None, arrival_breached_at=None, arrival_due_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.engineer} @ {self.incident_id}"
+
+
+class IncidentEscalationFire(models.Model):
+    """One step of an incident's escalation chain, taken once: the unique constraint makes a
+    second attempt (a task run twice, two workers) take nothing."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalation_fires")
+    step = models.ForeignKey("tickets.EscalationStep", on_delete=models.CASCADE, related_name="+")
+    repetition = models.PositiveSmallIntegerField(default=0)
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "step", "repetition"], name="one_incident_fire_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}/{self.step_id}/{self.repetition}"
 
 
 class ReviewAction(models.Model):
@@ -365,148 +303,3 @@ class ReviewAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
-
-
-# --- the liaison rota ---------------------------------------------------------------------
-
-
-class Rota(TimeStampedModel):
-    """A 7x24 rotation: members take turns of ``shift_days`` days, handing over at ``handover``
-    (wall-clock time in ``timezone``); the first turn starts on ``starts_on``."""
-
-    name = models.CharField(_("name"), max_length=120, unique=True)
-    description = models.TextField(_("description"), blank=True)
-    timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
-    handover = models.TimeField(_("hand-over time"))
-    shift_days = models.PositiveSmallIntegerField(
-        _("days per shift"), default=7, validators=[MinValueValidator(1), MaxValueValidator(28)]
-    )
-    starts_on = models.DateField(_("first shift starts on"))
-    is_active = models.BooleanField(_("active"), default=True)
-    projects = models.ManyToManyField(
-        "customers.Project",
-        blank=True,
-        related_name="liaison_rotas",
-        verbose_name=_("projects covered"),
-        help_text=_("The projects whose customers see this rota's liaison on duty. Empty: every project."),
-    )
-
-    history = HistoricalRecords(verbose_name=_("historical rota"))
-
-    class Meta:
-        verbose_name = _("liaison rota")
-        verbose_name_plural = _("liaison rotas")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class RotaMember(models.Model):
-    rota = models.ForeignKey(Rota, on_delete=models.CASCADE, related_name="members")
-    position = models.PositiveSmallIntegerField(_("order"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rota_turns", verbose_name=_("user")
-    )
-
-    class Meta:
-        verbose_name = _("rota member")
-        verbose_name_plural = _("rota members")
-        ordering = ["position"]
-        constraints = [models.UniqueConstraint(fields=["rota", "position"], name="one_member_per_rota_position")]
-
-    def __str__(self) -> str:
-        return f"{self.rota_id}/{self.position}: {self.user}"
-
-
-class RotaOverride(TimeStampedModel):
-    """Someone covers the rota for a while (leave, illness, a swap); it wins over the turns."""
-
-    rota = models.ForeignKey(Rota, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("rota"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rota_overrides", verbose_name=_("on duty")
-    )
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("rota override")
-        verbose_name_plural = _("rota overrides")
-        ordering = ["starts_at"]
-        constraints = [
-            models.CheckConstraint(
-                name="override_ends_after_start", condition=models.Q(ends_at__gt=models.F("starts_at"))
-            )
-        ]
-
-    def clean(self) -> None:
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": _("The end must be after the start.")})
-
-
-# --- the risk register --------------------------------------------------------------------
-
-
-class Risk(TimeStampedModel):
-    class Category(models.TextChoices):
-        HARDWARE = "hardware", _("Hardware failure")
-        SOFTWARE = "software", _("Software crash")
-        DATA = "data", _("Data corruption or loss")
-        NETWORK = "network", _("Network outage")
-        VIRUS = "virus", _("Virus attack")
-        DISASTER = "disaster", _("Natural disaster")
-        OTHER = "other", _("Other")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        MITIGATED = "mitigated", _("Mitigated")
-        CLOSED = "closed", _("Closed")
-
-    project = models.ForeignKey(
-        "customers.Project", on_delete=models.PROTECT, related_name="risks", verbose_name=_("delivered project")
-    )
-    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
-    title = models.CharField(_("risk"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    likelihood = models.PositiveSmallIntegerField(
-        _("likelihood"),
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text=_("1 (rare) to 5 (almost certain)"),
-    )
-    impact = models.PositiveSmallIntegerField(
-        _("impact"), validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("1 (minor) to 5 (severe)")
-    )
-    mitigation = models.TextField(_("mitigation"), blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="risks_owned",
-        verbose_name=_("owner"),
-    )
-    review_date = models.DateField(_("next review"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-
-    history = HistoricalRecords(verbose_name=_("historical risk"))
-
-    class Meta:
-        verbose_name = _("risk")
-        verbose_name_plural = _("risk register")
-        ordering = ["project", "category", "-likelihood", "-impact", "pk"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def score(self) -> int:
-        return self.likelihood * self.impact
-
-    @property
-    def level(self) -> str:
-        """High from 15, medium from 6 (of 25): the usual 5x5 heat map."""
-        return Level.HIGH if self.score >= 15 else Level.MEDIUM if self.score >= 6 else Level.LOW
