@@ -97,8 +97,8 @@ def english_words(html: str, allowed: set[str]) -> set[str]:
 # Not English prose: the name of the English language in its own tongue (the switcher), the
 # IANA time zone names (identifiers, as every system shows them), and the data made below.
 # Acronyms, units and file formats that Chinese interfaces write in Latin letters too: SLA, MB, CSV,
-# ID (邮件 ID: an email's Message-ID), API (API 令牌).
-ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB", "CSV", "XLSX", "PDF", "ID", "API"} | set(
+# ID (邮件 ID: an email's Message-ID), API (API 令牌), RMA (返修单（RMA）).
+ALWAYS_ALLOWED = {"English", "SLA", "MB", "KB", "GB", "CSV", "XLSX", "PDF", "ID", "API", "RMA"} | set(
     re.findall(r"[A-Za-z][A-Za-z']+", " ".join(zoneinfo.available_timezones()))
 )
 

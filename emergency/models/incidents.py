@@ -299,6 +299,8 @@ class ReviewAction(models.Model):
     overdue_reported_at = models.DateTimeField(_("overdue reported at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("improvement action")
+        verbose_name_plural = _("improvement actions")
         ordering = ["due_date", "pk"]
 
     def __str__(self) -> str:

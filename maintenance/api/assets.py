@@ -180,7 +180,7 @@ class AssetViewSet(
         return customer_services.asset_update(actor=actor, asset=instance, **fields)
 
     @extend_schema(responses={200: AssetHistoryEntryOutput(many=True)}, filters=False)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """Every ticket and incident naming the asset, the completed inspections of its project,
         its upgrades and the parts replaced in it, oldest first (what the caller may see)."""

@@ -405,7 +405,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(ticket)
 
     @extend_schema(responses={200: CycleOutput(many=True)})
-    @action(detail=True, methods=["get"], url_path="sla-history", url_name="sla-history")
+    @action(detail=True, methods=["get"], url_path="sla-history", url_name="sla-history", pagination_class=None)
     def sla_history(self, request, pk=None):
         """The ticket's SLA cycles, the first first: reopening a resolved ticket starts a new one.
         Each with the outcome of every metric (met, breached, how many breaches)."""
