@@ -207,6 +207,12 @@ class TicketEvent(models.Model):
         INCIDENT = "incident", _("Emergency incident opened")
         COVERAGE = "coverage", _("Coverage decided")
         CC = "cc", _("CC list changed")
+        MERGED = "merged", _("Merged into another ticket")
+        MERGED_IN = "merged_in", _("Another ticket merged in")
+        LINKED = "linked", _("Linked")
+        UNLINKED = "unlinked", _("Link removed")
+        TIME = "time", _("Time recorded")
+        MACRO = "macro", _("Macro applied")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
