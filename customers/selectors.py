@@ -4,8 +4,10 @@ import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scoping import scope_to_user
@@ -64,6 +66,27 @@ def asset_list(*, user: User, serial: str = "", project_id: int | None = None) -
 def asset_get(*, user: User, pk: int) -> InstalledProduct:
     """The asset, or 404 when it is not within the user's scope."""
     return get_object_or_404(asset_list(user=user), pk=pk)
+
+
+def asset_resolve(
+    *, project: Project, asset: InstalledProduct | None, serial: str, wrong_project: str
+) -> InstalledProduct | None:
+    """The asset a ticket or incident form names: a serial number typed names the project's asset
+    with it. A serial that no asset of the project has, one naming another asset than the one
+    chosen, or a chosen asset of another project (``wrong_project`` says it for the form) raises a
+    ValidationError keyed by the form's field (``asset_serial`` or ``asset``)."""
+    serial = serial.strip()
+    if serial:
+        found = asset_by_serial(project=project, serial=serial)
+        if found is None:
+            message = _("No asset of this project has serial number %(serial)s.") % {"serial": serial}
+            raise ValidationError({"asset_serial": message})
+        if asset is not None and asset != found:
+            raise ValidationError({"asset_serial": _("This serial number is another asset than the one chosen.")})
+        return found
+    if asset is not None and asset.project_id != project.pk:
+        raise ValidationError({"asset": wrong_project})
+    return asset
 
 
 def asset_by_serial(*, project: Project, serial: str) -> InstalledProduct | None:

@@ -2,13 +2,14 @@
 rota overrides and risks."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.text import validate_one_line
 from core.widgets import AssetSelect, DateTimeLocalInput
 from customers.models import InstalledProduct
-from customers.selectors import asset_by_serial, asset_list, project_list
+from customers.selectors import asset_list, asset_resolve, project_list
 from emergency.models import Grade, Incident, Level, Risk
 
 Status = Incident.Status
@@ -72,17 +73,11 @@ class IncidentForm(forms.ModelForm):
         serial = data.pop("asset_serial", "").strip()
         if project is None:
             return data
-        if serial:
-            found = asset_by_serial(project=project, serial=serial)
-            if found is None:
-                message = _("No asset of this project has serial number %(serial)s.") % {"serial": serial}
-                self.add_error("asset_serial", message)
-            elif asset is not None and asset != found:
-                self.add_error("asset_serial", _("This serial number is another asset than the one chosen."))
-            else:
-                data["asset"] = found
-        elif asset is not None and asset.project_id != project.pk:
-            self.add_error("asset", _("Choose an asset of the incident's project."))
+        wrong_project = _("Choose an asset of the incident's project.")
+        try:
+            data["asset"] = asset_resolve(project=project, asset=asset, serial=serial, wrong_project=wrong_project)
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
 

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,7 @@ from core import uploads
 from core.text import validate_one_line
 from core.widgets import AssetSelect, DateTimeLocalInput
 from customers.models import InstalledProduct, Project
-from customers.selectors import asset_by_serial
+from customers.selectors import asset_resolve
 from tickets.models import Priority, Ticket
 
 
@@ -103,17 +104,11 @@ class TicketForm(forms.ModelForm):
         serial = data.pop("asset_serial", "").strip()
         if project is None:
             return data
-        if serial:
-            found = asset_by_serial(project=project, serial=serial)
-            if found is None:
-                message = _("No asset of this project has serial number %(serial)s.") % {"serial": serial}
-                self.add_error("asset_serial", message)
-            elif asset is not None and asset != found:
-                self.add_error("asset_serial", _("This serial number is another asset than the one chosen."))
-            else:
-                data["asset"] = found
-        elif asset is not None and asset.project_id != project.pk:
-            self.add_error("asset", _("Choose an asset of the ticket's project."))
+        wrong_project = _("Choose an asset of the ticket's project.")
+        try:
+            data["asset"] = asset_resolve(project=project, asset=asset, serial=serial, wrong_project=wrong_project)
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
 
@@ -131,11 +126,17 @@ class ReplyForm(forms.Form):
         help_text=_("Untick for an internal note."),
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    # the newest history entry the page showed: newer ones from others hold the reply (views_live)
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # staff only: the time spent, recorded with the reply in one transaction (tickets/services/time.py)
+    time_minutes = forms.IntegerField(label=_("Time spent (minutes)"), required=False, min_value=1, max_value=1440)
+    billable = forms.BooleanField(label=_("Billable time"), required=False)
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         if user.is_customer:
             del self.fields["public"]
+            del self.fields["time_minutes"], self.fields["billable"]
 
 
 class StatusForm(forms.Form):
