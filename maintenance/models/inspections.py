@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from core.time import desk_today
+from maintenance.models.schedules import RecurringSchedule
 
 
 class Section(models.TextChoices):
@@ -59,7 +60,7 @@ class ChecklistItem(models.Model):
         return self.label
 
 
-class InspectionSchedule(TimeStampedModel):
+class InspectionSchedule(RecurringSchedule):
     """A project's recurring inspection: an RFC 5545 recurrence rule from a first date."""
 
     project = models.ForeignKey(
@@ -68,13 +69,6 @@ class InspectionSchedule(TimeStampedModel):
         related_name="inspection_schedules",
         verbose_name=_("delivered project"),
     )
-    name = models.CharField(_("name"), max_length=120)
-    rule = models.CharField(
-        _("recurrence rule"),
-        max_length=300,
-        help_text=_("RFC 5545, for example FREQ=MONTHLY;INTERVAL=3 (quarterly) or FREQ=MONTHLY;INTERVAL=6."),
-    )
-    first_date = models.DateField(_("first visit"))
     engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -84,13 +78,6 @@ class InspectionSchedule(TimeStampedModel):
     checklist = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("checklist")
     )
-    lead_days = models.PositiveSmallIntegerField(
-        _("planned ahead (days)"),
-        default=30,
-        validators=[MinValueValidator(0), MaxValueValidator(365)],
-        help_text=_("Each visit is created this many days before its date."),
-    )
-    is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(verbose_name=_("historical inspection schedule"))
 
@@ -98,9 +85,6 @@ class InspectionSchedule(TimeStampedModel):
         verbose_name = _("inspection schedule")
         verbose_name_plural = _("inspection schedules")
         ordering = ["project__name", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.project}: {self.name}"
 
 
 class InspectionQuerySet(models.QuerySet):

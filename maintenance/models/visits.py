@@ -11,9 +11,10 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from core.time import desk_today
+from maintenance.models.schedules import RecurringSchedule
 
 
-class ReturnVisitSchedule(TimeStampedModel):
+class ReturnVisitSchedule(RecurringSchedule):
     """A project's recurring return visit: an RFC 5545 recurrence rule from a first date, as
     an inspection schedule has."""
 
@@ -23,24 +24,11 @@ class ReturnVisitSchedule(TimeStampedModel):
         related_name="return_visit_schedules",
         verbose_name=_("delivered project"),
     )
-    name = models.CharField(_("name"), max_length=120)
-    rule = models.CharField(
-        _("recurrence rule"),
-        max_length=300,
-        help_text=_("RFC 5545, for example FREQ=MONTHLY;INTERVAL=3 (quarterly) or FREQ=MONTHLY;INTERVAL=6."),
-    )
-    first_date = models.DateField(_("first visit"))
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="return_visit_schedules",
         verbose_name=_("made by"),
-    )
-    lead_days = models.PositiveSmallIntegerField(
-        _("planned ahead (days)"),
-        default=30,
-        validators=[MinValueValidator(0), MaxValueValidator(365)],
-        help_text=_("Each visit is created this many days before its date."),
     )
     remind_days = models.PositiveSmallIntegerField(
         _("reminder (days before)"),
@@ -48,7 +36,6 @@ class ReturnVisitSchedule(TimeStampedModel):
         validators=[MinValueValidator(0), MaxValueValidator(60)],
         help_text=_("Who makes the visit is reminded this many days before its date."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(verbose_name=_("historical return visit schedule"))
 
@@ -56,9 +43,6 @@ class ReturnVisitSchedule(TimeStampedModel):
         verbose_name = _("return visit schedule")
         verbose_name_plural = _("return visit schedules")
         ordering = ["project__name", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.project}: {self.name}"
 
 
 class ReturnVisitQuerySet(models.QuerySet):

@@ -9,9 +9,6 @@ through ``notifications.notify`` (mail and webhooks leave after commit).
 from maintenance.services.common import customer_contacts, managers
 from maintenance.services.inspections import (
     CHECK_FIELDS,
-    PLAN_BACK_DAYS,
-    RULE_LIMIT,
-    RULE_YEARS,
     _copy_checklist,
     _lock_inspection,
     _require_open,
@@ -24,11 +21,10 @@ from maintenance.services.inspections import (
     inspection_sign_off,
     inspections_flag_overdue,
     inspections_plan,
-    occurrences,
-    parse_rule,
     photo_add,
     schedule_save,
 )
+from maintenance.services.recurrence import PLAN_BACK_DAYS, RULE_LIMIT, RULE_YEARS, occurrences, parse_rule, plan_visits
 from maintenance.services.releases import _installations, notice_update, product_save, release_publish, release_save
 from maintenance.services.visits import (
     SURVEY_SALT,
@@ -88,6 +84,7 @@ __all__ = [
     "occurrences",
     "parse_rule",
     "photo_add",
+    "plan_visits",
     "product_save",
     "release_publish",
     "release_save",

@@ -6,11 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import PIL.Image
-from dateutil import rrule
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,53 +29,9 @@ from maintenance.models import (
     InspectionSchedule,
 )
 from maintenance.services.common import customer_contacts, managers
+from maintenance.services.recurrence import parse_rule, plan_visits
 from notifications.models import Reason
 from notifications.services import Message, notify
-
-RULE_LIMIT = 1000  # visit dates taken from one window
-
-
-RULE_YEARS = 10  # a rule must give a date within this many years of its first visit
-
-
-# Visits whose dates passed while beat was down are still made (and then flagged overdue),
-# back this far (so a schedule entered with a past first visit makes at most a month of them).
-PLAN_BACK_DAYS = 31
-
-
-def parse_rule(rule: str, first_date: datetime.date) -> rrule.rrule:
-    """An RFC 5545 RRULE from ``first_date``; a rule that never repeats is refused."""
-    text = rule.strip().removeprefix("RRULE:")
-    start = datetime.datetime.combine(first_date, datetime.time())
-    try:
-        parsed = rrule.rrulestr(text, dtstart=start, forceset=False)
-    except (ValueError, TypeError, AttributeError) as error:
-        raise ServiceDeskError(
-            _("Not an RFC 5545 recurrence rule; for example FREQ=MONTHLY;INTERVAL=3."), field="rule"
-        ) from error
-    if not isinstance(parsed, rrule.rrule) or "FREQ" not in text.upper():
-        raise ServiceDeskError(_("Give one rule with FREQ, for example FREQ=MONTHLY;INTERVAL=3."), field="rule")
-    if parsed._freq in (rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY):
-        raise ServiceDeskError(_("Visits repeat daily at most."), field="rule")
-    if parsed._interval < 1:  # dateutil loops forever on INTERVAL=0 and fails on a negative one
-        raise ServiceDeskError(_("The interval must be 1 or more."), field="rule")
-    # dateutil would search to the year 9999 for a date that never comes (31 February)
-    horizon = start + relativedelta(years=RULE_YEARS)
-    if parsed.replace(until=min(parsed._until or horizon, horizon)).after(start, inc=True) is None:
-        raise ServiceDeskError(
-            _("The rule gives no date within %(years)d years of the first visit.") % {"years": RULE_YEARS},
-            field="rule",
-        )
-    return parsed
-
-
-def occurrences(schedule: InspectionSchedule, start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """The schedule's visit dates from ``start`` through ``end``."""
-    parsed = parse_rule(schedule.rule, schedule.first_date)
-    after = datetime.datetime.combine(start, datetime.time())
-    before = datetime.datetime.combine(end, datetime.time())
-    bounded = parsed.replace(until=min(parsed._until or before, before))  # never a search past ``end``
-    return [moment.date() for moment in bounded.between(after, before, inc=True)][:RULE_LIMIT]
 
 
 @transaction.atomic
@@ -149,36 +103,27 @@ def _tell_assigned(inspection: Inspection) -> None:
 def inspections_plan(*, today: datetime.date | None = None) -> int:
     """Create the visits of every active schedule that fall within its lead time (each once,
     whoever runs this and how often). Returns how many were created."""
-    today = today or desk_today()
-    created = 0
-    schedules = InspectionSchedule.objects.filter(is_active=True).select_related("checklist", "project")
-    for schedule in schedules:
-        end = today + datetime.timedelta(days=schedule.lead_days)
-        try:
-            since = max(today - datetime.timedelta(days=PLAN_BACK_DAYS), schedule.first_date)
-            dates = occurrences(schedule, since, end)
-        except ServiceDeskError:
-            continue  # a rule that no longer parses creates nothing; the page shows the error
-        existing = set(schedule.inspections.filter(due_date__in=dates).values_list("due_date", flat=True))
-        for due in dates:
-            if due in existing:
-                continue
-            try:
-                with transaction.atomic():
-                    inspection = Inspection.objects.create(
-                        project=schedule.project,
-                        schedule=schedule,
-                        kind=Inspection.Kind.INSPECTION,
-                        title=schedule.name,
-                        due_date=due,
-                        engineer=schedule.engineer,
-                    )
-                    _copy_checklist(inspection, schedule.checklist)
-                    _tell_assigned(inspection)
-            except IntegrityError:
-                continue  # another run made it first
-            created += 1
-    return created
+
+    def create(schedule: InspectionSchedule, due: datetime.date) -> None:
+        inspection = Inspection.objects.create(
+            project=schedule.project,
+            schedule=schedule,
+            kind=Inspection.Kind.INSPECTION,
+            title=schedule.name,
+            due_date=due,
+            engineer=schedule.engineer,
+        )
+        _copy_checklist(inspection, schedule.checklist)
+        _tell_assigned(inspection)
+
+    return plan_visits(
+        InspectionSchedule.objects.filter(is_active=True).select_related("checklist", "project"),
+        planned=lambda schedule, dates: schedule.inspections.filter(due_date__in=dates).values_list(
+            "due_date", flat=True
+        ),
+        create=create,
+        today=today,
+    )
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from maintenance.models import (
     SurveyInvitation,
 )
 from maintenance.services.common import managers
-from maintenance.services.inspections import PLAN_BACK_DAYS, occurrences, parse_rule
+from maintenance.services.recurrence import parse_rule, plan_visits
 from notifications.models import Reason
 from notifications.services import Message, notify
 from tickets import services as ticket_services
@@ -98,28 +98,16 @@ def _visit_message(visit: ReturnVisit, subject: str, *, urgent: bool = False) ->
 def return_visits_plan(*, today: datetime.date | None = None) -> int:
     """Create the visits of every active return-visit schedule that fall within its lead time
     (each once, whoever runs this and how often). Returns how many were created."""
-    today = today or desk_today()
-    created = 0
-    for schedule in ReturnVisitSchedule.objects.filter(is_active=True).select_related("project", "staff"):
-        end = today + datetime.timedelta(days=schedule.lead_days)
-        try:
-            since = max(today - datetime.timedelta(days=PLAN_BACK_DAYS), schedule.first_date)
-            dates = occurrences(schedule, since, end)
-        except ServiceDeskError:
-            continue  # a rule that no longer parses creates nothing
-        existing = set(schedule.visits.filter(scheduled_for__in=dates).values_list("scheduled_for", flat=True))
-        for day in dates:
-            if day in existing:
-                continue
-            try:
-                with transaction.atomic():
-                    ReturnVisit.objects.create(
-                        project=schedule.project, schedule=schedule, scheduled_for=day, staff=schedule.staff
-                    )
-            except IntegrityError:
-                continue  # another run made it first
-            created += 1
-    return created
+    return plan_visits(
+        ReturnVisitSchedule.objects.filter(is_active=True).select_related("project", "staff"),
+        planned=lambda schedule, dates: schedule.visits.filter(scheduled_for__in=dates).values_list(
+            "scheduled_for", flat=True
+        ),
+        create=lambda schedule, day: ReturnVisit.objects.create(
+            project=schedule.project, schedule=schedule, scheduled_for=day, staff=schedule.staff
+        ),
+        today=today,
+    )
 
 
 @transaction.atomic
