@@ -197,6 +197,32 @@ class DeflectionRowOutput(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True, help_text="solved ÷ (solved + filed) in percent.")
 
 
+class OpenReviewActionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    incident = serializers.IntegerField(source="incident_id")
+    incident_reference = serializers.CharField(source="incident.reference")
+    description = serializers.CharField()
+    owner = serializers.IntegerField(source="owner_id")
+    owner_name = serializers.SerializerMethodField()
+    due_date = serializers.DateField()
+    overdue_days = serializers.SerializerMethodField(help_text="Days past the due date; 0 while not due.")
+    url = serializers.SerializerMethodField(help_text="The incident's page.")
+
+    def get_owner_name(self, action) -> str:
+        return action.owner.get_full_name() or action.owner.username
+
+    def get_overdue_days(self, action) -> int:
+        return max((self.context["today"] - action.due_date).days, 0)
+
+    def get_url(self, action) -> str:
+        return site_url(reverse("emergency:detail", args=[action.incident_id]))
+
+
+class OpenReviewActionListOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    rows = OpenReviewActionOutput(many=True, help_text=f"The {LISTED} due soonest.")
+
+
 class DashboardOutput(_FromTo):
     organisation = serializers.IntegerField(source="organisation_id", allow_null=True)
     project = serializers.IntegerField(source="project_id", allow_null=True)
@@ -210,6 +236,11 @@ class DashboardOutput(_FromTo):
     warranties_expiring = ExpiringWarrantyListOutput()
     satisfaction = SatisfactionRowOutput(many=True, help_text="Every month of the period.")
     deflection = DeflectionRowOutput(many=True, help_text="Every month of the period.")
+    review_actions = OpenReviewActionListOutput(
+        allow_null=True,
+        help_text="Improvement actions of incident reviews not done yet, the earliest due first: the vendor's "
+        "working notes, so staff only (null for a customer).",
+    )
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -235,7 +266,8 @@ class SLAReportView(APIView):
 class DashboardReportView(APIView):
     """Every figure of the SLA dashboard at once: attainment overall and by month, the
     breaches, the backlog by age, open incidents by grade, inspections due, warranties
-    expiring, satisfaction and knowledge-base deflection per month."""
+    expiring, satisfaction and knowledge-base deflection per month, and (staff) the open
+    improvement actions of incident reviews."""
 
     def get(self, request):
         report, _group_by = report_filter(request)
@@ -268,5 +300,9 @@ class DashboardReportView(APIView):
             "warranties_expiring": {"total": warranties.count(), "rows": list(warranties[:LISTED])},
             "satisfaction": selectors.satisfaction(report),
             "deflection": selectors.deflection(report),
+            "review_actions": None,
         }
+        if request.user.is_staff_member:
+            actions = selectors.open_review_actions(report)
+            document["review_actions"] = {"total": actions.count(), "rows": list(actions[:LISTED])}
         return Response(DashboardOutput(document, context={"now": now, "today": today}).data)

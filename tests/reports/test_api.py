@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from accounts.models import User
+from emergency.models import ReviewAction
 from emergency.services import incident_create
 from maintenance import services as maintenance
 from maintenance.models import Coverage, Inspection, ReturnVisit, WarrantyTerms
@@ -391,7 +392,9 @@ def test_the_dashboard_holds_every_figure(api, customer_a, project_a, desk, dash
         "warranties_expiring",
         "satisfaction",
         "deflection",
+        "review_actions",
     }
+    assert body["review_actions"] is None  # the vendor's working notes: staff only
     assert (body["from"], body["to"], body["organisation"]) == ("2026-01-01", "2026-02-28", customer_a.organisation_id)
     assert [figures(row) for row in body["attainment"]] == [FIRST_RESPONSE_A, RESOLUTION_A]
     assert [(row["group"], row["metric"]) for row in body["attainment_by_month"]] == [
@@ -456,7 +459,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_rows(
 ):
     # the token, then one query per figure (two for each list: its total and its rows)
     client = api.as_user(manager)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         assert client.get(DASHBOARD, PERIOD).status_code == 200
     # twenty more breached tickets, each of another project and engineer
     for n in range(20):
@@ -477,7 +480,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_rows(
             started_at=made.received_at,
             due_at=made.received_at + seconds(60),
         )
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         response = client.get(DASHBOARD, PERIOD)
     assert response.json()["breaches"]["total"] == 26
 
@@ -739,3 +742,34 @@ def test_the_review_list_filters_and_its_query_count(
     assert_bad(client.get(REVIEWS, {"organisation": ""}), "organisation")
     with django_assert_num_queries(3):  # the token, the count, the page with its organisations and authors
         assert len(references()) == 4
+
+
+def test_staff_read_the_open_improvement_actions_on_the_dashboard(api, manager, engineer, project_a, desk):
+    incident = incident_create(
+        actor=manager, project=project_a, title="Plant down", symptoms="No power", reporter_name="Li"
+    )
+    late = ReviewAction.objects.create(
+        incident=incident, description="Add a second feed", owner=engineer, due_date=datetime.date(2026, 3, 10)
+    )
+    ReviewAction.objects.create(
+        incident=incident, description="Train the night shift", owner=engineer, due_date=datetime.date(2026, 4, 1)
+    )
+    ReviewAction.objects.create(
+        incident=incident,
+        description="Done already",
+        owner=engineer,
+        due_date=datetime.date(2026, 3, 1),
+        done_at=NOW,
+    )
+    body = api.as_user(manager).get(DASHBOARD, PERIOD).json()
+    actions = body["review_actions"]
+    assert actions["total"] == 2
+    first = actions["rows"][0]
+    assert (first["id"], first["incident_reference"], first["description"]) == (
+        late.pk,
+        incident.reference,
+        "Add a second feed",
+    )
+    assert (first["owner"], first["due_date"], first["overdue_days"]) == (engineer.pk, "2026-03-10", 10)
+    assert first["url"] == f"{SITE}/emergency/incidents/{incident.pk}/"
+    assert actions["rows"][1]["overdue_days"] == 0
