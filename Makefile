@@ -133,6 +133,10 @@ bench-replica: $(VENV)/.installed-dev ## The reports on a streaming replica (pri
 bench-peer: $(VENV)/.installed-dev ## Side by side with django-helpdesk 2.6.1 (installed in var/bench): escalation at 20,000 and 100,000 tickets, list and dashboard at 100,000
 	$(BIN)/python bench/peer.py $(BENCH_ARGS)
 
+.PHONY: bench-imports
+bench-imports: $(VENV)/.installed-dev ## Imports of 10,000 rows per kind through manage.py import_data (new, then unchanged) vs the bare SQL COPY of the same rows
+	$(BIN)/python bench/imports.py $(BENCH_ARGS)
+
 .PHONY: schema
 schema: $(VENV)/.installed-dev ## Regenerate openapi.yaml (commit it; a test fails when it is stale)
 	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml

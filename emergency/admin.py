@@ -7,6 +7,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import InlinesSavedThroughServiceMixin, ReadOnlyInline, ServiceSavedMixin, fields_of
 from core.errors import ServiceDeskError
+from emergency import admin_links as _links_admin  # noqa: F401  (registers the ticket links' admin)
+from emergency import admin_time as _time_admin  # noqa: F401  (registers the incident time entries' admin)
 from emergency import rotas, services
 from emergency.models import (
     GradingRule,

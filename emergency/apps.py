@@ -16,3 +16,8 @@ class EmergencyConfig(AppConfig):
         escalation.register_on_duty(rotas.on_duty_users)
         # the escalation policies the response plans name run incidents' chains, not tickets'
         escalation.register_reserved_policies(services.reserved_escalation_policies)
+        # the ticket page's panel of the incidents a ticket is linked to
+        from emergency.link_panels import incident_links_panel
+        from tickets.panels import register_panel
+
+        register_panel(incident_links_panel)

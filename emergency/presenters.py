@@ -90,6 +90,11 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         return ", ".join(data.get("people", []))
     if kind in (IncidentEntry.Kind.DISPATCH, IncidentEntry.Kind.ARRIVAL):
         return data.get("engineer", "")
+    if kind == IncidentEntry.Kind.NOTE and data.get("ticket_link") in ("linked", "unlinked"):
+        reference = data.get("reference", "")
+        if data["ticket_link"] == "linked":
+            return _("ticket %(reference)s linked") % {"reference": reference}
+        return _("ticket %(reference)s unlinked") % {"reference": reference}
     if kind == IncidentEntry.Kind.REVIEW_ACTION:
         change = REVIEW_ACTION_CHANGES.get(data.get("change", ""), "")
         return ", ".join(str(part) for part in (change, data.get("owner"), data.get("due_date")) if part)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from emergency import escalation_views, review_views, views
+from emergency import escalation_views, review_views, time_views, views, views_links
 
 app_name = "emergency"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("incidents/<int:pk>/arrive/", views.incident_arrive, name="arrive"),
     path("incidents/<int:pk>/resources/<int:resource_id>/check/", views.resource_check, name="check_resource"),
     path("incidents/<int:pk>/report.pdf", views.incident_pdf, name="pdf"),
+    path("incidents/<int:pk>/tickets/<int:link_pk>/remove/", views_links.link_remove, name="ticket_link_remove"),
+    path("link-tickets/", views_links.bulk_link, name="bulk_link"),
+    path("tickets/<int:ticket_pk>/link/", views_links.ticket_link_incident, name="ticket_link"),
+    path("incidents/<int:pk>/time/", time_views.incident_time_add, name="time_add"),
+    path("incidents/<int:pk>/time/<int:entry_pk>/delete/", time_views.incident_time_delete, name="time_delete"),
     path("incidents/<int:pk>/acknowledge/", escalation_views.incident_acknowledge, name="acknowledge"),
     path("acknowledge/<str:token>/", escalation_views.acknowledge_link, name="acknowledge_link"),
     path("incidents/<int:pk>/actions/", review_views.review_action_add, name="review_action_add"),

@@ -20,3 +20,8 @@ class MaintenanceConfig(AppConfig):
         from parts.services import register_issued
 
         register_issued(bill_issued_part)
+        # nor does tickets: billable time on an uncovered ticket becomes labour
+        from maintenance.time_billing import bill_time_entry, withdraw_time_entry
+        from tickets.services import register_time_billing
+
+        register_time_billing(recorded=bill_time_entry, withdrawn=withdraw_time_entry)

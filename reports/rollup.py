@@ -134,7 +134,7 @@ decided AS (
         CASE WHEN c.stopped_at IS NOT NULL THEN c.working_seconds::float8 END AS working,
         CASE WHEN c.stopped_at IS NOT NULL THEN date_part('epoch', c.stopped_at - c.started_at) END AS wall
     FROM received r {clocks}
-    WHERE c.stopped_at IS NOT NULL OR c.breached_at IS NOT NULL
+    WHERE (c.stopped_at IS NOT NULL OR c.breached_at IS NOT NULL) AND c.cancelled_at IS NULL
 ),
 bucketed AS (SELECT d.*, {bucket_sql("working")} AS wb, {bucket_sql("wall")} AS xb FROM decided d)
 INSERT INTO reports_slafact ({", ".join(_COLUMNS)})

@@ -156,7 +156,7 @@ live AS (
     SELECT {columns} FROM dirty d
     CROSS JOIN LATERAL ({DAY_TICKETS}) AS t
     CROSS JOIN LATERAL (SELECT * FROM tickets_slaclock c WHERE c.ticket_id = t.id OFFSET 0) AS c
-    WHERE (c.stopped_at IS NOT NULL OR c.breached_at IS NOT NULL){scope}
+    WHERE (c.stopped_at IS NOT NULL OR c.breached_at IS NOT NULL) AND c.cancelled_at IS NULL{scope}
 )"""  # noqa: S608 (SQL of constant names; the values are parameters)
 
 

@@ -69,9 +69,13 @@ def _outcomes(now: datetime.datetime) -> dict[str, Q]:
 
 
 def clocks(report: ReportFilter) -> QuerySet[SLAClock]:
-    """The clocks of the tickets received in the period, within the filter."""
+    """The clocks of the tickets received in the period, within the filter; not the clocks
+    cancelled by a merge (neither met nor breached: docs/sla.md)."""
     return SLAClock.objects.filter(
-        report.scope("ticket__"), ticket__received_at__gte=report.since, ticket__received_at__lt=report.until
+        report.scope("ticket__"),
+        ticket__received_at__gte=report.since,
+        ticket__received_at__lt=report.until,
+        cancelled_at__isnull=True,
     )
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from core.db import replica_view
-from reports.views import archive, dashboard, reviews
+from reports.views import archive, dashboard, reviews, time
 
 app_name = "reports"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     # the dashboard and its exports read the replica when there is one (core/db.py)
     path("", replica_view(dashboard.dashboard), name="dashboard"),
     path("export/<slug:table>.<str:fmt>", replica_view(dashboard.export), name="export"),
+    path("time/", replica_view(time.time_report_page), name="time"),
+    path("time/export/<slug:group>.<str:fmt>", replica_view(time.time_report_export), name="time-export"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("reviews/<int:pk>/file/", reviews.review_file, name="review-file"),
     path("archive/organisations/<int:pk>/", archive.organisation_archive, name="archive-organisation"),

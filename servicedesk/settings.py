@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.celery_schedule import TASK_ROUTES, beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "training",
     "reports",
     "mail",
+    "imports",
     # the demo desk (seed_demo), above every app
     "demo",
     # the roof last, so its templates and checks see every app
@@ -289,24 +292,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # close_old_connections() around each task honours CONN_MAX_AGE and drops a broken one); Celery's
 # Django fixup would close it around every task, and with this it recycles it once per so many.
 CELERY_DB_REUSE_MAX = 1000
-# Every task has a route; tests/test_celery.py fails when one is missing. "urgent": deadline
-# sweeps and the deliveries of urgent notices (breach and escalation notices to the emergency
-# groups: notifications.services.delivery_enqueue routes them per call), which bulk mail on
-# "default" never stands in front of.
-CELERY_TASK_ROUTES = {
-    "servicedesk.tasks.*": {"queue": "default"},
-    "notifications.tasks.*": {"queue": "default"},
-    "tickets.tasks.sweep": {"queue": "urgent"},
-    "tickets.tasks.deadline": {"queue": "urgent"},
-    "tickets.tasks.watchdog": {"queue": "urgent"},
-    "tickets.tasks.*": {"queue": "default"},
-    "emergency.tasks.*": {"queue": "emergency"},
-    "maintenance.tasks.*": {"queue": "default"},
-    "parts.tasks.*": {"queue": "default"},
-    "training.tasks.*": {"queue": "default"},
-    "reports.tasks.*": {"queue": "default"},
-    "mail.tasks.*": {"queue": "default"},
-}
+# Every task's queue, and beat's schedule below: servicedesk/celery_schedule.py
+CELERY_TASK_ROUTES = TASK_ROUTES
 # Deliveries (notifications/): a claim older than this is a dead attempt and is sent again; a
 # delivery whose task has not run after this many seconds is sent by the sweeper.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
@@ -328,44 +315,14 @@ EMERGENCY_RESPONSE_MINUTES = env.int("EMERGENCY_RESPONSE_MINUTES", default=0)
 # to each, and /healthz reports each.
 WORKER_QUEUES = ("urgent", "emergency", "default")
 HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
-CELERY_BEAT_SCHEDULE = {
-    # to every queue: /healthz reports a queue no worker consumes (servicedesk/health.py)
-    **{
-        f"heartbeat-{queue}": {
-            "task": "servicedesk.tasks.heartbeat",
-            "schedule": HEARTBEAT_SECONDS,
-            "args": [queue],
-            "options": {"queue": queue},
-        }
-        for queue in WORKER_QUEUES
-    },
-    "deliveries": {"task": "notifications.tasks.sweep", "schedule": env.float("SWEEP_SECONDS", default=60.0)},
-    "sla-watchdog": {"task": "tickets.tasks.watchdog", "schedule": SLA_WATCHDOG_SECONDS},
-    "incident-deadlines": {
-        "task": "emergency.tasks.deadlines",
-        "schedule": env.float("INCIDENT_DEADLINE_SECONDS", default=60.0),
-    },
-    # maintenance: idempotent sweeps (each visit, reminder and invitation once, by its row),
-    # often enough that a beat restarted now and then still runs them
-    "inspections-plan": {"task": "maintenance.tasks.plan_inspections", "schedule": 300.0},
-    "inspections-overdue": {"task": "maintenance.tasks.flag_overdue_inspections", "schedule": 300.0},
-    "warranty-reminders": {"task": "maintenance.tasks.remind_expiring_warranties", "schedule": 300.0},
-    "satisfaction-surveys": {"task": "maintenance.tasks.send_surveys", "schedule": 300.0},
-    "return-visits-plan": {"task": "maintenance.tasks.plan_return_visits", "schedule": 300.0},
-    "return-visits-follow-up": {"task": "maintenance.tasks.follow_up_return_visits", "schedule": 300.0},
-    # improvement actions of incident reviews: the owner reminded, the managers told when overdue
-    "review-actions": {"task": "emergency.tasks.review_actions", "schedule": 300.0},
-    # spare parts: what closed tickets and incidents still hold goes back to stock
-    "parts-release-reservations": {"task": "parts.tasks.release_closed_reservations", "schedule": 300.0},
-    "training-reminders": {"task": "training.tasks.send_reminders", "schedule": 300.0},
-    # quality reviews of the month and quarter that ended: once per organisation and period
-    "quality-reviews": {"task": "reports.tasks.generate_quality_reviews", "schedule": 3600.0},
-    # the SLA dashboard's roll-up: the days changed since folded in (read live until then)
-    "sla-rollup": {"task": "reports.tasks.refresh_sla_rollup", "schedule": 60.0},
-    "mail-poll": {"task": "mail.tasks.poll_mailboxes", "schedule": MAIL_POLL_SECONDS},
-    # in December, the coming year's public holidays for each calendar with a country
-    "holidays": {"task": "tickets.tasks.renew_holidays", "schedule": 3600.0},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    worker_queues=WORKER_QUEUES,
+    heartbeat_seconds=HEARTBEAT_SECONDS,
+    sweep_seconds=env.float("SWEEP_SECONDS", default=60.0),
+    watchdog_seconds=SLA_WATCHDOG_SECONDS,
+    incident_deadline_seconds=env.float("INCIDENT_DEADLINE_SECONDS", default=60.0),
+    mail_poll_seconds=MAIL_POLL_SECONDS,
+)
 # Beat keeps its schedule in memory: every entry runs every few minutes at most (an interval
 # restarts with beat), so nothing is lost by a restart, and no shelve file can be left
 # half-written by a killed process.
@@ -442,6 +399,10 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "tickets.models.Ticket.Category",
         "ChannelEnum": "tickets.models.Ticket.Channel",
         "StatusEnum": "tickets.models.Ticket.Status",
+        "PriorityEnum": "tickets.models.Priority",
+        "MacroScopeEnum": "tickets.models.Macro.Scope",
+        "MacroAssignmentEnum": "tickets.models.Macro.Assignment",
+        "TicketLinkKindEnum": "tickets.models.TicketLink.Kind",
         "StateEnum": "emergency.api.incidents.TARGET_STATES",
         "IncidentGradeEnum": "emergency.models.Grade",
         "InboundEmailStatusEnum": "mail.models.InboundMessage.Status",
@@ -475,6 +436,9 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "training.models.Article.Status",
         "ReportGroupByEnum": "reports.api.dashboard.GROUP_CHOICES",
         "ArchiveKindEnum": "reports.api.archive.KIND_CHOICES",
+        "ImportKindEnum": "imports.models.ImportJob.Kind",
+        "ImportStatusEnum": "imports.models.ImportJob.Status",
+        "ImportVerdictEnum": "imports.api.VERDICT_CHOICES",
         "QualityReviewPeriodEnum": "reports.models.QualityReview.Period",
         "PartMovementKindEnum": "parts.models.Movement.Kind",
         "RmaStateEnum": "parts.models.Rma.State",

@@ -17,7 +17,10 @@ from emergency.api import (
     RotaViewSet,
 )
 from emergency.api.contacts import SupportContactsView
+from emergency.api.links import IncidentLinkDetailView, TicketLinkDetailView, TicketLinksView
 from emergency.api.review_actions import ReviewActionViewSet
+from emergency.api.time import IncidentTimeEntryViewSet
+from imports.api import ImportJobViewSet
 from mail.api import InboundEmailViewSet
 from maintenance.api.assets import AssetViewSet
 from maintenance.api.inspections import InspectionScheduleViewSet, InspectionViewSet, ReturnVisitViewSet
@@ -42,8 +45,13 @@ from parts.api import (
 from reports.api.archive import ArchiveView
 from reports.api.dashboard import DashboardReportView, SLAReportView
 from reports.api.reviews import QualityReviewViewSet
+from reports.api.time import TimeReportView
 from servicedesk import views
 from tickets.api import CalendarViewSet, EscalationPolicyViewSet, SLAPolicyViewSet, TicketViewSet
+from tickets.api.macros import MacroViewSet, TicketApplyMacroView
+from tickets.api.merge import TicketMergeView
+from tickets.api.queue_views import QueueViewViewSet
+from tickets.api.time import TicketTimeEntryViewSet
 from training.api.articles import ArticleCategoryViewSet, ArticleViewSet
 from training.api.plans import TrainingPlanViewSet
 from training.api.sessions import EnrolmentViewSet, TrainingSessionViewSet
@@ -58,6 +66,8 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("macros", MacroViewSet, basename="macro")
+router.register("queue-views", QueueViewViewSet, basename="queue-view")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
@@ -72,6 +82,10 @@ router.register("warranty-terms", WarrantyTermsViewSet, basename="warranty-terms
 router.register("warranties", WarrantyViewSet, basename="warranty")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register(r"tickets/(?P<ticket_id>[0-9]+)/billable-items", BillableItemViewSet, basename="billable-item")
+router.register(r"tickets/(?P<ticket_id>[0-9]+)/time-entries", TicketTimeEntryViewSet, basename="ticket-time-entry")
+router.register(
+    r"incidents/(?P<incident_id>[0-9]+)/time-entries", IncidentTimeEntryViewSet, basename="incident-time-entry"
+)
 router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("return-visits", ReturnVisitViewSet, basename="return-visit")
@@ -92,6 +106,7 @@ router.register("stock", StockViewSet, basename="stock")
 router.register("part-movements", MovementViewSet, basename="part-movement")
 router.register("rmas", RmaViewSet, basename="rma")
 router.register("me/tokens", MyTokenViewSet, basename="my-token")
+router.register("imports", ImportJobViewSet, basename="import-job")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -102,9 +117,19 @@ api_v1 = [
     path("support-contacts/", SupportContactsView.as_view(), name="api-support-contacts"),
     path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
     path("tickets/<int:ticket_id>/parts/", TicketPartsView.as_view(), name="api-ticket-parts"),
+    path("tickets/<int:ticket_id>/merge/", TicketMergeView.as_view(), name="api-ticket-merge"),
+    path("tickets/<int:ticket_id>/links/", TicketLinksView.as_view(), name="api-ticket-links"),
+    path("tickets/<int:ticket_id>/links/<int:link_id>/", TicketLinkDetailView.as_view(), name="api-ticket-link"),
+    path(
+        "tickets/<int:ticket_id>/links/incidents/<int:link_id>/",
+        IncidentLinkDetailView.as_view(),
+        name="api-ticket-incident-link",
+    ),
+    path("tickets/<int:ticket_id>/apply-macro/", TicketApplyMacroView.as_view(), name="ticket-apply-macro"),
     # the heavy read-only reports read the replica when there is one (core/db.py)
     path("reports/sla/", replica_view(SLAReportView.as_view()), name="api-report-sla"),
     path("reports/dashboard/", replica_view(DashboardReportView.as_view()), name="api-report-dashboard"),
+    path("reports/time/", replica_view(TimeReportView.as_view()), name="api-report-time"),
     path("archive/", ArchiveView.as_view(), name="api-archive"),
     path("", include(router.urls)),
 ]

@@ -2,8 +2,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+import tickets.admin_macros  # noqa: F401  (registers the macros' admin)
 from core.admin import InlinesSavedThroughServiceMixin
 from core.time import desk_today
+from tickets import admin_links as _links_admin  # noqa: F401  (registers the ticket links' admin)
+from tickets import admin_queue_views as _queue_views_admin  # noqa: F401  (registers the saved views' admin)
+from tickets import admin_time as _time_admin  # noqa: F401  (registers the time entries' admin)
 from tickets import calendars, defaults, policies
 from tickets.escalation import offered_actions
 from tickets.models import (

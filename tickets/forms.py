@@ -188,27 +188,6 @@ class RateForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class QueueFilterForm(forms.Form):
-    VIEWS = [
-        ("", _("All")),
-        ("mine", _("Mine")),
-        ("unassigned", _("Unassigned")),
-        ("breaching", _("Breaching within an hour")),
-        ("breached", _("Breached")),
-    ]
-    view = forms.ChoiceField(label=_("View"), choices=VIEWS, required=False)
-    status = forms.MultipleChoiceField(label=_("Status"), choices=Ticket.Status.choices, required=False)
-    priority = forms.MultipleChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
-    q = forms.CharField(label=_("Search"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        from customers.models import Organisation
-
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)
-
-
 class CCForm(forms.Form):
     """The ticket's CC list as typed: addresses separated by commas, semicolons or new lines
     (the service checks each one)."""

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from tickets.models import Metric, Priority, SLAClock, Ticket, TicketEvent
+from tickets.models import Metric, Priority, SLAClock, Ticket, TicketEvent, TicketLink
 
 Kind = TicketEvent.Kind
 _RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {}
@@ -76,7 +76,26 @@ def _rated(data: dict[str, Any]) -> str:
     return _("%(rating)s of 5") % {"rating": rating} if rating else ""
 
 
+def _link(data: dict[str, Any]) -> str:
+    """A link made or removed: "Duplicate of SD-2026-000012" (as this side reads it), or the incident's reference."""
+    kind = data.get("link_kind")
+    if kind in TicketLink.Kind.values:
+        words = TicketLink.Kind(kind).label if data.get("wording") != "target" else TicketLink.REVERSE_LABELS[kind]
+        return f"{words} {data.get('reference', '')}"
+    return data.get("reference", "")
+
+
+def _clock_stopped(data: dict[str, Any]) -> str:
+    if data.get("cancelled"):
+        return _("%(metric)s, cancelled by the merge") % {"metric": _metric(data)}
+    return _metric(data)
+
+
 for _kind, _render in {
+    Kind.MERGED: lambda data: data.get("reference", ""),
+    Kind.MERGED_IN: lambda data: data.get("reference", ""),
+    Kind.LINKED: _link,
+    Kind.UNLINKED: _link,
     Kind.CREATED: _created,
     Kind.STATUS: _status,
     Kind.PRIORITY: _priority,
@@ -85,7 +104,7 @@ for _kind, _render in {
     Kind.DISPATCHED: lambda data: data.get("engineer_name", ""),
     Kind.ARRIVED: lambda data: data.get("engineer_name", ""),
     Kind.DEPARTED: lambda data: data.get("engineer_name", ""),
-    Kind.CLOCK_STOPPED: _metric,
+    Kind.CLOCK_STOPPED: _clock_stopped,
     Kind.BREACHED: _metric,
     Kind.WARNED: _metric,
     Kind.ESCALATED: _escalated,
@@ -155,7 +174,9 @@ def clock_badge(clock: SLAClock, state: dict[str, Any]) -> SafeString:
     else:
         colour = "text-bg-light border"
     remaining = state["remaining_seconds"]
-    if state["stopped_at"]:
+    if state.get("cancelled"):
+        colour, text = "text-bg-secondary", _("cancelled by a merge")
+    elif state["stopped_at"]:
         text = words["missed"] if state["breached"] else words["met"]
     elif state["paused"]:
         text = _("paused, %(left)s left") % {"left": duration(remaining)}

@@ -180,3 +180,6 @@ def _schedule(calendar_id: int, _updated_at: datetime.datetime) -> WorkSchedule:
         holidays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.HOLIDAY),
         workdays=frozenset(day.date for day in days if day.kind == CalendarDay.Kind.WORKDAY),
     )
+
+
+from tickets.selectors_links import LinkView, ticket_link_get, ticket_links  # noqa: E402, F401  (the links' reads)

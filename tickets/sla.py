@@ -324,4 +324,5 @@ def clock_state(clock: SLAClock, now: datetime.datetime) -> dict:
         "acknowledged_at": clock.acknowledged_at,
         "cycle": clock.cycle,
         "breaches": clock.earlier_breaches + (1 if breached else 0),
+        "cancelled": clock.cancelled_at is not None,  # stopped by a merge: neither met nor missed
     }

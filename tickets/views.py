@@ -5,19 +5,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import NotAllowed, ServiceDeskError
 from core.files import stored_file_response
-from tickets import escalation, panels, selectors, services, sla
+from tickets import escalation, live, panels, selectors, services, sla, views_live
 from tickets.forms import (
     AssignForm,
     BulkAssignForm,
@@ -25,7 +21,6 @@ from tickets.forms import (
     DispatchForm,
     LeaveSiteForm,
     PriorityForm,
-    QueueFilterForm,
     RateForm,
     ReplyForm,
     StatusForm,
@@ -34,75 +29,11 @@ from tickets.forms import (
 from tickets.models import Ticket
 from tickets.services import CUSTOMER_TRANSITIONS, TRANSITIONS
 
-# The queue's filter and bulk-assign fields as HTML, per process, under everything they are
-# made of (see _queue_fields); past _FIELDS_KEPT kinds they are all built again.
-_fields_html: dict[tuple, tuple[str, str]] = {}
-_FIELDS_KEPT = 256
-
-
-def _queue_fields(form: QueueFilterForm, assign_form: AssignForm) -> tuple[str, str]:
-    """The filter fields and the bulk-assign fields, rendered. Rendering their selects (Django
-    renders a template per option: the organisations, the engineers, the teams) was 7 ms of a
-    queue page, so the HTML is kept, under its language, what was asked (the form's data) and
-    the choices as they are now, read on every request (the three queries the rendering ran
-    anyway): a renamed organisation or a new engineer makes another key, never a stale page."""
-    fields = (form.fields["organisation"], assign_form.fields["assignee"], assign_form.fields["team"])
-    choices = tuple(tuple((item.pk, field.label_from_instance(item)) for item in field.queryset) for field in fields)
-    asked = tuple((name, tuple(form.data.getlist(name))) for name in form.fields) if form.is_bound else None
-    key = (translation.get_language(), asked, choices)
-    html = _fields_html.get(key)
-    if html is None:
-        for field, pairs in zip(fields, choices, strict=True):  # rendered from what was read, not read again
-            field.choices = [("", field.empty_label), *pairs] if field.empty_label is not None else list(pairs)
-        html = (
-            render_to_string("tickets/_queue_filters.html", {"form": form}),
-            render_to_string("tickets/_queue_assign.html", {"assign_form": assign_form}),
-        )
-        if len(_fields_html) >= _FIELDS_KEPT:
-            _fields_html.clear()  # not one by one: no iterating while another thread adds
-        _fields_html[key] = html
-    return html
-
 
 def _with_clocks(tickets, now):
     for ticket in tickets:
         ticket.clock_states = [(clock, sla.clock_state(clock, now)) for clock in ticket.clocks.all()]
     return tickets
-
-
-@login_required
-def ticket_list(request):
-    user = request.user
-    tickets = selectors.ticket_list(user=user)
-    form = QueueFilterForm(request.GET or None)
-    if user.is_staff_member:
-        params = form.cleaned_data if form.is_valid() else {}
-        tickets = selectors.ticket_filter(tickets, user=user, params={"view": params.get("view") or ""})
-        statuses = params.get("status") or list(Ticket.OPEN_STATUSES)
-        tickets = tickets.filter(status__in=statuses)
-        if params.get("priority"):
-            tickets = tickets.filter(priority__in=params["priority"])
-        if params.get("organisation"):
-            tickets = tickets.filter(organisation=params["organisation"])
-        if params.get("q"):
-            tickets = tickets.filter(Q(reference__icontains=params["q"]) | Q(title__icontains=params["q"]))
-        tickets = selectors.queue_order(tickets)
-    else:
-        show = request.GET.get("show", "open")
-        if show == "open":
-            tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
-        elif show == "done":
-            tickets = tickets.exclude(status__in=Ticket.OPEN_STATUSES)
-        tickets = tickets.order_by("-received_at", "-pk")
-    tickets = selectors.listed(tickets, related=("organisation", "assignee"))  # what a row shows
-    page = Paginator(selectors.PagedByIds(tickets), 50).get_page(request.GET.get("page"))
-    _with_clocks(page, timezone.now())
-    context = {"page": page, "form": form, "show": request.GET.get("show", "open")}
-    if user.is_staff_member:
-        context["assign_form"] = AssignForm()
-        filter_fields, assign_fields = _queue_fields(form, context["assign_form"])
-        context.update(filter_fields=mark_safe(filter_fields), assign_fields=mark_safe(assign_fields))  # noqa: S308
-    return render(request, "tickets/ticket_list.html", context)
 
 
 @login_required
@@ -134,20 +65,23 @@ def _allowed_statuses(ticket, user):
 
 
 @login_required
-def ticket_detail(request, pk: int):
+def ticket_detail(request, pk: int, reply_form=None, **stale):
     ticket = selectors.ticket_get(user=request.user, pk=pk)
     user = request.user
     now = timezone.now()
     _with_clocks([ticket], now)
     visits = list(ticket.visits.select_related("engineer"))
+    timeline = selectors.ticket_timeline(ticket=ticket, user=user)
     context = {
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
+        "timeline": timeline,
+        "live_seen": live.seen_of(timeline),  # the live page and the reply form: the newest entry shown
+        **stale,  # a reply held back over newer entries (views_live.reply_if_stale)
         "attachments": selectors.ticket_attachments(ticket=ticket, user=user).filter(comment__isnull=True),
         "visits": visits,
         "on_the_way": any(visit.arrived_at is None for visit in visits),
         "on_site": any(visit.arrived_at and visit.left_site_at is None for visit in visits),
-        "reply_form": ReplyForm(user=user),
+        "reply_form": reply_form or ReplyForm(user=user, initial={"seen": live.seen_of(timeline)}),
         "cc_form": CCForm(initial={"cc": ", ".join(ticket.cc)}),
         "statuses": _allowed_statuses(ticket, user),
         "panels": panels.render_panels(request, ticket),
@@ -193,13 +127,19 @@ def _act(request, pk: int, form_class, call, success: str, **form_kwargs):
 @login_required
 @require_POST
 def ticket_reply(request, pk: int):
+    held = views_live.reply_if_stale(request, pk)  # newer entries from others: not sent, the page again
+    if held is not None:
+        return held
+
     def call(ticket, data):
-        services.comment_add(
+        services.comment_add_with_time(  # with the time spent, if staff gave it (one transaction)
             ticket_id=ticket.pk,
             actor=request.user,
             body=data["body"],
             public=data.get("public", True) if request.user.is_staff_member else True,
             attachments=data.get("attachments", []),
+            time_minutes=data.get("time_minutes"),
+            billable=data.get("billable", False),
         )
 
     return _act(request, pk, ReplyForm, call, _("Your message was added."), user=request.user)

@@ -1,11 +1,68 @@
 # Placeholder laid for issue 23 (time entries); its operations are filled in by that part.
-from django.db import migrations
+import django.core.validators
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("emergency", "0009_ticket_links"),
         ("tickets", "0017_time_entries"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = []
+    operations = [
+        migrations.CreateModel(
+            name="IncidentTimeEntry",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "minutes",
+                    models.PositiveIntegerField(
+                        help_text="From 1 to 1440 (a whole day).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1440),
+                        ],
+                        verbose_name="minutes",
+                    ),
+                ),
+                ("worked_at", models.DateTimeField(db_index=True, verbose_name="when")),
+                ("billable", models.BooleanField(default=False, verbose_name="billable")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                (
+                    "engineer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="engineer",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="time_entries",
+                        to="emergency.incident",
+                        verbose_name="incident",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "incident time entry",
+                "verbose_name_plural": "incident time entries",
+                "ordering": ["-worked_at", "-pk"],
+                "abstract": False,
+                "indexes": [models.Index(fields=["incident", "-worked_at"], name="time_entry_incident")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("minutes__gte", 1), ("minutes__lte", 1440)),
+                        name="emergency_incidenttimeentry_minutes_range",
+                    )
+                ],
+            },
+        ),
+    ]

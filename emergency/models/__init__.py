@@ -14,9 +14,11 @@ from emergency.models.incidents import (
     IncidentResource,
     ReviewAction,
 )
+from emergency.models.links import IncidentTicketLink
 from emergency.models.plans import GRADE_ORDER, Grade, GradingRule, Level, PlanResource, ResourceKind, ResponsePlan
 from emergency.models.risks import Risk
 from emergency.models.rotas import Rota, RotaMember, RotaOverride
+from emergency.models.time import IncidentTimeEntry
 
 __all__ = [
     "GRADE_ORDER",
@@ -28,6 +30,8 @@ __all__ = [
     "IncidentEntry",
     "IncidentEscalationFire",
     "IncidentResource",
+    "IncidentTicketLink",
+    "IncidentTimeEntry",
     "Level",
     "PlanResource",
     "ResourceKind",

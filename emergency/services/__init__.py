@@ -72,6 +72,11 @@ from emergency.services.review_actions import (
     review_actions_report_overdue,
     review_actions_sweep,
 )
+from emergency.services.time import (
+    incident_time_entry_add,
+    incident_time_entry_delete,
+    incident_time_entry_update,
+)
 
 __all__ = [
     "GROUP_KINDS",
@@ -121,6 +126,9 @@ __all__ = [
     "incident_from_escalation",
     "incident_log",
     "incident_regrade",
+    "incident_time_entry_add",
+    "incident_time_entry_delete",
+    "incident_time_entry_update",
     "incident_transition",
     "reserved_escalation_policies",
     "resource_check",

@@ -218,6 +218,16 @@ class BillableItem(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    time_entry = models.OneToOneField(
+        "tickets.TimeEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("time entry"),
+        help_text=_("The billable time entry this labour comes from; deleting the entry withdraws the item."),
+    )
 
     class Meta:
         verbose_name = _("billable item")

@@ -52,6 +52,7 @@ from maintenance.services.warranties import (
     warranties_remind_expiring,
     warranty_save,
 )
+from maintenance.services.warranty_imports import ImportedWarranty, warranties_import, warranty_import_problems
 
 __all__ = [
     "CHECK_FIELDS",
@@ -59,6 +60,7 @@ __all__ = [
     "RULE_LIMIT",
     "RULE_YEARS",
     "SURVEY_SALT",
+    "ImportedWarranty",
     "_check_asset",
     "_copy_checklist",
     "_installations",
@@ -102,6 +104,8 @@ __all__ = [
     "surveys_send",
     "terms_save",
     "ticket_verdict",
+    "warranties_import",
     "warranties_remind_expiring",
+    "warranty_import_problems",
     "warranty_save",
 ]

@@ -94,4 +94,4 @@ class TestPages:
         assert (engineer.time_zone, engineer.language) == ("Europe/Berlin", "zh-hans")
         page = client.get(reverse("home"))
         assert page.context["TIME_ZONE"] == "Europe/Berlin"
-        assert 'lang="zh-hans"' in page.text
+        assert 'lang="zh-Hans"' in page.text

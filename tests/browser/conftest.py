@@ -1,7 +1,10 @@
 """Real-browser journeys: Debian's Chromium driven by Playwright against pytest-django's live
 server. `make test` installs Chromium when it is missing (a browser download does not work on
 these machines, so Playwright never fetches its own). A failing journey leaves a screenshot in
-test-output/screenshots/."""
+test-output/screenshots/.
+
+Every page a journey visits is checked by axe-core against the WCAG 2 A and AA rules
+(`tests/browser/axe.py`); the test fails on any violation, naming the page."""
 
 import os
 import re
@@ -9,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.browser import axe
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,10 +40,40 @@ def browser():
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            new_context = browser.new_context
+
+            def new_watched_context(*args, **kwargs):
+                # every context a journey opens, its own or the page fixture's, is checked by axe
+                context = new_context(*args, **kwargs)
+                if axe.current() is not None:
+                    axe.current().watch(context)
+                return context
+
+            browser.new_context = new_watched_context
             yield browser
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(autouse=True)
+def axe_watcher():
+    """The axe-core watcher of this test's browser contexts."""
+    yield axe.start()
+    axe.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a journey that passed: the pages still open are checked, then the test fails on
+    every WCAG violation axe-core found on the way."""
+    result = yield
+    watcher = item.funcargs.get("axe_watcher")
+    if watcher is not None:
+        watcher.finish()
+        if watcher.violations:
+            pytest.fail("axe-core finds WCAG 2 A/AA violations:\n" + watcher.report(), pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

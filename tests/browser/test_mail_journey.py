@@ -121,7 +121,7 @@ def test_an_engineer_files_a_waiting_email_as_a_ticket(
     # in Chinese: the list of everything and the email
     page.get_by_role("button", name="简体中文").click()
     page.goto("/mail/?status=all")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     assert fits_the_screen(page) and bar_on_one_line(page)
     screenshot(page, "list-zh")
     page.goto(f"/mail/{record.pk}/")

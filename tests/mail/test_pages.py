@@ -500,7 +500,7 @@ def test_a_reply_by_email_is_marked_on_the_ticket(client, engineer, customer_a, 
     tickets.comment_add(ticket_id=ticket_a.pk, actor=engineer, body="We are on it.")
     client.force_login(engineer)
     text = client.get(reverse("tickets:detail", args=[ticket_a.pk])).text
-    cards = re.findall(r'<div class="card mb-2 (?:reply|note)">(.*?)</div></div>', text, re.S)
+    cards = re.findall(r'<div class="card mb-2 (?:reply|note)"[^>]*>(.*?)</div></div>', text, re.S)
     assert len(cards) == 2
     assert "by email" in cards[0] and "The pump alarms every hour." in cards[0]
     assert "by email" not in cards[1] and "We are on it." in cards[1]

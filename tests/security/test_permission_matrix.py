@@ -30,10 +30,16 @@ from tests.emergency.conftest import create_emergency_defaults
 from tests.security import (
     matrix_assets,
     matrix_hotline,
+    matrix_imports,
     matrix_incidents,
+    matrix_links,
+    matrix_live,
     matrix_loops,
+    matrix_macros,
     matrix_parts,
+    matrix_queue_views,
     matrix_sla,
+    matrix_time,
 )
 from tests.security.matrix_rows import ROLES, Row, everyone, signed_in
 from tickets.calendars import calendar_save
@@ -50,6 +56,7 @@ MARKERS_OF_A = [
     "Zephyr fault A",
     "zephyr-log-a",
     "Zephyr incident A",
+    "Zephyr time A",
     "Zephyr risk A",
     "Zephyr findings A",
     "Zephyr training A",
@@ -1332,7 +1339,20 @@ MATRIX = [
 ]
 
 # each capability of issue 22 keeps its rows and its part of the world in its own module
-CAPABILITIES = [matrix_assets, matrix_hotline, matrix_incidents, matrix_loops, matrix_parts, matrix_sla]
+CAPABILITIES = [
+    matrix_assets,
+    matrix_hotline,
+    matrix_imports,
+    matrix_incidents,
+    matrix_links,
+    matrix_live,
+    matrix_loops,
+    matrix_macros,
+    matrix_parts,
+    matrix_queue_views,
+    matrix_sla,
+    matrix_time,
+]
 MATRIX += [row for capability in CAPABILITIES for row in capability.ROWS]
 
 # URL names that are not ours to test row by row: Django's admin beyond its index (covered by

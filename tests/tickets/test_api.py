@@ -233,6 +233,7 @@ class TestDetail:
             "acknowledged_at",
             "cycle",
             "breaches",
+            "cancelled",
         }
         assert body["cycle"] == 1
         assert parse(first_response["due_at"]) == sh(2026, 2, 14, 12)

@@ -214,10 +214,10 @@ def test_the_filter_fields_keep_what_was_asked_and_the_language(client, busy_que
     client.force_login(engineer)
     for _ in range(2):  # rendered, then kept
         page = client.get(reverse("tickets:list"), {"priority": "high"}).content.decode()
-        assert re.search(r'<option value="high"[^>]*selected', page)
-        assert not re.search(r'<option value="low"[^>]*selected', page)
+        assert re.search(r'<input[^>]*name="priority" value="high"[^>]*checked', page)  # the priority dropdown
+        assert not re.search(r'<input[^>]*name="priority" value="low"[^>]*checked', page)
     plain = client.get(reverse("tickets:list")).content.decode()
-    assert not re.search(r'<option value="high"[^>]*selected', plain)
+    assert not re.search(r'<input[^>]*name="priority" value="high"[^>]*checked', plain)
     chinese = client.get(reverse("tickets:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     with translation.override("zh-hans"):
         view = translation.gettext("View")
@@ -230,7 +230,8 @@ def test_the_queue_page_runs_as_many_queries_when_its_fields_are_kept(
 ):
     client.force_login(engineer)
     with travel(sh(2026, 2, 2, 12)):
-        for _ in range(2):  # rendered, then kept
-            with django_assert_max_num_queries(11):
+        # rendered, then kept: the second time the saved views and their counts come from the cache
+        for limit in (13, 11):
+            with django_assert_max_num_queries(limit):
                 response = client.get(reverse("tickets:list"))
             assert len(response.context["page"]) == 12 - 3  # the resolved ones are not in the queue

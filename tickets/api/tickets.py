@@ -15,15 +15,16 @@ from core.api_input import (
     ScopedPrimaryKeyField,
     StrictBooleanField,
     StrictCharField,
+    StrictIntegerField,
     StrictPrimaryKeyRelatedField,
 )
-from core.filters import StrictBooleanFilter, StrictFilterSet
+from core.filters import StrictBooleanFilter, StrictFilterSet, StrictIntegerFilter
 from core.representation import RepresentationPlanned
 from core.serializer_cache import FieldsBuiltOnce
 from core.text import validate_one_line
 from customers import selectors as customer_selectors
 from customers.models import Organisation, Project
-from tickets import escalation, selectors, services, sla
+from tickets import escalation, queue_views, selectors, services, sla
 from tickets.api.cycles import CycleOutput, LogCallInput
 from tickets.models import (
     Comment,
@@ -48,6 +49,7 @@ class ClockOutput(RepresentationPlanned, serializers.Serializer):
     breaches = serializers.IntegerField(
         help_text="How many times this target was breached on the ticket, earlier update intervals and cycles included."
     )
+    cancelled = serializers.BooleanField(help_text="Stopped by a merge: neither met nor breached; not in the reports.")
 
 
 class VisitOutput(serializers.ModelSerializer):
@@ -121,6 +123,7 @@ class TicketOutput(FieldsBuiltOnce, serializers.ModelSerializer):
             "rating_comment",
             "cc",
             "sender_verified",
+            "merged_into",
             "sla",
             "cycle",
             "created_at",
@@ -226,6 +229,10 @@ class TicketUpdateInput(serializers.Serializer):
 class CommentInput(serializers.Serializer):
     body = StrictCharField()
     public = StrictBooleanField(default=True, help_text="false: an internal note (staff only).")
+    time_minutes = StrictIntegerField(
+        required=False, help_text="Staff: the time spent, whole minutes from 1 to 1440, recorded with the reply."
+    )
+    billable = StrictBooleanField(default=False, help_text="Staff: whether that time is billable.")
 
 
 class CommentOutput(serializers.ModelSerializer):
@@ -261,10 +268,18 @@ class TicketFilter(StrictFilterSet):
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.all())
     breached = StrictBooleanFilter(method="filter_breached")
     due_before = django_filters.IsoDateTimeFilter(field_name="next_due_at", lookup_expr="lt")
+    view = django_filters.CharFilter(method="filter_view", help_text=queue_views.VIEW_HELP)
+    queue_view = StrictIntegerFilter(method="filter_view", help_text=queue_views.QUEUE_VIEW_HELP)
 
     class Meta:
         model = Ticket
         fields = ["status", "priority", "assignee", "organisation", "project", "breached", "due_before"]
+
+    def filter_view(self, queryset, name, value):
+        ordered = "ordering" in self.request.query_params  # an explicit ?ordering= wins over the view's sort
+        asked = "status" in self.request.query_params
+        user, key = self.request.user, str(value)
+        return queue_views.api_filter(queryset, user=user, key=key, name=name, ordered=ordered, statuses_asked=asked)
 
     def filter_in(self, queryset, name, value):
         return queryset.filter(**{f"{name}__in": value}) if value else queryset
@@ -353,7 +368,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return self.get_paginated_response(CommentOutput(page, many=True).data)
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_add(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
+        comment = services.comment_add_with_time(ticket_id=ticket.pk, actor=request.user, **data.validated_data)
         return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignInput, responses={200: TicketOutput})

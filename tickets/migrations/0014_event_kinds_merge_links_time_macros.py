@@ -4,15 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0013_sla_cycles_update_metric'),
+        ("tickets", "0013_sla_cycles_update_metric"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status', 'Status changed'), ('priority', 'Priority changed'), ('assigned', 'Assigned'), ('reply', 'Public reply'), ('note', 'Internal note'), ('attachment', 'Attachment added'), ('dispatched', 'Engineer dispatched'), ('arrived', 'Engineer arrived'), ('departed', 'Engineer left the site'), ('clock_stopped', 'SLA clock stopped'), ('breached', 'SLA target breached'), ('warned', 'SLA warning sent'), ('escalated', 'Escalation step'), ('escalation_ack', 'Escalation acknowledged'), ('rated', 'Resolution rated'), ('incident', 'Emergency incident opened'), ('coverage', 'Coverage decided'), ('cc', 'CC list changed'), ('merged', 'Merged into another ticket'), ('merged_in', 'Another ticket merged in'), ('linked', 'Linked'), ('unlinked', 'Link removed'), ('time', 'Time recorded'), ('macro', 'Macro applied')], max_length=20),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status", "Status changed"),
+                    ("priority", "Priority changed"),
+                    ("assigned", "Assigned"),
+                    ("reply", "Public reply"),
+                    ("note", "Internal note"),
+                    ("attachment", "Attachment added"),
+                    ("dispatched", "Engineer dispatched"),
+                    ("arrived", "Engineer arrived"),
+                    ("departed", "Engineer left the site"),
+                    ("clock_stopped", "SLA clock stopped"),
+                    ("breached", "SLA target breached"),
+                    ("warned", "SLA warning sent"),
+                    ("escalated", "Escalation step"),
+                    ("escalation_ack", "Escalation acknowledged"),
+                    ("rated", "Resolution rated"),
+                    ("incident", "Emergency incident opened"),
+                    ("coverage", "Coverage decided"),
+                    ("cc", "CC list changed"),
+                    ("merged", "Merged into another ticket"),
+                    ("merged_in", "Another ticket merged in"),
+                    ("linked", "Linked"),
+                    ("unlinked", "Link removed"),
+                    ("time", "Time recorded"),
+                    ("macro", "Macro applied"),
+                    ("imported", "Imported"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

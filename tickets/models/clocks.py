@@ -41,6 +41,12 @@ class SLAClock(models.Model):
         help_text="breaches of this metric on this ticket before the current run (earlier update intervals, "
         "earlier cycles): a breach stays counted when the clock restarts",
     )
+    cancelled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="stopped because its ticket was merged into another before the clock was decided: "
+        "neither met nor breached, left out of the reports (stopped_at is the same moment)",
+    )
     version = models.PositiveIntegerField(default=1)
     # deadline enforcement (tickets/deadlines.py)
     warn_percent = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the policy's, at the start")

@@ -141,6 +141,17 @@ class Ticket(TimeStampedModel):
         help_text=_("Filed from an email: whether its sender was authenticated. Empty: not filed from an email."),
     )
 
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+        help_text=_("The ticket this one continues in: set when it was merged, and it closed."),
+    )
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -213,6 +224,7 @@ class TicketEvent(models.Model):
         UNLINKED = "unlinked", _("Link removed")
         TIME = "time", _("Time recorded")
         MACRO = "macro", _("Macro applied")
+        IMPORTED = "imported", _("Imported")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -229,6 +229,8 @@ def _apply_status(ticket: Ticket, actor: User, status: str, at: datetime.datetim
             % {"old": Status(previous).label, "new": Status(status).label},
             field="status",
         )
+    if ticket.merged_into_id is not None:  # merged: it stays closed, the work goes on in the survivor
+        raise ServiceDeskError(_("This ticket was merged into another; continue there."), field="status")
     if actor.is_customer and not by_reply and (previous, status) not in CUSTOMER_TRANSITIONS:
         raise NotAllowed(_("Customers may close a resolved ticket or reopen it; the rest is up to the engineers."))
     ticket.status = status

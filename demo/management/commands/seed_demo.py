@@ -25,9 +25,13 @@ from demo import training as training_demo
 from demo.assets import seed_assets
 from demo.hotline import seed_hotline
 from demo.incidents import seed_incidents
+from demo.links import seed_links
 from demo.loops import seed_loops
+from demo.macros import seed_macros
 from demo.parts import seed_parts
+from demo.queue_views import seed_queue_views
 from demo.sla import seed_sla
+from demo.time import seed_time
 from emergency import rotas
 from emergency import services as emergency_services
 from emergency.models import Rota
@@ -282,6 +286,10 @@ class Command(BaseCommand):
         created += seed_assets()  # serial numbers, locations, dates; tickets and an incident naming an asset
         created += seed_loops()  # review actions open/done/overdue, return-visit schedules, a signed-off report
         created += seed_sla()  # update targets in the default policy; a ticket reopened once, in its second cycle
+        created += seed_links()  # duplicate, related and caused-by links, tickets on an incident, a merge
+        created += seed_time()  # time on demo tickets and the incident, some billable labour (demo/time.py)
+        created += seed_macros()  # canned replies in English and Chinese: desk-wide, personal, team
+        created += seed_queue_views()  # a view shared with first-line support, a personal one (demo/queue_views.py)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:
