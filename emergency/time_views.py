@@ -2,40 +2,17 @@
 filled by ``incident_time_tags.incident_time``), record one (staff), delete one (its author or
 a manager)."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import NotAllowed, ServiceDeskError
 from core.pages import staff_only
-from core.widgets import DateTimeLocalInput
 from emergency import selectors, services
-from tickets.models import MAX_MINUTES
-
-
-class IncidentTimeEntryForm(forms.Form):
-    minutes = forms.IntegerField(
-        label=gettext_lazy("Minutes"),
-        min_value=1,
-        max_value=MAX_MINUTES,
-        help_text=gettext_lazy("Whole minutes, up to a day (1440)."),
-    )
-    worked_at = forms.DateTimeField(
-        label=gettext_lazy("When"),
-        required=False,
-        widget=DateTimeLocalInput(),
-        help_text=gettext_lazy("Now, if left empty."),
-    )
-    billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
-
-    def __init__(self, *args, prefix: str = "time", **kwargs):
-        super().__init__(*args, prefix=prefix, **kwargs)
+from tickets.forms_time import TimeEntryForm
 
 
 def _refused(request, error: ServiceDeskError) -> None:
@@ -49,7 +26,7 @@ def _refused(request, error: ServiceDeskError) -> None:
 def incident_time_add(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)  # 404 for another organisation
     staff_only(request.user)
-    form = IncidentTimeEntryForm(request.POST)
+    form = TimeEntryForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""

@@ -3,8 +3,8 @@
 from django import template
 
 from emergency.models import IncidentTimeEntry
-from emergency.time_views import IncidentTimeEntryForm
-from tickets.services import time_entry_may_change
+from tickets.forms_time import TimeEntryForm
+from tickets.services import time_entries_summary
 
 register = template.Library()
 
@@ -16,15 +16,4 @@ def incident_time(context, incident) -> dict | None:
     if user is None or not user.is_staff_member:
         return None
     entries = list(IncidentTimeEntry.objects.filter(incident=incident).select_related("engineer"))
-    total = billable = 0
-    for entry in entries:
-        entry.may_change = time_entry_may_change(entry, user)
-        total += entry.minutes
-        billable += entry.minutes if entry.billable else 0
-    return {
-        "entries": entries,
-        "total_minutes": total,
-        "billable_minutes": billable,
-        "non_billable_minutes": total - billable,
-        "form": IncidentTimeEntryForm(),
-    }
+    return {**time_entries_summary(entries, user), "form": TimeEntryForm()}

@@ -95,6 +95,22 @@ def time_entry_may_change(entry: TimeEntryBase, actor: User) -> bool:
     return actor.is_staff_member and (entry.engineer_id == actor.pk or actor.can_manage)
 
 
+def time_entries_summary(entries: list[TimeEntryBase], user: User) -> dict:
+    """The entries of a ticket or incident (each with ``may_change`` for ``user``) and their
+    totals, counted from the rows already read (a list is short: no second query)."""
+    total = billable = 0
+    for entry in entries:
+        entry.may_change = time_entry_may_change(entry, user)
+        total += entry.minutes
+        billable += entry.minutes if entry.billable else 0
+    return {
+        "entries": entries,
+        "total_minutes": total,
+        "billable_minutes": billable,
+        "non_billable_minutes": total - billable,
+    }
+
+
 def _require_changer(entry: TimeEntryBase, actor: User) -> None:
     if not time_entry_may_change(entry, actor):
         raise NotAllowed(_("Only the engineer who recorded the time, or a manager, may change it."))

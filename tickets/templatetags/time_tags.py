@@ -5,7 +5,7 @@ from django import template
 
 from tickets.forms_time import TimeEntryForm
 from tickets.models import TimeEntry
-from tickets.services import minutes_label, time_entry_may_change
+from tickets.services import minutes_label, time_entries_summary
 
 register = template.Library()
 
@@ -15,22 +15,6 @@ def minutes(value) -> str:
     return minutes_label(value or 0)
 
 
-def entries_panel(entries: list, user) -> dict:
-    """The entries (each with ``may_change`` for ``user``) and their totals, counted from the
-    rows already read (an entry list is short: no second query)."""
-    total = billable = 0
-    for entry in entries:
-        entry.may_change = time_entry_may_change(entry, user)
-        total += entry.minutes
-        billable += entry.minutes if entry.billable else 0
-    return {
-        "entries": entries,
-        "total_minutes": total,
-        "billable_minutes": billable,
-        "non_billable_minutes": total - billable,
-    }
-
-
 @register.simple_tag(takes_context=True)
 def ticket_time(context, ticket) -> dict | None:
     """Staff only (None for a customer): the ticket's time entries, totals and the add form. One query."""
@@ -38,4 +22,4 @@ def ticket_time(context, ticket) -> dict | None:
     if user is None or not user.is_staff_member:
         return None
     entries = list(TimeEntry.objects.filter(ticket=ticket).select_related("engineer"))
-    return entries_panel(entries, user) | {"form": TimeEntryForm()}
+    return time_entries_summary(entries, user) | {"form": TimeEntryForm()}
