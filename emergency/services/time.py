@@ -14,7 +14,7 @@ from accounts.models import User
 from core.errors import NotAllowed, ServiceDeskError
 from emergency.models import IncidentTimeEntry
 from emergency.services.common import Kind, _entry, _lock
-from tickets.services import minutes_label, time_entry_check, time_entry_may_change
+from tickets.services import minutes_label, time_entry_assign, time_entry_check, time_entry_require_changer
 
 
 def _require_staff(actor: User) -> None:
@@ -78,12 +78,6 @@ def _for_update(entry_id: int, incident_id: int | None) -> IncidentTimeEntry:
     return entry
 
 
-def _require_changer(entry: IncidentTimeEntry, actor: User) -> None:
-    _require_staff(actor)
-    if not time_entry_may_change(entry, actor):
-        raise NotAllowed(_("Only the engineer who recorded the time, or a manager, may change it."))
-
-
 @transaction.atomic
 def incident_time_entry_update(
     *,
@@ -97,15 +91,8 @@ def incident_time_entry_update(
 ) -> IncidentTimeEntry:
     _require_staff(actor)
     entry = _for_update(entry_id, incident_id)
-    _require_changer(entry, actor)
-    if minutes is not None:
-        entry.minutes = minutes
-    if worked_at is not None:
-        entry.worked_at = worked_at
-    if billable is not None:
-        entry.billable = bool(billable)
-    if note is not None:
-        entry.note = note.strip()
+    time_entry_require_changer(entry, actor)
+    time_entry_assign(entry, minutes=minutes, worked_at=worked_at, billable=billable, note=note)
     time_entry_check(entry, opened_at=entry.incident.reported_at, exclude=["incident"])
     entry.save()
     _note(entry, actor, "changed")
@@ -116,6 +103,6 @@ def incident_time_entry_update(
 def incident_time_entry_delete(*, actor: User, entry_id: int, incident_id: int | None = None) -> None:
     _require_staff(actor)
     entry = _for_update(entry_id, incident_id)
-    _require_changer(entry, actor)
+    time_entry_require_changer(entry, actor)
     _note(entry, actor, "deleted")
     entry.delete()

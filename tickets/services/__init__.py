@@ -48,9 +48,11 @@ from tickets.services.time import (
     register_time_billing,
     time_entries_summary,
     time_entry_add,
+    time_entry_assign,
     time_entry_check,
     time_entry_delete,
     time_entry_may_change,
+    time_entry_require_changer,
     time_entry_update,
     time_minutes_check,
 )
@@ -103,9 +105,11 @@ __all__ = [
     "tickets_import_update",
     "time_entries_summary",
     "time_entry_add",
+    "time_entry_assign",
     "time_entry_check",
     "time_entry_delete",
     "time_entry_may_change",
+    "time_entry_require_changer",
     "time_entry_update",
     "time_minutes_check",
 ]

@@ -111,9 +111,28 @@ def time_entries_summary(entries: list[TimeEntryBase], user: User) -> dict:
     }
 
 
-def _require_changer(entry: TimeEntryBase, actor: User) -> None:
+def time_entry_require_changer(entry: TimeEntryBase, actor: User) -> None:
     if not time_entry_may_change(entry, actor):
         raise NotAllowed(_("Only the engineer who recorded the time, or a manager, may change it."))
+
+
+def time_entry_assign(
+    entry: TimeEntryBase,
+    *,
+    minutes: int | None,
+    worked_at: datetime.datetime | None,
+    billable: bool | None,
+    note: str | None,
+) -> None:
+    """A change to an entry: what is given (not None) replaces what it held."""
+    if minutes is not None:
+        entry.minutes = minutes
+    if worked_at is not None:
+        entry.worked_at = worked_at
+    if billable is not None:
+        entry.billable = bool(billable)
+    if note is not None:
+        entry.note = note.strip()
 
 
 def _require_staff(actor: User) -> None:
@@ -223,16 +242,9 @@ def time_entry_update(
     """Change an entry (its author or a manager); its billing follows (withdrawn, recorded again)."""
     _require_staff(actor)
     entry = _entry_for_update(entry_id, ticket_id)
-    _require_changer(entry, actor)
+    time_entry_require_changer(entry, actor)
     _withdrawn(entry)
-    if minutes is not None:
-        entry.minutes = minutes
-    if worked_at is not None:
-        entry.worked_at = worked_at
-    if billable is not None:
-        entry.billable = bool(billable)
-    if note is not None:
-        entry.note = note.strip()
+    time_entry_assign(entry, minutes=minutes, worked_at=worked_at, billable=billable, note=note)
     time_entry_check(entry, opened_at=entry.ticket.received_at, exclude=["ticket"])
     entry.save()
     _time_event(entry, actor, "changed")
@@ -245,7 +257,7 @@ def time_entry_delete(*, actor: User, entry_id: int, ticket_id: int | None = Non
     """Delete an entry (its author or a manager); its billable labour is withdrawn."""
     _require_staff(actor)
     entry = _entry_for_update(entry_id, ticket_id)
-    _require_changer(entry, actor)
+    time_entry_require_changer(entry, actor)
     _withdrawn(entry)
     _time_event(entry, actor, "deleted")
     entry.delete()
