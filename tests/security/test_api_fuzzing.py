@@ -48,6 +48,13 @@ ROLES = {"admin": "admin", "customer": "alice"}
 # answers): left out of the fuzzing, tested in tests/accounts/test_tokens.py.
 REVOKING = {("POST", "/api/v1/auth/logout/"), ("DELETE", "/api/v1/me/tokens/{id}/")}
 REVOKING_REGEX = "/api/v1/(auth/logout/|me/tokens/[{])"
+# Children answered as named lists rather than a list of rows: a ticket's links
+# ({"tickets": [...], "incidents": [...]}, two id spaces): the path, the list's path under the
+# parent, and the name of its list.
+NAMED_CHILDREN = {
+    "/api/v1/tickets/{ticket_id}/links/{link_id}/": ("links", "tickets"),
+    "/api/v1/tickets/{ticket_id}/links/incidents/{link_id}/": ("links", "incidents"),
+}
 
 
 def free_port() -> int:
@@ -123,23 +130,29 @@ def config_for(token: str, directory: Path) -> Path:
             continue
         bindings[first] = ids
         nested = re.search(r"\{\w+\}/([\w-]+)/\{(\w+)\}", path)
-        if nested:  # a child of one parent: a parent that has children, and its children
+        named = NAMED_CHILDREN.get(path)
+        if nested or named:  # a child of one parent: a parent that has children, and its children
+            segment, child = (named[0], re.findall(r"\{(\w+)\}", path)[-1]) if named else nested.groups()
             children = {}
             for parent_id in ids:
-                if nested[1] == "resources":
+                if named:
+                    answer = client.get(f"{parent}{parent_id}/{segment}/")
+                    rows = answer.json().get(named[1], []) if answer.status_code == 200 else []
+                    found = [row["id"] for row in rows]
+                elif segment == "resources":
                     detail = client.get(f"{parent}{parent_id}/")
                     found = (
                         [row["id"] for row in detail.json().get("resources", [])] if detail.status_code == 200 else []
                     )
                 else:
-                    found = listed_ids(client, f"{parent}{parent_id}/{nested[1]}/")
+                    found = listed_ids(client, f"{parent}{parent_id}/{segment}/")
                 if found:
                     children[parent_id] = found
                     break
             if not children:
                 continue
             ((parent_id, found),) = children.items()
-            bindings = {first: [parent_id], nested[2]: found}
+            bindings = {first: [parent_id], child: found}
         name = re.sub(r"\W+", "_", path).strip("_")
         for parameter, values in bindings.items():
             lines += [f"[dictionaries.{name}_{parameter}]", f"values = {json.dumps(values)}", ""]

@@ -24,6 +24,7 @@ from demo import mail as mail_demo
 from demo import training as training_demo
 from demo.assets import seed_assets
 from demo.hotline import seed_hotline
+from demo.imports import seed_imports
 from demo.incidents import seed_incidents
 from demo.links import seed_links
 from demo.loops import seed_loops
@@ -290,6 +291,7 @@ class Command(BaseCommand):
         created += seed_time()  # time on demo tickets and the incident, some billable labour (demo/time.py)
         created += seed_macros()  # canned replies in English and Chinese: desk-wide, personal, team
         created += seed_queue_views()  # a view shared with first-line support, a personal one (demo/queue_views.py)
+        created += seed_imports()  # an import previewed, not started (demo/imports.py)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:
