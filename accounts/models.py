@@ -242,3 +242,72 @@ class CalendarLink(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class AuditEvent(models.Model):
+    """One line of the security audit log: who signed in or failed to, factor and role changes,
+    deactivations, sessions and tokens ended, personal data exported or erased. Written by
+    ``accounts.services.audit.record`` only; never changed afterwards (erasure pseudonymises
+    ``username``). ``user`` is whom the line concerns, ``actor`` who did it when someone else
+    (an admin, the directory); ``username`` keeps the name as typed, for failures of unknown names
+    and after the account is gone."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGN_OUT = "sign_out", _("Signed out")
+        FACTOR_VERIFIED = "factor_verified", _("Second factor accepted")
+        FACTOR_FAILED = "factor_failed", _("Second factor refused")
+        FACTOR_ADDED = "factor_added", _("Second factor added")
+        FACTOR_REMOVED = "factor_removed", _("Second factor removed")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        DEACTIVATED = "deactivated", _("Account deactivated")
+        REACTIVATED = "reactivated", _("Account reactivated")
+        SESSION_ENDED = "session_ended", _("Session ended")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        DIRECTORY_REFUSED = "directory_refused", _("Refused by the directory mapping")
+        DATA_EXPORTED = "data_exported", _("Personal data exported")
+        DATA_ERASED = "data_erased", _("Personal data erased")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    method = models.CharField(
+        _("method"), max_length=32, blank=True, help_text=_("How: password, directory, OpenID Connect, token, …")
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="auditevent_user_at"),
+            models.Index(fields=["kind", "-at"], name="auditevent_kind_at"),
+            models.Index(fields=["-at"], name="auditevent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.username}"

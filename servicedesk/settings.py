@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # the second factor: TOTP devices and recovery codes (accounts/two_factor.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "servicedesk.apps.LoginProtectionConfig",  # django-axes
     # the ground floor
     "core",
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "notifications",
     # the domain
     "tickets",
+    "identity",  # directory (LDAP) and OpenID Connect sign-in
     "parts",
     "emergency",
     "maintenance",
@@ -58,6 +63,8 @@ INSTALLED_APPS = [
     "reports",
     "mail",
     "imports",
+    # personal data: export, erasure, retention (above every app whose rows it reads)
+    "privacy",
     # the demo desk (seed_demo), above every app
     "demo",
     # the roof last, so its templates and checks see every app
@@ -468,3 +475,6 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Directory, single sign-on, the second factor, sessions and personal data: servicedesk/identity_settings.py
+from servicedesk.identity_settings import *  # noqa: E402,F403
