@@ -6,6 +6,12 @@ import environ
 
 env = environ.Env()
 
+# Tried in order; the directory's and the provider's backends are added below when configured.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a login while its account or address is locked
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 # --- directory sign-in (LDAP / Active Directory) ---------------------------------------------
 
 # --- OpenID Connect sign-in ------------------------------------------------------------------

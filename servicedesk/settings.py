@@ -150,10 +150,7 @@ else:
 
 # --- users, languages, time -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a login while its account or address is locked
-    "django.contrib.auth.backends.ModelBackend",
-]
+# AUTHENTICATION_BACKENDS: servicedesk/identity_settings.py (passwords, the directory, OpenID Connect)
 # The client address (core/clients.py, docs/security.md) for throttles, login protection, logs
 # and audit rows alike: 0 ignores X-Forwarded-For (the connection's address is the client's);
 # behind N reverse proxies that append to X-Forwarded-For, the Nth address from the right.
