@@ -231,10 +231,29 @@ def brought_by(package: str, seen: set[str] | None = None) -> set[str]:
 
 
 def test_what_the_runtime_runs_comes_from_a_listed_package():
-    """msgfmt, pg_dump and pg_restore, and the PDF font: each file the runtime uses is owned by
-    a package of the runtime list (or one it depends on)."""
+    """msgfmt, pg_dump and pg_restore, the PDF font and the LDAP libraries python-ldap was built
+    against: each file the runtime uses is owned by a package of the runtime list (or one it
+    depends on)."""
     runtime = set().union(*(brought_by(package) for package in listed("runtime")))
     binaries = [shutil.which("msgfmt"), shutil.which("pg_dump"), shutil.which("pg_restore")]
     assert all(binaries), binaries
-    for path in [*binaries, settings.PDF_FONT]:
+    for path in [*binaries, settings.PDF_FONT, *linked_libraries(ldap_extension(), "libldap", "liblber", "libsasl2")]:
         assert owner(str(Path(path).resolve())) in runtime, path
+
+
+def ldap_extension() -> str:
+    """python-ldap's compiled module: built at install time against the system's libldap."""
+    import _ldap
+
+    return _ldap.__file__
+
+
+def linked_libraries(binary: str, *names: str) -> list[str]:
+    """The shared libraries of ``binary`` whose names start with one of ``names``, resolved by ldd."""
+    found = {}
+    for line in subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout.splitlines():
+        name, _arrow, rest = line.strip().partition(" => ")
+        if name.startswith(names) and rest.startswith("/"):
+            found[name] = rest.split(" (")[0]
+    assert all(any(name.startswith(wanted) for name in found) for wanted in names), (binary, found)
+    return list(found.values())
