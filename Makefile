@@ -43,8 +43,8 @@ install: system-deps $(VENV)/.installed ## Create the virtualenv and install the
 
 .PHONY: messages
 messages: $(VENV)/.installed-dev ## Re-extract the translatable strings into locale/ (then translate the zh_Hans file)
-	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-location --no-obsolete
-	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-location --no-obsolete
+	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore '*/node_modules/*' --no-location --no-obsolete
+	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --ignore '*/node_modules/*' --no-location --no-obsolete
 
 .PHONY: compilemessages
 compilemessages: system-deps $(VENV)/.installed
@@ -78,6 +78,13 @@ lint: $(VENV)/.installed-dev ## ruff lint and format check; the layer contracts 
 .PHONY: test-deps
 test-deps: system-deps
 	@deploy/install-debian-packages test
+	@$(MAKE) --no-print-directory tests/oidc_provider/node_modules/.installed
+
+# the OpenID provider the tests start (tests/oidc_provider/), exactly as package-lock.json pins it
+tests/oidc_provider/node_modules/.installed: tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: the OpenID Connect tests need Node.js 20.19+ with npm (docs/openid-connect.md)"; exit 1; }
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 .PHONY: test
 test: test-deps $(VENV)/.installed-dev lint ## Install what tests need and run the whole suite

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import ApiToken, Team, User
+from accounts.services import two_factor
 from core.throttling import ClientScopedRateThrottle
 
 
@@ -23,13 +24,31 @@ class TokenInput(serializers.Serializer):
         allow_blank=True,
         help_text="What the client or device is called in the list of tokens; else its User-Agent.",
     )
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=(
+            "For an account with a second factor: the current code of its authenticator app, or one of its "
+            "recovery codes (used up). Leave it out for an account without one."
+        ),
+    )
 
     def validate(self, attrs):
         # The Django request, not DRF's wrapper: django-axes marks a lockout on it for its middleware.
         request = self.context["request"]._request
         user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
-            raise serializers.ValidationError(_("Unable to log in with the given username and password."))
+            # a sign-in backend that knew the password but refused the account says why (identity.backends)
+            refusal = getattr(request, "sign_in_refusal", None)
+            raise serializers.ValidationError(refusal or _("Unable to log in with the given username and password."))
+        try:
+            two_factor.token_second_factor(user=user, code=attrs.get("otp", ""), request=request)
+        except two_factor.TwoFactorRefused as error:
+            message = error.message
+            if error.reason == "missing":
+                message = _("This account has a second factor: send the current code of its authenticator app in otp.")
+            raise serializers.ValidationError({"otp": [message]}) from error
         attrs["user"] = user
         return attrs
 
@@ -40,7 +59,8 @@ class TokenOutput(serializers.Serializer):
 
 class TokenView(APIView):
     """Exchange a username and password for a new API token of that user (one per client or
-    device; it expires after ``API_TOKEN_TTL`` days). The key is shown here only."""
+    device; it expires after ``API_TOKEN_TTL`` days). The key is shown here only. An account
+    with a second factor also sends a current code in ``otp`` (docs/two-factor.md)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -37,8 +37,9 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 class RevokeTokensOnPasswordChange:
     """Listed in ``AUTH_PASSWORD_VALIDATORS`` for its ``password_changed`` hook, which Django
     calls every time a password is set and saved (the change and reset pages, the admin,
-    ``changepassword``): the user's API tokens are revoked there, whatever the path. It
-    refuses no password."""
+    ``changepassword``): the user's API tokens are revoked there, whatever the path, and the
+    change is written to the audit log (not a new account's first password). It refuses no
+    password."""
 
     def validate(self, password, user=None) -> None:
         return None
@@ -46,8 +47,14 @@ class RevokeTokensOnPasswordChange:
     def password_changed(self, password, user=None) -> None:
         if user is not None and user.pk is not None:
             from accounts import services
+            from accounts.models import AuditEvent
+            from accounts.services import audit
+            from accounts.services.sessions import request_actor
 
             services.api_tokens_revoke_all(user=user)
+            adding, user._audit_adding = getattr(user, "_audit_adding", False), False
+            if not adding:  # a new account's first password is no change
+                audit.record(AuditEvent.Kind.PASSWORD_CHANGED, user=user, actor=request_actor())
 
     def get_help_text(self) -> str:
         return _("Changing your password signs out every API client (its tokens are revoked).")

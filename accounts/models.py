@@ -309,5 +309,54 @@ class AuditEvent(models.Model):
             models.Index(fields=["-at"], name="auditevent_at"),
         ]
 
+    # How a line came about, in words (``method`` keeps the code; exports carry the code)
+    METHOD_LABELS = {
+        "password": _("Password"),
+        "directory": _("Directory"),
+        "ldap": _("Directory"),
+        "oidc": _("OpenID Connect"),
+        "token": _("API token"),
+        "sign_in": _("Sign-in"),
+        "enrolment": _("Set-up"),
+        "removal": _("Removal"),
+    }
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.username}"
+
+    @property
+    def method_label(self) -> str:
+        return str(self.METHOD_LABELS.get(self.method, self.method))
+
+
+class UserSession(models.Model):
+    """One signed-in browser session of a user, beside Django's session row (which holds no
+    owner, address or device): written at sign-in, its ``last_seen_at`` noted at most once a
+    minute, ended by signing out, by its owner or an admin, or by deactivation
+    (``accounts.services.sessions``). A session that expired on its own has no live row in the
+    session store: the lists leave it out."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        DIRECTORY = "directory", _("Directory")
+        OIDC = "oidc", _("OpenID Connect")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions", verbose_name=_("user")
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True, editable=False)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), default=timezone.now, editable=False)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True, editable=False)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True, editable=False)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices, default=Method.PASSWORD)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at", "-pk"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="usersession_user_ended")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import login_protection, selectors, services
-from accounts.forms import PreferencesForm
+from accounts.forms import LoginForm, PasswordResetForm, PreferencesForm, local_password_refused
 from accounts.models import ApiToken, CalendarLink
 
 
@@ -44,6 +44,7 @@ def locked_out(request, original_response=None, credentials=None):
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
@@ -54,6 +55,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
@@ -66,7 +68,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "identity.backends.LocalPasswordBackend"
+
+    def get_user(self, uidb64):
+        # a link sent before the account lost its local password (directory, role) no longer works
+        user = super().get_user(uidb64)
+        return None if user is not None and local_password_refused(user) else user
 
     def form_valid(self, form):
         response = super().form_valid(form)  # sets the password and signs the user in

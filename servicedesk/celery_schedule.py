@@ -7,6 +7,8 @@ groups: notifications.services.delivery_enqueue routes them per call), which bul
 "default" never stands in front of.
 """
 
+from celery.schedules import crontab
+
 TASK_ROUTES = {
     "servicedesk.tasks.*": {"queue": "default"},
     "notifications.tasks.*": {"queue": "default"},
@@ -21,6 +23,7 @@ TASK_ROUTES = {
     "reports.tasks.*": {"queue": "default"},
     "mail.tasks.*": {"queue": "default"},
     "imports.tasks.*": {"queue": "default"},
+    "privacy.tasks.*": {"queue": "default"},
 }
 
 
@@ -71,4 +74,6 @@ def beat_schedule(
         "mail-poll": {"task": "mail.tasks.poll_mailboxes", "schedule": mail_poll_seconds},
         # in December, the coming year's public holidays for each calendar with a country
         "holidays": {"task": "tickets.tasks.renew_holidays", "schedule": 3600.0},
+        # personal data: closed tickets' attachments and original emails past their retention, daily
+        "privacy-retention": {"task": "privacy.tasks.retention_apply", "schedule": crontab(hour=2, minute=30)},
     }

@@ -81,7 +81,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # notes when each signed-in session was last used (accounts/session_middleware.py)
+    "accounts.session_middleware.SessionActivityMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor's state
     "accounts.middleware.UserPreferencesMiddleware",
+    # after the user's language is active: asks for the second factor, or for its set-up
+    "accounts.two_factor_middleware.TwoFactorMiddleware",
+    # signed in through OpenID Connect: back to the provider now and then (identity/oidc.py; off by default)
+    "identity.oidc.SessionRenewal",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -106,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.context_processors.navigation",
+                "identity.oidc.sign_in_button",  # the login page's single sign-on button
             ],
         },
     },

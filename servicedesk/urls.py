@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import LogoutView, MeView, MyTokenViewSet, TokenView
+from accounts.api_security import (
+    AuditEventViewSet,
+    MySessionViewSet,
+    UserSessionViewSet,
+    UserTokenViewSet,
+)
 from core.db import replica_view
 from customers.api import OrganisationViewSet, ProjectViewSet
 from emergency.api import (
@@ -42,6 +48,7 @@ from parts.api import (
     StockViewSet,
     TicketPartsView,
 )
+from privacy.api import MyPersonalDataView, UserEraseView, UserListView, UserPersonalDataView
 from reports.api.archive import ArchiveView
 from reports.api.dashboard import DashboardReportView, SLAReportView
 from reports.api.reviews import QualityReviewViewSet
@@ -106,6 +113,10 @@ router.register("stock", StockViewSet, basename="stock")
 router.register("part-movements", MovementViewSet, basename="part-movement")
 router.register("rmas", RmaViewSet, basename="rma")
 router.register("me/tokens", MyTokenViewSet, basename="my-token")
+router.register("me/sessions", MySessionViewSet, basename="my-session")
+router.register(r"users/(?P<user_id>[0-9]+)/sessions", UserSessionViewSet, basename="user-session")
+router.register(r"users/(?P<user_id>[0-9]+)/tokens", UserTokenViewSet, basename="user-token")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("imports", ImportJobViewSet, basename="import-job")
 
 api_v1 = [
@@ -113,6 +124,10 @@ api_v1 = [
     path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("me/", MeView.as_view(), name="api-me"),
     path("me/notification-preferences/", PreferenceView.as_view(), name="api-notification-preferences"),
+    path("me/personal-data/", MyPersonalDataView.as_view(), name="api-my-personal-data"),
+    path("users/", UserListView.as_view(), name="api-users"),
+    path("users/<int:user_id>/personal-data/", UserPersonalDataView.as_view(), name="api-user-personal-data"),
+    path("users/<int:user_id>/erase/", UserEraseView.as_view(), name="api-user-erase"),
     path("on-duty/", OnDutyView.as_view(), name="api-on-duty"),
     path("support-contacts/", SupportContactsView.as_view(), name="api-support-contacts"),
     path("tickets/<int:ticket_id>/coverage/", TicketCoverageView.as_view(), name="api-ticket-coverage"),
@@ -138,6 +153,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    # OpenID Connect sign-in (identity/views.py): always mounted, 404 while not configured
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
     path("emergency/", include("emergency.urls")),
@@ -147,6 +164,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("mail/", include("mail.urls")),
     path("notifications/", include("notifications.urls")),
+    path("privacy/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

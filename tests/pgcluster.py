@@ -14,12 +14,13 @@ The ``pg_cluster`` fixture gives one started cluster per test.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port
 
 BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
 
@@ -31,12 +32,6 @@ def bin_dir() -> Path | None:
     if found := shutil.which("pg_ctl"):
         candidates.append(Path(found).parent)
     return next((d for d in candidates if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

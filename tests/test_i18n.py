@@ -108,6 +108,7 @@ ALWAYS_ALLOWED = {
     "GB",
     "CSV",
     "XLSX",
+    "ZIP",
     "PDF",
     "ID",
     "API",

@@ -17,8 +17,9 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiToken, CalendarLink, Team, TeamMembership, User
+from accounts.models import ApiToken, AuditEvent, CalendarLink, Team, TeamMembership, User
 from accounts.selectors import user_api_tokens
+from accounts.services import audit
 
 
 @transaction.atomic
@@ -132,7 +133,10 @@ def user_update(*, user: User, groups=None, user_permissions=None, **fields: Any
     was_active = User.objects.filter(pk=user.pk, is_active=True).exists()
     user.save()
     if was_active and not user.is_active:
+        from accounts.services.sessions import request_actor, sessions_end_all
+
         api_tokens_revoke_all(user=user)
+        sessions_end_all(user=user, actor=request_actor(), reason="deactivated")
     if groups is not None:
         user.groups.set(groups)
     if user_permissions is not None:
@@ -169,6 +173,9 @@ def api_token_create(*, user: User, name: str = "", user_agent: str = "") -> tup
         created_at=now,
         last_used_at=now,  # signing in is its first use; the next is noted from a minute on
         expires_at=now + settings.API_TOKEN_TTL,
+    )
+    audit.record(
+        AuditEvent.Kind.TOKEN_ISSUED, user=user, method="token", token=token.pk, name=label, prefix=token.prefix
     )
     return token, key
 
@@ -246,11 +253,27 @@ def _usable_token(key_hash: str, now: datetime.datetime) -> ApiToken | None:
     return token
 
 
+def _token_revoked(token: ApiToken, actor: User | None) -> None:
+    from accounts.services.sessions import request_actor
+
+    audit.record(
+        AuditEvent.Kind.TOKEN_REVOKED,
+        user=token.user,
+        actor=actor if actor is not None else request_actor(),
+        method="token",
+        token=token.pk,
+        name=token.name,
+        prefix=token.prefix,
+    )
+
+
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
-    """Revoke one token (its owner signing a client out, or an admin); revoking twice keeps the
-    first moment."""
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
+    """Revoke one token (its owner signing a client out, or an admin: ``actor``, else whoever
+    makes the request); revoking twice keeps the first moment, and is written to the audit log
+    once."""
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        _token_revoked(token, actor)
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
@@ -263,9 +286,14 @@ def api_token_revoke_own(*, user: User, token_id: int) -> ApiToken:
 
 
 @transaction.atomic
-def api_tokens_revoke_all(*, user: User) -> int:
-    """Revoke every token of ``user``; the number revoked."""
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_tokens_revoke_all(*, user: User, actor: User | None = None) -> int:
+    """Revoke every token of ``user`` (each written to the audit log); the number revoked."""
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True).order_by("pk"))
+    ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=timezone.now())
+    for token in tokens:
+        token.user = user
+        _token_revoked(token, actor)
+    return len(tokens)
 
 
 # --- calendar links -------------------------------------------------------------------------

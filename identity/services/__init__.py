@@ -3,6 +3,7 @@
 ``directory_sign_in``; it is the one owner of the mapping rules."""
 
 import dataclasses
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -76,23 +77,63 @@ def _mapped(profile: DirectoryProfile) -> tuple[str | None, set[int], set[int], 
     return role, in_teams, mapped_teams, organisation_id
 
 
-def _account_for(profile: DirectoryProfile) -> User | None:
+# Sources whose subject may change for the same person: an LDAP entry's DN changes when it is
+# renamed or moved to another branch (an OU in Active Directory), while the directory keeps its
+# username (uid, sAMAccountName) unique. An OpenID ``sub`` never changes for a person.
+MOVABLE_SOURCES = {"ldap"}
+
+
+def _account_for(profile: DirectoryProfile) -> tuple[User | None, bool]:
+    """(the desk account of ``profile``, whether this source holds it already). An account not
+    held yet is found by its username (case aside). One held by another subject of the same
+    source is the same person moved in the directory (LDAP: it is tied to the new DN when the
+    sign-in is accepted) or refused (OpenID). A superuser's is refused, never taken over."""
     identity = (
         ExternalIdentity.objects.select_related("user").filter(source=profile.source, subject=profile.subject).first()
     )
     if identity is not None:
-        return identity.user
-    return User.objects.filter(username__iexact=profile.username).first()
+        return identity.user, True
+    user = User.objects.filter(username__iexact=profile.username).first()
+    if user is not None and ExternalIdentity.objects.filter(user=user, source=profile.source).exists():
+        if profile.source in MOVABLE_SOURCES:
+            return user, True
+        raise DirectoryRefusal(_("Your desk account is held by another directory entry: ask an administrator."))
+    if user is not None and user.is_superuser:  # the break-glass account keeps its local password
+        raise DirectoryRefusal(
+            _("Your username belongs to a superuser of the service desk, who signs in with a local password.")
+        )
+    return user, False
 
 
-@transaction.atomic
+def _refuse(profile: DirectoryProfile, user: User | None, reason: str, *, deactivate: bool) -> DirectoryRefusal:
+    """Write the refusal (and the deactivation) in their own transaction and return the exception
+    to raise: it must outlive the sign-in's rollback."""
+    with transaction.atomic():
+        if deactivate and user is not None and user.is_active:
+            accounts_services.user_update(user=user, is_active=False)
+        audit.record(
+            AuditEvent.Kind.DIRECTORY_REFUSED,
+            user=user,
+            username=profile.username,
+            method=profile.source,
+            reason=reason,
+        )
+    return DirectoryRefusal(reason)
+
+
 def directory_sign_in(profile: DirectoryProfile) -> User:
     """Create or update the desk account of the person ``profile`` describes and return it, or
-    raise ``DirectoryRefusal``: disabled in the directory (the desk account is deactivated too),
-    no mapped group or organisation gives them a role, or a customer without an organisation.
-    The role, the organisation and the mapped teams follow the directory at every sign-in; teams
-    no group maps are left alone. The account never signs in with a local password afterwards."""
-    user = _account_for(profile)
+    raise ``DirectoryRefusal``: disabled in the directory, no mapped group or organisation gives
+    them a role, a customer without an organisation, a superuser's username (never taken over),
+    or (OpenID) a username held by another subject. A refused account this source already holds
+    is deactivated (its sessions and tokens stop working; the next accepted sign-in reactivates
+    it); the refusal is audited. The role, the organisation and the mapped teams follow the
+    directory at every sign-in; teams no group maps are left alone. The account never signs in
+    with a local password afterwards."""
+    try:
+        user, held = _account_for(profile)
+    except DirectoryRefusal as refusal:
+        raise _refuse(profile, None, refusal.reason, deactivate=False) from None
     role, in_teams, mapped_teams, organisation_id = _mapped(profile)
     reason = None
     if not profile.active:
@@ -102,17 +143,20 @@ def directory_sign_in(profile: DirectoryProfile) -> User:
     elif role == User.Role.CUSTOMER and organisation_id is None:
         reason = _("Your directory entry names no customer organisation of the service desk.")
     if reason is not None:
-        if user is not None and user.is_active and not profile.active:
-            accounts_services.user_update(user=user, is_active=False)
-        audit.record(
-            AuditEvent.Kind.DIRECTORY_REFUSED,
-            user=user,
-            username=profile.username,
-            method=profile.source,
-            reason=reason,
-        )
-        raise DirectoryRefusal(reason)
+        # disabled: whichever account answers to the entry; lost access: the account it holds
+        raise _refuse(profile, user, reason, deactivate=held or not profile.active)
+    return _sign_in(profile, user, role, in_teams, mapped_teams, organisation_id)
 
+
+@transaction.atomic
+def _sign_in(
+    profile: DirectoryProfile,
+    user: User | None,
+    role: str,
+    in_teams: set[int],
+    mapped_teams: set[int],
+    organisation_id: int | None,
+) -> User:
     fields = {
         "email": profile.email,
         "first_name": profile.first_name[:150],
@@ -137,6 +181,10 @@ def directory_sign_in(profile: DirectoryProfile) -> User:
         if user.has_usable_password():
             user.set_unusable_password()
             user.save(update_fields=["password"])
+    # an entry moved in the directory: its account's tie follows it
+    ExternalIdentity.objects.filter(user=user, source=profile.source).exclude(subject=profile.subject).update(
+        subject=profile.subject
+    )
     ExternalIdentity.objects.update_or_create(
         source=profile.source, subject=profile.subject, defaults={"user": user, "last_synced_at": timezone.now()}
     )
@@ -150,3 +198,35 @@ def directory_sign_in(profile: DirectoryProfile) -> User:
     else:
         TeamMembership.objects.filter(user=user).delete()
     return user
+
+
+def directory_entry_disabled(*, source: str, subject: str, username: str = "") -> User | None:
+    """The directory says its entry ``subject`` is disabled, without a sign-in to refuse (Active
+    Directory refuses a disabled account's password, so the person never reaches
+    ``directory_sign_in``): deactivate the account the entry holds, if it is still active, and
+    audit it like a refused sign-in. Returns that account, or None when there was nothing to do."""
+    identity = ExternalIdentity.objects.select_related("user").filter(source=source, subject=subject).first()
+    if identity is None or not identity.user.is_active:
+        return None
+    profile = DirectoryProfile(source=source, subject=subject, username=username or identity.user.username)
+    _refuse(profile, identity.user, _("Your account is disabled in the directory."), deactivate=True)
+    return identity.user
+
+
+DIRECTORY_GROUP_FIELDS = ("name", "role", "team", "organisation", "description")
+
+
+@transaction.atomic
+def directory_group_save(*, group: DirectoryGroup | None = None, **fields: Any) -> DirectoryGroup:
+    """Add or change a mapping (the admin): applied to each person at their next sign-in."""
+    if group is not None and group.pk:
+        group = DirectoryGroup.objects.select_for_update().get(pk=group.pk)
+    else:
+        group = DirectoryGroup()
+    for name in DIRECTORY_GROUP_FIELDS:
+        if name in fields:
+            setattr(group, name, fields[name])
+    group.name = group.name.strip()
+    group.full_clean()
+    group.save()
+    return group

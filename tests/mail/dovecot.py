@@ -33,6 +33,7 @@ import pytest
 from imapclient import IMAPClient
 
 from mail.models import Mailbox
+from tests.processes import free_port, stop
 
 DOVECOT = "/usr/sbin/dovecot"
 HOST = "127.0.0.1"
@@ -177,12 +178,6 @@ class Dovecot:
         return Mailbox.objects.create(**(values | fields))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 def _accounts() -> dict[str, str | int]:
     """Whom Dovecot's processes run as. Dovecot refuses to run its login processes or to read
     mail as root: as root, they drop to Dovecot's own accounts (the package makes them), else
@@ -259,7 +254,7 @@ def _greets(port: int, ca_file: str | None = None) -> bool:
 
 
 def start(root: Path) -> tuple[Dovecot, subprocess.Popen]:
-    server = Dovecot(root=root, port=_free_port(), tls_port=_free_port())
+    server = Dovecot(root=root, port=free_port(), tls_port=free_port())
     accounts = _accounts()
     _certificate(root)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
@@ -281,16 +276,6 @@ def start(root: Path) -> tuple[Dovecot, subprocess.Popen]:
             pytest.fail(f"Dovecot did not start (exit {process.returncode}):\n{stderr}\n{server.log}", pytrace=False)
         time.sleep(0.02)  # a subprocess starting, not test time: nothing else to wait on
     return server, process
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()  # the master stops its children
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.pgcluster import Cluster, free_port
+from tests.pgcluster import Cluster
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

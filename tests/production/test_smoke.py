@@ -18,7 +18,6 @@ import http.client
 import json
 import re
 import secrets
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -29,6 +28,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.processes import free_port
 from tests.production.stack import (
     ROOT,
     Database,
@@ -45,12 +45,6 @@ LEADER_PASSWORD = secrets.token_urlsafe(12)
 REDIS_DB = 12  # the smoke's own; the worker tests use 14 and 15
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:

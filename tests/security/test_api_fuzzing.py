@@ -22,7 +22,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,14 +39,19 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import api_token_create
+from tests.processes import free_port
 from tests.workers import database_url
 
 BIN = Path(sys.executable).parent
 ROLES = {"admin": "admin", "customer": "alice"}
 # Operations that revoke the token the run authenticates with (its own is the only id its list
 # answers): left out of the fuzzing, tested in tests/accounts/test_tokens.py.
-REVOKING = {("POST", "/api/v1/auth/logout/"), ("DELETE", "/api/v1/me/tokens/{id}/")}
-REVOKING_REGEX = "/api/v1/(auth/logout/|me/tokens/[{])"
+REVOKING = {
+    ("POST", "/api/v1/auth/logout/"),
+    ("DELETE", "/api/v1/me/tokens/{id}/"),
+    ("DELETE", "/api/v1/users/{user_id}/tokens/{id}/"),  # the admin's run would revoke both runs' tokens
+}
+REVOKING_REGEX = "/api/v1/(auth/logout/|me/tokens/[{]|users/[{]user_id[}]/tokens/[{])"
 # Children answered as named lists rather than a list of rows: a ticket's links
 # ({"tickets": [...], "incidents": [...]}, two id spaces): the path, the list's path under the
 # parent, and the name of its list.
@@ -55,12 +59,6 @@ NAMED_CHILDREN = {
     "/api/v1/tickets/{ticket_id}/links/{link_id}/": ("links", "tickets"),
     "/api/v1/tickets/{ticket_id}/links/incidents/{link_id}/": ("links", "incidents"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seed_world() -> dict[str, str]:

@@ -30,16 +30,21 @@ from tests.emergency.conftest import create_emergency_defaults
 from tests.security import (
     matrix_assets,
     matrix_hotline,
+    matrix_identity,
     matrix_imports,
     matrix_incidents,
     matrix_links,
     matrix_live,
     matrix_loops,
     matrix_macros,
+    matrix_oidc,
     matrix_parts,
+    matrix_privacy,
     matrix_queue_views,
+    matrix_security,
     matrix_sla,
     matrix_time,
+    matrix_two_factor,
 )
 from tests.security.matrix_rows import ROLES, Row, everyone, signed_in
 from tickets.calendars import calendar_save
@@ -1342,16 +1347,21 @@ MATRIX = [
 CAPABILITIES = [
     matrix_assets,
     matrix_hotline,
+    matrix_identity,
     matrix_imports,
     matrix_incidents,
     matrix_links,
     matrix_live,
     matrix_loops,
     matrix_macros,
+    matrix_oidc,
     matrix_parts,
+    matrix_privacy,
     matrix_queue_views,
+    matrix_security,
     matrix_sla,
     matrix_time,
+    matrix_two_factor,
 ]
 MATRIX += [row for capability in CAPABILITIES for row in capability.ROWS]
 

@@ -23,13 +23,16 @@ from demo import history as history_demo
 from demo import mail as mail_demo
 from demo import training as training_demo
 from demo.assets import seed_assets
+from demo.audit import seed_audit
 from demo.hotline import seed_hotline
+from demo.identity import seed_identity
 from demo.imports import seed_imports
 from demo.incidents import seed_incidents
 from demo.links import seed_links
 from demo.loops import seed_loops
 from demo.macros import seed_macros
 from demo.parts import seed_parts
+from demo.privacy import seed_privacy
 from demo.queue_views import seed_queue_views
 from demo.sla import seed_sla
 from demo.time import seed_time
@@ -292,6 +295,9 @@ class Command(BaseCommand):
         created += seed_macros()  # canned replies in English and Chinese: desk-wide, personal, team
         created += seed_queue_views()  # a view shared with first-line support, a personal one (demo/queue_views.py)
         created += seed_imports()  # an import previewed, not started (demo/imports.py)
+        created += seed_identity()  # example directory group mappings (demo/identity.py)
+        created += seed_privacy(admin)  # an erased departed contact, a retention run (demo/privacy.py)
+        created += seed_audit(admin)  # sign-ins, a failure, a role change; a tablet session (demo/audit.py)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} objects created)."))
 
     def _emergency_plan(self, admin: User) -> int:

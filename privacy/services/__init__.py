@@ -1,0 +1,1 @@
+"""Personal data: export (``export``), erasure (``erasure``) and retention (``retention``)."""
