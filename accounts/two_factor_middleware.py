@@ -71,6 +71,9 @@ class TwoFactorMiddleware:
         if self._open is None:
             self._open, self._set_up = _always_open(), _set_up_pages()
         exact, prefixes = self._open
+        if two_factor.has_two_factor_cached(user) and not user.is_verified():
+            # the pages left open show the bar of a visitor until the code is in (no names, counts)
+            request.two_factor_pending = True
         if path in exact or path.startswith(prefixes):
             return None
         if two_factor.has_two_factor_cached(user):

@@ -26,7 +26,8 @@ def _support(user) -> dict:
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    # signed in with a password but the second factor's code not yet given: a visitor's bar
+    if user is None or not user.is_authenticated or getattr(request, "two_factor_pending", False):
         # the public knowledge base is open to visitors
         kb = reverse("training:kb")
         return {

@@ -32,6 +32,16 @@ class TestUnverifiedSession:
             "errors": {},
         }
 
+    def test_the_verify_page_shows_a_visitors_bar_until_the_code_is_in(self, client, engineer, password):
+        device, _codes = enrolled(engineer)
+        sign_in(client, "eng", password)
+        page = client.get(VERIFY).content.decode()
+        assert 'id="user-menu"' not in page and 'id="on-duty"' not in page
+        assert reverse("tickets:list") not in page and str(engineer) not in page
+        with time_machine.travel(at(60), tick=False):
+            client.post(VERIFY, {"code": code_of(device, at(60))})
+            assert 'id="user-menu"' in client.get(reverse("accounts:preferences")).content.decode()
+
     def test_what_stays_open(self, client, engineer, password):
         enrolled(engineer)
         sign_in(client, "eng", password)
