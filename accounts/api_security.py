@@ -16,25 +16,19 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts import selectors, selectors_security, services
 from accounts.api import ApiTokenOutput
 from accounts.models import ApiToken, AuditEvent, User, UserSession
+from accounts.permissions import IsAdmin
 from accounts.services import sessions as session_services
 from core.filters import StrictFilterSet, StrictIntegerFilter
 
 # The ids in the paths are integers (the URL patterns accept digits only)
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH)
-
-
-class IsAdminRole(BasePermission):
-    """Admins (and superusers) only."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
 class UserSessionOutput(serializers.ModelSerializer):
@@ -86,7 +80,7 @@ class MySessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets
 class _OfUser:
     """A view set under ``users/{user_id}/``: admins only (checked first), the user or 404."""
 
-    permission_classes = [IsAdminRole]
+    permission_classes = [IsAdmin]
     filter_backends: list = []
     lookup_value_regex = "[0-9]+"
 
@@ -205,7 +199,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     data exports and erasures, with the client address."""
 
     serializer_class = AuditEventOutput
-    permission_classes = [IsAdminRole]
+    permission_classes = [IsAdmin]
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = AuditEventFilter
     lookup_value_regex = "[0-9]+"

@@ -11,6 +11,14 @@ class IsStaffMember(BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff_member)
 
 
+class IsAdmin(BasePermission):
+    """Administrators (role admin or superuser), checked before any object is looked up: anyone
+    else gets 403 for any id (the users' sessions, tokens, audit log, personal data)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+
+
 class IsManagerOrAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.can_manage)

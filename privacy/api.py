@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.permissions import IsAdmin
 from privacy.services.erasure import contact_erase
 from privacy.services.export import export_filename, personal_data_export_file
 
@@ -24,14 +25,6 @@ ZIP_RESPONSE = OpenApiResponse(
     description="A ZIP file: personal-data.json (every kind of row the desk holds about the person) and "
     "attachments/ (the files they uploaded). docs/personal-data.md describes its sections.",
 )
-
-
-class IsAdmin(BasePermission):
-    """Administrators (role admin or superuser); checked before the user is looked up, so a
-    non-admin gets 403 for any id."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
 class ZipDownloadView(APIView):
